@@ -1,0 +1,105 @@
+/* HDF5 fields through PETSc's collective viewer, and XDMF for ParaView. */
+#include <uphill/io_h5.h>
+#include <petscviewerhdf5.h>
+#include <unistd.h>
+
+static PetscErrorCode WriteXdmf(UphillGrid g, const char *h5path, const char *xmfpath)
+{
+  FILE       *fp;
+  const char *base = strrchr(h5path, '/');
+  char        tmp[PETSC_MAX_PATH_LEN + 8];
+  char        dims[128];
+
+  PetscFunctionBegin;
+  base = base ? base + 1 : h5path;
+  if (g->dim == 2) PetscCall(PetscSNPrintf(dims, sizeof(dims), "%" PetscInt_FMT " %" PetscInt_FMT, g->N, g->N));
+  else PetscCall(PetscSNPrintf(dims, sizeof(dims), "%" PetscInt_FMT " %" PetscInt_FMT " %" PetscInt_FMT, g->N, g->N, g->N));
+  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", xmfpath));
+  fp = fopen(tmp, "w");
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write %s", tmp);
+  /* CoRectMesh origin/spacing are listed slowest index first, like the dataset */
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp,
+                         "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n  <Grid Name=\"uphill\" GridType=\"Uniform\">\n"
+                         "   <Topology TopologyType=\"%s\" Dimensions=\"%s\"/>\n   <Geometry GeometryType=\"%s\">\n"
+                         "    <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n    <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n   </Geometry>\n"
+                         "   <Attribute Name=\"c\" AttributeType=\"Scalar\" Center=\"Node\">\n    <DataItem Dimensions=\"%s\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">%s:/c</DataItem>\n   </Attribute>\n"
+                         "  </Grid>\n </Domain>\n</Xdmf>\n",
+                         g->dim == 2 ? "2DCoRectMesh" : "3DCoRectMesh", dims, g->dim == 2 ? "ORIGIN_DXDY" : "ORIGIN_DXDYDZ", (int)g->dim, g->dim == 2 ? "0 0" : "0 0 0", (int)g->dim, "", dims, base));
+  PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "writing %s failed (disk full?)", tmp);
+  PetscCheck(rename(tmp, xmfpath) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, xmfpath);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillH5WriteField(UphillGrid g, Vec c, const char *path, PetscReal t, PetscInt step)
+{
+  PetscViewer viewer;
+  PetscMPIInt rank;
+  char        tmp[PETSC_MAX_PATH_LEN + 8], xmf[PETSC_MAX_PATH_LEN + 8];
+  const char *name;
+  PetscInt    ok = 1;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(g->comm, &rank));
+  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
+  PetscCall(PetscObjectGetName((PetscObject)c, &name));
+  PetscCall(PetscObjectSetName((PetscObject)c, "c"));
+  PetscCall(PetscViewerHDF5Open(g->comm, tmp, FILE_MODE_WRITE, &viewer));
+  PetscCall(VecView(c, viewer));
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "time", PETSC_REAL, &t));
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "step", PETSC_INT, &step));
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "box_side", PETSC_REAL, &g->L));
+  PetscCall(PetscViewerDestroy(&viewer));
+  PetscCall(PetscObjectSetName((PetscObject)c, name));
+  if (rank == 0) ok = rename(tmp, path) == 0;
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPIU_INT, 0, g->comm));
+  PetscCheck(ok, g->comm, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, path);
+  {
+    size_t len;
+    PetscCall(PetscStrlen(path, &len));
+    PetscCall(PetscStrncpy(xmf, path, sizeof(xmf)));
+    if (len > 3 && !strcmp(path + len - 3, ".h5")) xmf[len - 3] = 0;
+    PetscCall(PetscStrlcat(xmf, ".xmf", sizeof(xmf)));
+  }
+  if (rank == 0) PetscCall(WriteXdmf(g, path, xmf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillH5ReadField(UphillGrid g, Vec c, const char *path)
+{
+  PetscViewer viewer;
+  PetscBool   has;
+  PetscInt    ok = 0, rank_ok;
+  PetscMPIInt rank;
+  const char *name;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(g->comm, &rank));
+  if (rank == 0) ok = access(path, R_OK) == 0;
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPIU_INT, 0, g->comm));
+  PetscCheck(ok, g->comm, PETSC_ERR_FILE_OPEN, "-ic_file %s: file missing or unreadable", path);
+  PetscCall(PetscViewerHDF5Open(g->comm, path, FILE_MODE_READ, &viewer));
+  PetscCall(PetscViewerHDF5HasDataset(viewer, "/c", &has));
+  PetscCheck(has, g->comm, PETSC_ERR_FILE_UNEXPECTED, "%s has no dataset /c", path);
+  {
+    hid_t   fid, dset, space;
+    hsize_t dims[8];
+    int     ndims;
+    PetscCall(PetscViewerHDF5GetFileId(viewer, &fid));
+    dset = H5Dopen2(fid, "/c", H5P_DEFAULT);
+    PetscCheck(dset >= 0, g->comm, PETSC_ERR_FILE_UNEXPECTED, "%s: cannot open dataset /c", path);
+    space = H5Dget_space(dset);
+    ndims = H5Sget_simple_extent_ndims(space);
+    rank_ok = ndims == g->dim;
+    if (rank_ok) (void)H5Sget_simple_extent_dims(space, dims, NULL);
+    for (int i = 0; rank_ok && i < ndims; i++) rank_ok = dims[i] == (hsize_t)g->N;
+    (void)H5Sclose(space);
+    (void)H5Dclose(dset);
+    PetscCheck(rank_ok, g->comm, PETSC_ERR_FILE_UNEXPECTED, "%s: dataset /c has another shape than the %" PetscInt_FMT "^%" PetscInt_FMT " grid of this run", path, g->N, g->dim);
+  }
+  PetscCall(PetscObjectGetName((PetscObject)c, &name));
+  PetscCall(PetscObjectSetName((PetscObject)c, "c"));
+  PetscCall(VecLoad(c, viewer));
+  PetscCall(PetscObjectSetName((PetscObject)c, name));
+  PetscCall(PetscViewerDestroy(&viewer));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -1,0 +1,68 @@
+/* uphill: Cahn-Hilliard spinodal decomposition with a regular-solution free energy.
+ * Thin driver: options -> (explain | run -> time loop) -> summary. */
+#include <uphill/explain.h>
+#include <uphill/stepper.h>
+#include <uphill/version.h>
+
+static const char help[] = "uphill " UPHILL_VERSION ": phase-field (Cahn-Hilliard) simulation of spinodal decomposition\n"
+                           "in a binary alloy with a regular-solution free energy. Options are listed below;\n"
+                           "ready-made inputs: -options_file inputs/cuag.opts (see README.md).\n\n";
+
+/* Every option given must have been used: a misspelt option silently ignored would run a
+ * different simulation from the one the user asked for. */
+static PetscErrorCode CheckUnusedOptions(MPI_Comm comm)
+{
+  PetscInt n;
+  char   **names, **values;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
+  if (n > 0) {
+    for (PetscInt i = 0; i < n; i++) PetscCall(PetscPrintf(comm, "uphill: unknown or unused option -%s%s%s\n", names[i], values[i] ? " " : "", values[i] ? values[i] : ""));
+    PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
+    SETERRQ(comm, PETSC_ERR_ARG_WRONG, "%" PetscInt_FMT " unknown or unused option(s), listed above; see uphill -help", n);
+  }
+  PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+int main(int argc, char **argv)
+{
+  UphillOptions      opt;
+  UphillRun          run;
+  UphillStepperStats st;
+  PetscBool          help_given;
+  PetscViewer        out;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  fftw_mpi_init();
+  PetscCall(UphillOptionsSetFromOptions(PETSC_COMM_WORLD, &opt));
+  PetscCall(PetscOptionsHasHelp(NULL, &help_given));
+  if (help_given) {
+    PetscCall(PetscFinalize());
+    return 0;
+  }
+  PetscCall(PetscViewerASCIIGetStdout(PETSC_COMM_WORLD, &out));
+  if (opt.explain) {
+    PetscCall(CheckUnusedOptions(PETSC_COMM_WORLD));
+    PetscCall(UphillExplain(&opt, out));
+    PetscCall(PetscFinalize());
+    return 0;
+  }
+  PetscCall(CheckUnusedOptions(PETSC_COMM_WORLD));
+  PetscCall(UphillRunCreate(PETSC_COMM_WORLD, &opt, &run));
+  PetscCall(UphillRunInitialCondition(run));
+  if (!opt.quiet) {
+    PetscMPIInt size;
+    PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "uphill %s: %" PetscInt_FMT "^%" PetscInt_FMT " grid on %d rank(s), output in %s\n", UPHILL_VERSION, opt.N, opt.dim, (int)size, run->dir));
+  }
+  PetscCall(UphillStepperSolve(run, &st));
+  if (!opt.quiet) {
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "done: %" PetscInt_FMT " steps (%" PetscInt_FMT " rejected) to t = %g (%g core units) in %.2f s; %.3f ms/step, %.1f FFTs/step\n", st.steps, st.rejected, (double)(st.t * opt.tau), (double)st.t, st.wall,
+                          st.steps ? 1e3 * st.wall / st.steps : 0.0, st.steps ? (double)st.nfft / st.steps : 0.0));
+  }
+  PetscCall(UphillRunDestroy(&run));
+  PetscCall(PetscFinalize());
+  return 0;
+}

@@ -1,0 +1,167 @@
+/* Setting up a run: directory, provenance (run.opts), grid, scheme, field, initial state. */
+#include <uphill/run.h>
+#include <uphill/io_h5.h>
+#include <uphill/version.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <unistd.h>
+
+/* mkdir -p on rank 0; every rank learns the outcome, so a bad -output stops all ranks
+ * with one message before anything is computed. */
+static PetscErrorCode MakeDirs(MPI_Comm comm, const char *dir)
+{
+  PetscMPIInt rank;
+  PetscInt    err = 0;
+  char        path[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    PetscCall(PetscStrncpy(path, dir, sizeof(path)));
+    for (char *p = path + 1; *p && !err; p++) {
+      if (*p != '/') continue;
+      *p = 0;
+      if (mkdir(path, 0777) && errno != EEXIST) err = errno;
+      *p = '/';
+    }
+    if (!err && mkdir(path, 0777) && errno != EEXIST) err = errno;
+    if (!err && access(path, W_OK)) err = errno;
+  }
+  PetscCallMPI(MPI_Bcast(&err, 1, MPIU_INT, 0, comm));
+  PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "-output %s: cannot create or write the run directory (%s)", dir, strerror((int)err));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillRunPath(UphillRun run, const char *name, char *path, size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(path, len, "%s/%s", run->dir, name));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode WriteRunOpts(UphillRun run)
+{
+  PetscMPIInt rank;
+  char        path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
+  PetscInt    ok = 1;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(run->comm, &rank));
+  if (rank == 0) {
+    FILE *fp;
+    PetscCall(UphillRunPath(run, "run.opts", path, sizeof(path)));
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
+    fp = fopen(tmp, "w");
+    if (fp) {
+      PetscMPIInt size;
+      PetscCall(UphillOptionsWrite(&run->opt, fp));
+      PetscCallMPI(MPI_Comm_size(run->comm, &size));
+      PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "# ranks: %d\n", (int)size));
+      ok = fclose(fp) == 0 && rename(tmp, path) == 0;
+    } else ok = 0;
+    if (!ok) (void)remove(tmp);
+  }
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPIU_INT, 0, run->comm));
+  PetscCheck(ok, run->comm, PETSC_ERR_FILE_WRITE, "cannot write run.opts in -output %s", run->dir);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRun *run)
+{
+  UphillRun        r;
+  UphillGridParams gp;
+  SchemeModel      m;
+  char             path[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&r));
+  r->comm = comm;
+  r->opt  = *opt;
+  PetscCall(PetscStrncpy(r->dir, opt->output, sizeof(r->dir)));
+  PetscCall(PetscLogEventRegister("UphillIO", DM_CLASSID, &r->ev_io));
+
+  gp.dim        = opt->dim;
+  gp.N          = opt->N;
+  gp.L          = opt->L_core;
+  gp.fftw_flags = (unsigned)opt->fftw_flags;
+  gp.wisdom     = opt->wisdom;
+  PetscCall(UphillGridCreate(comm, &gp, &r->grid));
+  PetscCall(SchemeModelFromOptions(opt, &m));
+  PetscCall(UphillSchemeCreate(r->grid, &m, &r->scheme));
+  PetscCall(UphillDiagCreate(r->scheme, &r->opt, &r->diag));
+  PetscCall(DMCreateGlobalVector(r->grid->da, &r->c));
+  PetscCall(PetscObjectSetName((PetscObject)r->c, "c"));
+
+  PetscCall(MakeDirs(comm, r->dir));
+  if (opt->frames > 0) {
+    PetscCall(UphillRunPath(r, "frames", path, sizeof(path)));
+    PetscCall(MakeDirs(comm, path));
+  }
+  PetscCall(WriteRunOpts(r));
+  *run = r;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillRunDestroy(UphillRun *run)
+{
+  PetscFunctionBegin;
+  if (!*run) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(VecDestroy(&(*run)->c));
+  PetscCall(UphillDiagDestroy(&(*run)->diag));
+  PetscCall(UphillSchemeDestroy(&(*run)->scheme));
+  PetscCall(UphillGridDestroy(&(*run)->grid));
+  PetscCall(PetscFree(*run));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* splitmix64: a counter-based generator, so the value at a grid point depends only on
+ * the seed and the point's global index, never on the decomposition. */
+static inline PetscReal HashUniform(PetscInt64 seed, PetscInt64 index)
+{
+  uint64_t z = (uint64_t)seed * 0x9E3779B97F4A7C15ULL + (uint64_t)index + 0x632BE59BD9B4E019ULL;
+  z          = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z          = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z          = z ^ (z >> 31);
+  return (PetscReal)(z >> 11) * 0x1.0p-53; /* [0,1) */
+}
+
+PetscErrorCode UphillRunInitialCondition(UphillRun run)
+{
+  const UphillOptions *o = &run->opt;
+  UphillGrid           g = run->grid;
+  PetscScalar         *c;
+  PetscInt             n;
+
+  PetscFunctionBegin;
+  if (o->ic == UPHILL_IC_FILE) {
+    PetscCall(UphillH5ReadField(g, run->c, o->ic_file));
+  } else {
+    PetscCheck(o->ic != UPHILL_IC_PFHUB1A || g->dim == 2, run->comm, PETSC_ERR_ARG_INCOMP, "-ic pfhub1a is the 2D benchmark field; use -dim 2");
+    PetscCall(VecGetLocalSize(run->c, &n));
+    PetscCall(VecGetArray(run->c, &c));
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscInt64 gi = UphillGridGlobalIndex(g, i);
+      const PetscReal  x  = (PetscReal)(gi % g->N) * g->h;
+      const PetscReal  y  = (PetscReal)((gi / g->N) % g->N) * g->h;
+      switch (o->ic) {
+      case UPHILL_IC_RANDOM:
+        c[i] = o->c0 + o->noise * (2.0 * HashUniform(o->seed, gi) - 1.0);
+        break;
+      case UPHILL_IC_MODE:
+        c[i] = o->c0 + o->ic_amp * PetscCosReal(2.0 * PETSC_PI * o->ic_mode * x / g->L);
+        break;
+      case UPHILL_IC_PFHUB1A: {
+        /* PFHub benchmark 1a: c0 + eps[cos(0.105x)cos(0.11y) + (cos(0.13x)cos(0.087y))^2
+         *                            + cos(0.025x - 0.15y) cos(0.07x - 0.02y)], eps = 0.01 */
+        const PetscReal eps = 0.01, a = PetscCosReal(0.13 * x) * PetscCosReal(0.087 * y);
+        c[i] = o->c0 + eps * (PetscCosReal(0.105 * x) * PetscCosReal(0.11 * y) + a * a + PetscCosReal(0.025 * x - 0.15 * y) * PetscCosReal(0.07 * x - 0.02 * y));
+      } break;
+      default:
+        break;
+      }
+    }
+    PetscCall(VecRestoreArray(run->c, &c));
+  }
+  PetscCall(UphillSchemeSetState(run->scheme, run->c));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -1,0 +1,293 @@
+/* The time loop. Times are in core units inside; reported in run units and core units. */
+#include <uphill/stepper.h>
+#include <uphill/io_png.h>
+#include <uphill/io_h5.h>
+#include <uphill/options.h>
+
+typedef struct {
+  UphillRun     run;
+  Vec           c_save, c_full;  /* state before the step; full-step result (adapt) */
+  UphillComplex *chat_save;
+  PetscReal     F_last;          /* last checked free energy, core units */
+  PetscReal     Fscale;          /* magnitude for the round-off tolerance of F */
+  PetscInt      frame;           /* next frame number */
+  PetscReal    *frame_t;         /* frame times, core units */
+  PetscLogDouble wall0, wall_last_progress;
+} Stepper;
+
+/* Frame times: linear, or log-spaced because coarsening spans decades and a movie of
+ * evenly spaced frames would spend all but its first frames on slow coarsening. */
+static PetscErrorCode FrameTimes(const UphillOptions *o, PetscReal *ft)
+{
+  const PetscInt  n  = o->frames;
+  const PetscReal te = o->t_end_core;
+
+  PetscFunctionBegin;
+  if (n == 1) ft[0] = te;
+  for (PetscInt i = 0; n > 1 && i < n; i++) {
+    if (o->frame_spacing == UPHILL_FRAMES_LINEAR) ft[i] = te * i / (n - 1);
+    else {
+      const PetscReal t1 = PetscMax(o->dt_core, te * 1e-3);
+      ft[i] = i == 0 ? 0.0 : t1 * PetscPowReal(te / t1, (PetscReal)(i - 1) / (PetscReal)(n - 2 > 0 ? n - 2 : 1));
+    }
+  }
+  ft[n - 1] = te;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode TimeLabel(const UphillOptions *o, PetscReal t, char *buf, size_t len)
+{
+  PetscFunctionBegin;
+  if (o->model == UPHILL_MODEL_REGULAR && o->units == UPHILL_UNITS_SI) PetscCall(PetscSNPrintf(buf, len, "t = %.3g s  (%.3g tau)", (double)(t * o->tau), (double)t));
+  else PetscCall(PetscSNPrintf(buf, len, "t = %.4g", (double)t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode WriteFrame(Stepper *s, Vec c, PetscReal t, const char *name)
+{
+  UphillRun            run = s->run;
+  const UphillOptions *o   = &run->opt;
+  ImageStyle           st;
+  char                 path[PETSC_MAX_PATH_LEN], label[128];
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(run->ev_io, 0, 0, 0, 0));
+  st.scale    = o->frame_scale;
+  st.colorbar = o->frame_colorbar;
+  st.vmin     = 0.0;
+  st.vmax     = 1.0;
+  if (o->model == UPHILL_MODEL_POLYNOMIAL || o->frame_autorange) {
+    PetscCall(VecMin(c, NULL, &st.vmin));
+    PetscCall(VecMax(c, NULL, &st.vmax));
+    if (st.vmax <= st.vmin) st.vmax = st.vmin + 1e-12;
+  }
+  PetscCall(TimeLabel(o, t, label, sizeof(label)));
+  st.label = o->frame_colorbar ? label : NULL;
+  PetscCall(UphillRunPath(run, name, path, sizeof(path)));
+  PetscCall(UphillFrameWrite(run->grid, c, path, &st));
+  PetscCall(PetscLogEventEnd(run->ev_io, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode DiagRow(Stepper *s, PetscInt step, PetscReal t, PetscReal dt)
+{
+  DiagValues v;
+
+  PetscFunctionBegin;
+  PetscCall(UphillDiagCompute(s->run->diag, s->run->c, &v));
+  PetscCall(UphillDiagWriteRow(s->run->diag, step, t, dt, &v));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Numerical failure: say what, where and when; keep the last good state as a frame and
+ * a field so the user can see what went wrong and restart from it. */
+static PetscErrorCode Fail(Stepper *s, PetscInt step, PetscReal t, const char *cause)
+{
+  UphillRun run = s->run;
+  char      path[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  PetscCall(UphillRunPath(run, "last_good.h5", path, sizeof(path)));
+  PetscCall(UphillH5WriteField(run->grid, s->c_save, path, t, step - 1));
+  PetscCall(WriteFrame(s, s->c_save, t, "last_good.png"));
+  SETERRQ(run->comm, PETSC_ERR_NOT_CONVERGED, "numerical failure at step %" PetscInt_FMT ", t = %g (%g in core units): %s. The last good state is in %s/last_good.h5 and last_good.png; reduce -dt or use -adapt",
+          step, (double)(t * run->opt.tau), (double)t, cause, run->dir);
+}
+
+/* Admissible compositions: (0,1) for the regular solution (the log barrier keeps the
+ * exact solution there); for the polynomial model only NaN/Inf is an error. */
+static PetscErrorCode CheckState(Stepper *s, PetscReal F, PetscReal cmin, PetscReal cmax, PetscBool checkF, char *cause, size_t len, PetscBool *ok)
+{
+  const UphillOptions *o = &s->run->opt;
+
+  PetscFunctionBegin;
+  *ok = PETSC_TRUE;
+  if (PetscIsInfOrNanReal(cmin) || PetscIsInfOrNanReal(cmax) || (checkF && PetscIsInfOrNanReal(F))) {
+    *ok = PETSC_FALSE;
+    PetscCall(PetscSNPrintf(cause, len, "the field contains NaN or Inf"));
+  } else if (o->model == UPHILL_MODEL_REGULAR && (cmin <= 0.0 || cmax >= 1.0)) {
+    *ok = PETSC_FALSE;
+    PetscCall(PetscSNPrintf(cause, len, "c left (0,1): min %g, max %g", (double)cmin, (double)cmax));
+  } else if (checkF && F > s->F_last + 1e-11 * s->Fscale) {
+    *ok = PETSC_FALSE;
+    PetscCall(PetscSNPrintf(cause, len, "the free energy rose from %.15g to %.15g", (double)s->F_last, (double)F));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SaveState(Stepper *s)
+{
+  UphillRun run = s->run;
+
+  PetscFunctionBegin;
+  PetscCall(VecCopy(run->c, s->c_save));
+  if (s->chat_save) PetscCall(PetscArraycpy((PetscReal *)s->chat_save, (PetscReal *)run->scheme->chat, 2 * run->grid->nloc_k));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode RestoreState(Stepper *s)
+{
+  UphillRun run = s->run;
+
+  PetscFunctionBegin;
+  PetscCall(VecCopy(s->c_save, run->c));
+  PetscCall(PetscArraycpy((PetscReal *)run->scheme->chat, (PetscReal *)s->chat_save, 2 * run->grid->nloc_k));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* One accepted adaptive step by step doubling: a full step and two half steps from the
+ * same state; their difference estimates the local error of the (first-order) half-step
+ * result, which is kept. Rejected on error, bounds or an energy rise. */
+static PetscErrorCode AdaptiveStep(Stepper *s, PetscInt step, PetscReal t, PetscReal *h, PetscReal hmax_event, PetscReal *h_taken, UphillStepperStats *stats)
+{
+  UphillRun            run = s->run;
+  const UphillOptions *o   = &run->opt;
+  const PetscReal      tol = o->adapt_tol;
+  char                 cause[256];
+
+  PetscFunctionBegin;
+  PetscCall(SaveState(s));
+  for (PetscInt attempt = 0;; attempt++) {
+    PetscReal hh = PetscMin(*h, hmax_event), err, F, cmin, cmax, fac;
+    PetscBool ok;
+
+    PetscCall(UphillSchemeStep(run->scheme, run->c, hh));
+    PetscCall(VecCopy(run->c, s->c_full));
+    PetscCall(RestoreState(s));
+    PetscCall(UphillSchemeStep(run->scheme, run->c, 0.5 * hh));
+    PetscCall(UphillSchemeStep(run->scheme, run->c, 0.5 * hh));
+    PetscCall(VecAXPY(s->c_full, -1.0, run->c));
+    PetscCall(VecNorm(s->c_full, NORM_INFINITY, &err));
+    PetscCall(UphillDiagEnergyBounds(run->diag, run->c, &F, &cmin, &cmax));
+    PetscCall(CheckState(s, F, cmin, cmax, PETSC_TRUE, cause, sizeof(cause), &ok));
+    if (PetscIsInfOrNanReal(err)) ok = PETSC_FALSE;
+    if (ok && err <= tol) {
+      *h_taken = hh;
+      s->F_last = F;
+      /* first order: local error ~ h^2, so h scales with sqrt(tol/err) */
+      fac = err > 0 ? 0.9 * PetscSqrtReal(tol / err) : 2.0;
+      if (hh == *h) *h = hh * PetscMin(2.0, PetscMax(0.5, fac));
+      *h = PetscMin(*h, o->dt_max_core);
+      PetscFunctionReturn(PETSC_SUCCESS);
+    }
+    stats->rejected++;
+    PetscCall(RestoreState(s));
+    if (!ok || PetscIsInfOrNanReal(err)) *h = 0.25 * hh;
+    else *h = hh * PetscMax(0.1, 0.9 * PetscSqrtReal(tol / err));
+    if (*h < 1e-14 * PetscMax(t, 1.0) || attempt > 50) {
+      if (ok) PetscCall(PetscSNPrintf(cause, sizeof(cause), "adaptive stepping cannot meet -adapt_tol %g (error %g)", (double)tol, (double)err));
+      PetscCall(Fail(s, step + 1, t, cause));
+    }
+  }
+}
+
+PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
+{
+  Stepper              s;
+  const UphillOptions *o = &run->opt;
+  PetscReal            t = 0, dt = o->dt_core, cmin = 0, cmax = 0, F;
+  PetscInt             step = 0;
+  PetscInt64           nfft0;
+  char                 path[PETSC_MAX_PATH_LEN], cause[256];
+  const PetscReal      te = o->t_end_core;
+  PetscBool            ok;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(&s, sizeof(s)));
+  PetscCall(PetscMemzero(stats, sizeof(*stats)));
+  s.run = run;
+  PetscCall(VecDuplicate(run->c, &s.c_save));
+  if (o->adapt) {
+    PetscCall(VecDuplicate(run->c, &s.c_full));
+    PetscCall(UphillGridAllocComplex(run->grid, &s.chat_save));
+  }
+  PetscCall(PetscMalloc1(PetscMax(o->frames, 1), &s.frame_t));
+  if (o->frames > 0) PetscCall(FrameTimes(o, s.frame_t));
+
+  PetscCall(UphillRunPath(run, "diagnostics.csv", path, sizeof(path)));
+  PetscCall(UphillDiagOpenCSV(run->diag, path));
+  PetscCall(UphillDiagEnergyBounds(run->diag, run->c, &F, &cmin, &cmax));
+  s.F_last = PETSC_MAX_REAL;
+  PetscCall(CheckState(&s, F, cmin, cmax, PETSC_FALSE, cause, sizeof(cause), &ok));
+  PetscCheck(ok, run->comm, PETSC_ERR_ARG_OUTOFRANGE, "the initial condition is not admissible: %s", cause);
+  s.F_last = F;
+  {
+    /* round-off scale of F: the integral of |f| and of the gradient term */
+    s.Fscale = PetscAbsReal(F) + PetscPowRealInt(run->grid->h, run->grid->dim) * run->grid->Ntot * 1e-3;
+  }
+  PetscCall(DiagRow(&s, 0, 0.0, dt));
+  if (o->frames > 0 && s.frame_t[0] <= 0) {
+    PetscCall(PetscSNPrintf(path, sizeof(path), "frames/frame_%05d.png", (int)s.frame));
+    PetscCall(WriteFrame(&s, run->c, 0.0, path));
+    s.frame++;
+  }
+  nfft0 = run->scheme->nfft;
+  PetscCall(PetscTime(&s.wall0));
+  s.wall_last_progress = s.wall0;
+
+  while (t < te * (1 - 1e-14) && step < o->max_steps) {
+    PetscReal h = 0, hmax_event = te - t;
+    PetscBool diag_now, frame_now = PETSC_FALSE, last;
+
+    if (o->adapt && s.frame < o->frames) hmax_event = PetscMin(hmax_event, s.frame_t[s.frame] - t);
+    if (o->adapt) {
+      PetscCall(AdaptiveStep(&s, step, t, &dt, hmax_event, &h, stats));
+    } else {
+      h = PetscMin(dt, te - t);
+      PetscCall(SaveState(&s));
+      PetscCall(UphillSchemeStep(run->scheme, run->c, h));
+      PetscCall(VecMin(run->c, NULL, &cmin));
+      PetscCall(VecMax(run->c, NULL, &cmax));
+      PetscCall(CheckState(&s, 0, cmin, cmax, PETSC_FALSE, cause, sizeof(cause), &ok));
+      if (!ok) PetscCall(Fail(&s, step + 1, t, cause));
+    }
+    step++;
+    t += h;
+    last = (PetscBool)(t >= te * (1 - 1e-14) || step >= o->max_steps);
+    if (s.frame < o->frames && t >= s.frame_t[s.frame] * (1 - 1e-12)) frame_now = PETSC_TRUE;
+    diag_now = (PetscBool)(step % o->diag_every == 0 || frame_now || last);
+    if (diag_now && !o->adapt) {
+      /* fixed step: the energy is checked at every diagnostics row */
+      PetscCall(UphillDiagEnergyBounds(run->diag, run->c, &F, &cmin, &cmax));
+      PetscCall(CheckState(&s, F, cmin, cmax, PETSC_TRUE, cause, sizeof(cause), &ok));
+      if (!ok) PetscCall(Fail(&s, step, t - h, cause));
+      s.F_last = F;
+    }
+    if (diag_now) PetscCall(DiagRow(&s, step, t, h));
+    if (frame_now) {
+      /* with a fixed step several frame times may fall in one step: write one frame */
+      while (s.frame < o->frames && t >= s.frame_t[s.frame] * (1 - 1e-12)) s.frame++;
+      PetscCall(PetscSNPrintf(path, sizeof(path), "frames/frame_%05d.png", (int)(s.frame - 1)));
+      PetscCall(WriteFrame(&s, run->c, t, path));
+    }
+    if (!o->quiet) {
+      PetscLogDouble now;
+      PetscCall(PetscTime(&now));
+      if (now - s.wall_last_progress > 2.0 || last) {
+        const PetscReal eta = t > 0 ? (now - s.wall0) * (te - t) / t : 0;
+        s.wall_last_progress = now;
+        PetscCall(PetscPrintf(run->comm, "step %7" PetscInt_FMT "  t = %.4e (%.4e core)  dt = %.3e  F = %.6e  c in [%.4f, %.4f]  elapsed %.0f s, left ~%.0f s\n", step, (double)(t * o->tau), (double)t, (double)(h * o->tau), (double)s.F_last, (double)cmin, (double)cmax, now - s.wall0, eta));
+      }
+    }
+  }
+  {
+    PetscLogDouble now;
+    PetscCall(PetscTime(&now));
+    stats->wall = now - s.wall0;
+  }
+  stats->steps = step;
+  stats->t     = t;
+  stats->dt    = dt;
+  stats->nfft  = run->scheme->nfft - nfft0;
+
+  PetscCall(PetscLogEventBegin(run->ev_io, 0, 0, 0, 0));
+  PetscCall(UphillRunPath(run, "final.h5", path, sizeof(path)));
+  PetscCall(UphillH5WriteField(run->grid, run->c, path, t * o->tau, step));
+  PetscCall(PetscLogEventEnd(run->ev_io, 0, 0, 0, 0));
+
+  PetscCall(VecDestroy(&s.c_save));
+  PetscCall(VecDestroy(&s.c_full));
+  PetscCall(UphillGridFreeComplex(&s.chat_save));
+  PetscCall(PetscFree(s.frame_t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
