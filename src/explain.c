@@ -1,1 +1,363 @@
-/* placeholder */
+/* -explain: the thermodynamic and stability analysis of the inputs, in words a teacher can
+ * read aloud. Every equation lives in thermo.c; this file only chooses what to call and how
+ * to say it. */
+#include <stdio.h>
+#include <uphill/explain.h>
+#include <uphill/thermo.h>
+
+/* Grid recommendations.
+ * - Points per fastest-growing wavelength: the pseudo-spectral derivatives are exact for every
+ *   resolved mode, but the logarithm in f' feeds the growing pattern into its harmonics; 8
+ *   points per lambda_m keep the third harmonic (lambda_m/3, 2.7 points) above the Nyquist
+ *   limit of 2 points per wavelength.
+ * - Points per interface width: a tanh-like profile of width delta has Fourier amplitudes
+ *   falling like exp(-pi k delta/4), so the spectrum cut at the Nyquist k = pi/h leaves a
+ *   ringing of order exp(-pi^2 delta/(4h)); delta/h >= 3 keeps it below 1e-3 of the
+ *   composition jump, small against the c ~ 1e-2 of a dilute phase that must stay in (0, 1).
+ * - Wavelengths per box side: the box only holds modes spaced by dk = 2 pi/L = k_m lambda_m/L;
+ *   with 8 lambda_m per side a mode lies within k_m/16 of the fastest one (its growth rate
+ *   within 2% of R_max), and a 2D box starts with ~64 domains, enough for a structure factor
+ *   and a coarsening law before the domains outgrow the box. */
+#define EXPLAIN_PTS_PER_LAMBDA 8.0
+#define EXPLAIN_PTS_PER_DELTA  3.0
+#define EXPLAIN_LAMBDA_PER_BOX 8.0
+
+/* Numbers are formatted with C's %.4g (PETSc's own %g appends a '.' to integral values,
+ * which reads badly in prose). The buffers rotate so one print call can use several. */
+typedef struct {
+  char        buf[24][48];
+  PetscInt    next;
+  PetscBool   si;  /* regular model with SI units: print SI and reduced values */
+  PetscReal   ell; /* m, when si */
+  PetscReal   tau; /* s, when si */
+  const char *lu;  /* run length unit */
+  const char *tu;  /* run time unit */
+} Fmt;
+
+static char *NextBuf(Fmt *f)
+{
+  char *b = f->buf[f->next];
+  f->next = (f->next + 1) % 24;
+  return b;
+}
+
+static const char *Num(Fmt *f, PetscReal x)
+{
+  char *b = NextBuf(f);
+  snprintf(b, sizeof(f->buf[0]), "%.4g", (double)x);
+  return b;
+}
+
+/* a length given in run units, with its reduced value when the run is in SI */
+static const char *Len(Fmt *f, PetscReal x)
+{
+  char *b = NextBuf(f);
+  if (f->si) snprintf(b, sizeof(f->buf[0]), "%.4g m (%.4g l)", (double)x, (double)(x / f->ell));
+  else snprintf(b, sizeof(f->buf[0]), "%.4g %s", (double)x, f->lu);
+  return b;
+}
+
+static const char *Time(Fmt *f, PetscReal x)
+{
+  char *b = NextBuf(f);
+  if (f->si) snprintf(b, sizeof(f->buf[0]), "%.4g s (%.4g tau)", (double)x, (double)(x / f->tau));
+  else snprintf(b, sizeof(f->buf[0]), "%.4g %s", (double)x, f->tu);
+  return b;
+}
+
+/* smallest even n' >= n whose only prime factors are 2, 3, 5, 7: fast FFTW sizes */
+static PetscInt FastFFTSize(PetscInt n)
+{
+  for (PetscInt m = PetscMax(n, 2);; ++m) {
+    PetscInt r = m;
+    if (m % 2) continue;
+    while (r % 2 == 0) r /= 2;
+    while (r % 3 == 0) r /= 3;
+    while (r % 5 == 0) r /= 5;
+    while (r % 7 == 0) r /= 7;
+    if (r == 1) return m;
+  }
+}
+
+/* "n (m is a fast FFT size)" for a needed number of points per side n = ceil(x) */
+static const char *NPoints(Fmt *f, PetscReal x)
+{
+  char *b = NextBuf(f);
+  /* beyond any grid one could run, the exact count and FFT size say nothing more */
+  if (!(x < 1e8)) snprintf(b, sizeof(f->buf[0]), "%.4g", (double)x);
+  else {
+    const PetscInt n = (PetscInt)PetscCeilReal(x);
+    snprintf(b, sizeof(f->buf[0]), "%" PetscInt_FMT " (%" PetscInt_FMT " is a fast FFT size)", n, FastFFTSize(n));
+  }
+  return b;
+}
+
+typedef enum { STATE_UNSTABLE, STATE_METASTABLE, STATE_STABLE } State;
+
+/* What the analysis found, lengths and times in run units (m and s, l and tau, or model units). */
+typedef struct {
+  PetscBool gap;               /* a miscibility gap exists */
+  PetscReal cb1, cb2;          /* coexisting compositions */
+  PetscReal cs1, cs2;          /* spinodal */
+  State     state;             /* of the uniform alloy at c0 */
+  PetscReal lambda_m, t_grow;  /* fastest wavelength and 1/R_max, when unstable */
+  PetscReal delta;             /* interface width, when gap */
+  PetscReal t_decay_box;       /* decay time of the box-size mode, when linearly stable */
+} Analysis;
+
+static State Classify(PetscReal c0, const Analysis *a)
+{
+  if (!a->gap) return STATE_STABLE;
+  if (c0 > a->cs1 && c0 < a->cs2) return STATE_UNSTABLE;
+  if (c0 > a->cb1 && c0 < a->cb2) return STATE_METASTABLE;
+  return STATE_STABLE;
+}
+
+static PetscErrorCode PrintVerdict(PetscViewer v, State s)
+{
+  PetscFunctionBeginUser;
+  switch (s) {
+  case STATE_UNSTABLE:
+    PetscCall(PetscViewerASCIIPrintf(v, "  UNSTABLE: any small fluctuation grows, diffusion runs uphill (spontaneous spinodal decomposition).\n"));
+    break;
+  case STATE_METASTABLE:
+    PetscCall(PetscViewerASCIIPrintf(v, "  METASTABLE: needs nucleation, small fluctuations decay.\n"));
+    PetscCall(PetscViewerASCIIPrintf(v, "    The alloy lies inside the miscibility gap but outside the spinodal: two phases would be\n"));
+    PetscCall(PetscViewerASCIIPrintf(v, "    better, but small composition waves raise the free energy and die out. This solver has no\n"));
+    PetscCall(PetscViewerASCIIPrintf(v, "    thermal noise, so a run stays mixed unless its initial condition already holds precipitates.\n"));
+    break;
+  case STATE_STABLE:
+    PetscCall(PetscViewerASCIIPrintf(v, "  STABLE: stays mixed. Any fluctuation decays, diffusion runs downhill as in Fick's law.\n"));
+    break;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode PrintGrid(const UphillOptions *opt, PetscViewer v, Fmt *f, const Analysis *a)
+{
+  const PetscReal h       = opt->L / (PetscReal)opt->N;
+  const PetscBool use_lam = (PetscBool)(a->state == STATE_UNSTABLE);
+  /* interfaces appear when the alloy separates; a metastable run may hold precipitates */
+  const PetscBool use_del = (PetscBool)(a->gap && a->state != STATE_STABLE);
+  PetscReal       hrec    = PETSC_MAX_REAL;
+  PetscBool       fine    = PETSC_TRUE;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscViewerASCIIPrintf(v, "\nGrid\n"));
+  PetscCall(PetscViewerASCIIPrintf(v, "  Your grid: %" PetscInt_FMT "D, N = %" PetscInt_FMT " points per side, box side L = %s, spacing h = L/N = %s.\n", opt->dim, opt->N, Len(f, opt->L), Len(f, h)));
+  if (!use_lam && !use_del) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  No pattern or interface will form, so the grid only has to carry your initial fluctuations.\n"));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  if (use_lam) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  Points per fastest-growing wavelength lambda_m/h = %s (recommended >= %s).\n", Num(f, a->lambda_m / h), Num(f, EXPLAIN_PTS_PER_LAMBDA)));
+    PetscCall(PetscViewerASCIIPrintf(v, "  Wavelengths lambda_m per box side L/lambda_m = %s (recommended >= %s, for enough domains to average over).\n", Num(f, opt->L / a->lambda_m), Num(f, EXPLAIN_LAMBDA_PER_BOX)));
+    hrec = PetscMin(hrec, a->lambda_m / EXPLAIN_PTS_PER_LAMBDA);
+  }
+  if (use_del) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  Points per interface width delta/h = %s (recommended >= %s).\n", Num(f, a->delta / h), Num(f, EXPLAIN_PTS_PER_DELTA)));
+    hrec = PetscMin(hrec, a->delta / EXPLAIN_PTS_PER_DELTA);
+  }
+  PetscCall(PetscViewerASCIIPrintf(v, "  Recommended: h <= %s; for this box that is N >= %s.\n", Len(f, hrec), NPoints(f, opt->L / hrec)));
+  if (use_lam && opt->L / a->lambda_m < EXPLAIN_LAMBDA_PER_BOX) {
+    const PetscReal Lrec = EXPLAIN_LAMBDA_PER_BOX * a->lambda_m;
+    PetscCall(PetscViewerASCIIPrintf(v, "  WARNING: the box holds only %s fastest-growing wavelengths per side; too few domains for statistics.\n", Num(f, opt->L / a->lambda_m)));
+    PetscCall(PetscViewerASCIIPrintf(v, "           Use L >= %s, which at the recommended spacing needs N >= %s.\n", Len(f, Lrec), NPoints(f, Lrec / hrec)));
+    fine = PETSC_FALSE;
+  }
+  if (use_lam && a->lambda_m / h < EXPLAIN_PTS_PER_LAMBDA) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  WARNING: the grid under-resolves the fastest-growing wavelength (%s points per lambda_m, need >= %s).\n", Num(f, a->lambda_m / h), Num(f, EXPLAIN_PTS_PER_LAMBDA)));
+    fine = PETSC_FALSE;
+  }
+  if (use_del && a->delta / h < EXPLAIN_PTS_PER_DELTA) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  WARNING: the grid under-resolves the interfaces (%s points per interface width, need >= %s);\n", Num(f, a->delta / h), Num(f, EXPLAIN_PTS_PER_DELTA)));
+    PetscCall(PetscViewerASCIIPrintf(v, "           expect ringing near interfaces and compositions pushed towards the bounds 0 and 1.\n"));
+    fine = PETSC_FALSE;
+  }
+  if (fine) PetscCall(PetscViewerASCIIPrintf(v, "  The grid resolves the pattern and the interfaces, and the box holds enough of them.\n"));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Early-stage pattern, printed for both models once the analysis is done. */
+static PetscErrorCode PrintStability(const UphillOptions *opt, PetscViewer v, Fmt *f, const Analysis *a, PetscReal M0, const char *Munit)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscViewerASCIIPrintf(v, "\nEarly stage (linear stability of the uniform alloy, mobility M0 = M(c0) = %s %s)\n", Num(f, M0), Munit));
+  if (a->state == STATE_UNSTABLE) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  Fastest-growing wavelength lambda_m = %s: the first pattern has this spacing.\n", Len(f, a->lambda_m)));
+    PetscCall(PetscViewerASCIIPrintf(v, "  Its amplitude grows by a factor e every 1/R_max = %s.\n", Time(f, a->t_grow)));
+    PetscCall(PetscViewerASCIIPrintf(v, "  Your run lasts t_end = %s, that is %s growth times.\n", Time(f, opt->t_end), Num(f, opt->t_end / a->t_grow)));
+  } else {
+    PetscCall(PetscViewerASCIIPrintf(v, "  No wavelength grows. The slowest fluctuation, one wave across the box, fades by a factor e in %s.\n", Time(f, a->t_decay_box)));
+  }
+  if (a->gap && a->state != STATE_STABLE) {
+    PetscCall(PetscViewerASCIIPrintf(v, "\nInterfaces\n"));
+    PetscCall(PetscViewerASCIIPrintf(v, "  Width of an equilibrium interface between the two phases: delta = %s\n", Len(f, a->delta)));
+    PetscCall(PetscViewerASCIIPrintf(v, "  (composition jump divided by the steepest slope, from the free energy above the common tangent).\n"));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fmt *f)
+{
+  const PetscReal c0  = opt->c0;
+  const PetscBool si  = (PetscBool)(opt->units == UPHILL_UNITS_SI);
+  const PetscBool dk  = (PetscBool)(opt->mobility_model == UPHILL_MOBILITY_DARKEN);
+  const PetscReal chi = opt->chi_eff;
+  /* The formulas of thermo.c hold in reduced units too: energies in RT (T = 1/R, Omega = chi),
+   * diffusivities in D*_A, kappa = 1. So one path computes both, in "computation units". */
+  const PetscReal omega = si ? opt->omega : chi;
+  const PetscReal T     = si ? opt->T : 1.0 / UPHILL_R;
+  const PetscReal RT    = si ? opt->RT : 1.0;
+  const PetscReal DA    = si ? opt->DA : 1.0;
+  const PetscReal DB    = si ? opt->DB : opt->r_darken;
+  const PetscReal kappa = si ? opt->kappa : 1.0;
+  PetscReal       Dstar, M0, phi, fpp, km, Rmax, delta_l;
+  PetscBool       ex, unstable;
+  Analysis        a;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(&a, sizeof(a)));
+  PetscCall(PetscViewerASCIIPrintf(v, "Model: regular solution. Free energy of mixing per mole, with c the mole fraction of B:\n"));
+  PetscCall(PetscViewerASCIIPrintf(v, "  f(c) = Omega c(1-c) + RT [c ln c + (1-c) ln(1-c)]   (mixing enthalpy minus T times mixing entropy)\n"));
+  if (si) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  Omega = %s J/mol, T = %s K, RT = %s J/mol.\n", Num(f, opt->omega), Num(f, opt->T), Num(f, RT)));
+  } else {
+    PetscCall(PetscViewerASCIIPrintf(v, "  Reduced units: energies in RT, lengths in l = sqrt(kappa/RT), times in tau = l^2/D*_A.\n"));
+  }
+
+  PetscCall(PetscViewerASCIIPrintf(v, "\nThermodynamics\n"));
+  PetscCall(PetscViewerASCIIPrintf(v, "  chi = Omega/RT = %s. A miscibility gap opens when chi > 2.\n", Num(f, chi)));
+  if (omega > 0.0) {
+    const PetscReal TTc = T / ThermoCriticalT(omega);
+    if (si) PetscCall(PetscViewerASCIIPrintf(v, "  Critical temperature Tc = Omega/2R = %s K; you are at T/Tc = %s.\n", Num(f, ThermoCriticalT(omega)), Num(f, TTc)));
+    else PetscCall(PetscViewerASCIIPrintf(v, "  Temperature relative to the critical temperature: T/Tc = 2/chi = %s.\n", Num(f, TTc)));
+  }
+  PetscCall(ThermoBinodal(omega, T, &a.cb1, &a.cb2, &a.gap));
+  PetscCall(ThermoSpinodal(omega, T, &a.cs1, &a.cs2, &ex));
+  if (omega <= 0.0) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  Omega <= 0 (chi <= 0): unlike neighbours are not penalised, so A and B mix at every temperature.\n"));
+    PetscCall(PetscViewerASCIIPrintf(v, "  There is no miscibility gap.\n"));
+  } else if (!a.gap) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  T >= Tc: the mixing entropy wins at every composition. There is no miscibility gap.\n"));
+  } else {
+    PetscCall(PetscViewerASCIIPrintf(v, "  Binodal (edges of the miscibility gap): c = %s and %s.\n", Num(f, a.cb1), Num(f, a.cb2)));
+    PetscCall(PetscViewerASCIIPrintf(v, "    Between them the alloy is better off as two phases of exactly these compositions.\n"));
+    PetscCall(PetscViewerASCIIPrintf(v, "  Spinodal: c = %s and %s.\n", Num(f, a.cs1), Num(f, a.cs2)));
+    PetscCall(PetscViewerASCIIPrintf(v, "    Between them the free-energy curve bends downwards (f'' < 0), so even tiny fluctuations lower it.\n"));
+  }
+
+  phi   = ThermoPhi(c0, omega, T);
+  fpp   = ThermoRegularD2F(c0, omega, T);
+  Dstar = dk ? ThermoDarkenDstar(c0, DA, DB) : DA;
+  M0    = dk ? ThermoMobilityDarken(c0, DA, DB, T) : ThermoMobility(c0, DA, T);
+  a.state = Classify(c0, &a);
+
+  PetscCall(PetscViewerASCIIPrintf(v, "\nYour alloy: c0 = %s\n", Num(f, c0)));
+  PetscCall(PrintVerdict(v, a.state));
+  PetscCall(PetscViewerASCIIPrintf(v, "  Thermodynamic factor Phi(c0) = 1 - 2 chi c0(1-c0) = %s.\n", Num(f, phi)));
+  if (si) PetscCall(PetscViewerASCIIPrintf(v, "  Curvature of the free energy f''(c0) = %s J/mol (%s RT).\n", Num(f, fpp), Num(f, fpp / RT)));
+  else PetscCall(PetscViewerASCIIPrintf(v, "  Curvature of the free energy f''(c0) = %s RT.\n", Num(f, fpp)));
+  if (si && omega > 0.0) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  This composition is unstable below its spinodal temperature T_s = 2 Omega c0(1-c0)/R = %s K.\n", Num(f, ThermoSpinodalT(omega, c0))));
+  }
+  if (si) {
+    if (dk) {
+      PetscCall(PetscViewerASCIIPrintf(v, "  Tracer diffusivities D*_A = %s m^2/s, D*_B = %s m^2/s (ratio %s);\n", Num(f, DA), Num(f, DB), Num(f, opt->r_darken)));
+      PetscCall(PetscViewerASCIIPrintf(v, "  Darken's D* at c0 = (1-c0) D*_A + c0 D*_B = %s m^2/s.\n", Num(f, Dstar)));
+    } else {
+      PetscCall(PetscViewerASCIIPrintf(v, "  Tracer diffusivity D* = D0 exp(-Q/RT) = %s m^2/s (D0 = %s m^2/s, Q = %s J/mol).\n", Num(f, Dstar), Num(f, opt->D0), Num(f, opt->Q)));
+    }
+    PetscCall(PetscViewerASCIIPrintf(v, "  Chemical diffusivity D_chem = D* Phi = %s m^2/s", Num(f, Dstar * phi)));
+  } else {
+    if (dk) PetscCall(PetscViewerASCIIPrintf(v, "  Darken: D*_B/D*_A = %s; at c0, D* = (1-c0) + c0 D*_B/D*_A = %s D*_A.\n", Num(f, opt->r_darken), Num(f, Dstar)));
+    PetscCall(PetscViewerASCIIPrintf(v, "  Chemical diffusivity D_chem = D* Phi = %s D*_A", Num(f, Dstar * phi)));
+  }
+  if (phi < 0.0) PetscCall(PetscViewerASCIIPrintf(v, ": negative: uphill diffusion, atoms flow towards higher concentration.\n"));
+  else PetscCall(PetscViewerASCIIPrintf(v, ": positive: ordinary downhill diffusion.\n"));
+
+  /* linear stability in computation units, then into run units (m, s or l, tau) */
+  {
+    PetscReal lam, kbox;
+    PetscCall(ThermoFastestMode(M0, fpp, kappa, &km, &lam, &Rmax, &unstable));
+    a.lambda_m = lam;
+    a.t_grow   = unstable ? 1.0 / Rmax : 0.0;
+    /* the box length in computation units: m for SI, l for reduced (same as run units) */
+    kbox          = 2.0 * PETSC_PI / opt->L;
+    a.t_decay_box = unstable ? 0.0 : -1.0 / ThermoGrowthRate(kbox, M0, fpp, kappa);
+  }
+  if (a.gap) {
+    PetscCall(ThermoInterfaceWidthReduced(chi, &delta_l, &ex));
+    a.delta = si ? delta_l * opt->ell : delta_l;
+  }
+  if (si) {
+    PetscCall(PetscViewerASCIIPrintf(v, "\nUnits of the solver core: l = sqrt(kappa/RT) = %s m, tau = l^2/D*_A = %s s (kappa = %s J m^2/mol).\n", Num(f, opt->ell), Num(f, opt->tau), Num(f, opt->kappa)));
+  }
+  PetscCall(PrintStability(opt, v, f, &a, M0, si ? "m^2 mol/(J s)" : "l^2/(RT tau)"));
+  PetscCall(PrintGrid(opt, v, f, &a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode ExplainPolynomial(const UphillOptions *opt, PetscViewer v, Fmt *f)
+{
+  const PetscReal c0 = opt->c0, rho = opt->rho, ca = opt->c_alpha, cb = opt->c_beta, M = opt->mobility, kappa = opt->kappa;
+  PetscReal       fpp, km, Rmax, lam;
+  PetscBool       unstable;
+  Analysis        a;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(&a, sizeof(a)));
+  PetscCall(PetscViewerASCIIPrintf(v, "Model: polynomial double well f(c) = rho (c - c_alpha)^2 (c_beta - c)^2, constant mobility M.\n"));
+  PetscCall(PetscViewerASCIIPrintf(v, "  rho = %s, c_alpha = %s, c_beta = %s, M = %s, kappa = %s, all in the model's own units.\n", Num(f, rho), Num(f, ca), Num(f, cb), Num(f, M), Num(f, kappa)));
+  PetscCall(PetscViewerASCIIPrintf(v, "  The model has no temperature: its phase diagram is fixed by c_alpha and c_beta.\n"));
+
+  PetscCall(PetscViewerASCIIPrintf(v, "\nThermodynamics\n"));
+  a.gap = PETSC_TRUE;
+  a.cb1 = ca;
+  a.cb2 = cb;
+  PetscCall(ThermoPolySpinodal(ca, cb, &a.cs1, &a.cs2));
+  PetscCall(PetscViewerASCIIPrintf(v, "  Miscibility gap: c = %s to %s (the two wells, which share the tangent f = 0).\n", Num(f, a.cb1), Num(f, a.cb2)));
+  PetscCall(PetscViewerASCIIPrintf(v, "  Spinodal: c = %s to %s; between them f'' < 0.\n", Num(f, a.cs1), Num(f, a.cs2)));
+
+  fpp     = ThermoPolyD2F(c0, rho, ca, cb);
+  a.state = Classify(c0, &a);
+  PetscCall(PetscViewerASCIIPrintf(v, "\nYour alloy: c0 = %s\n", Num(f, c0)));
+  PetscCall(PrintVerdict(v, a.state));
+  PetscCall(PetscViewerASCIIPrintf(v, "  Curvature of the free energy f''(c0) = %s.\n", Num(f, fpp)));
+  PetscCall(PetscViewerASCIIPrintf(v, "  Effective diffusivity D_eff = M f''(c0) = %s", Num(f, M * fpp)));
+  if (fpp < 0.0) PetscCall(PetscViewerASCIIPrintf(v, ": negative: uphill diffusion, material flows towards higher concentration.\n"));
+  else PetscCall(PetscViewerASCIIPrintf(v, ": positive: ordinary downhill diffusion.\n"));
+
+  PetscCall(ThermoFastestMode(M, fpp, kappa, &km, &lam, &Rmax, &unstable));
+  a.lambda_m    = lam;
+  a.t_grow      = unstable ? 1.0 / Rmax : 0.0;
+  a.t_decay_box = unstable ? 0.0 : -1.0 / ThermoGrowthRate(2.0 * PETSC_PI / opt->L, M, fpp, kappa);
+  PetscCall(ThermoInterfaceWidthPoly(rho, ca, cb, kappa, &a.delta));
+  PetscCall(PrintStability(opt, v, f, &a, M, "(model units)"));
+  PetscCall(PrintGrid(opt, v, f, &a));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillExplain(const UphillOptions *opt, PetscViewer viewer)
+{
+  PetscBool isascii;
+  Fmt       f;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
+  PetscCheck(isascii, PetscObjectComm((PetscObject)viewer), PETSC_ERR_SUP, "-explain prints text: it needs an ASCII viewer");
+  PetscCheck(opt->N > 0 && opt->L > 0.0, PetscObjectComm((PetscObject)viewer), PETSC_ERR_ARG_OUTOFRANGE, "-explain needs a grid: N = %" PetscInt_FMT " and L = %g must be positive", opt->N, (double)opt->L);
+  PetscCall(PetscMemzero(&f, sizeof(f)));
+  f.si  = (PetscBool)(opt->model == UPHILL_MODEL_REGULAR && opt->units == UPHILL_UNITS_SI);
+  f.ell = opt->ell;
+  f.tau = opt->tau;
+  f.lu  = opt->model == UPHILL_MODEL_REGULAR ? "l" : "(model length units)";
+  f.tu  = opt->model == UPHILL_MODEL_REGULAR ? "tau" : "(model time units)";
+  if (f.si) PetscCheck(f.ell > 0.0 && f.tau > 0.0, PetscObjectComm((PetscObject)viewer), PETSC_ERR_ARG_WRONGSTATE, "-explain needs the derived length and time scales l, tau (call UphillOptionsSetFromOptions first)");
+
+  PetscCall(PetscViewerASCIIPrintf(viewer, "What these inputs mean (uphill -explain)\n"));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "========================================\n"));
+  if (opt->model == UPHILL_MODEL_REGULAR) PetscCall(ExplainRegular(opt, viewer, &f));
+  else PetscCall(ExplainPolynomial(opt, viewer, &f));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -12,44 +12,66 @@ static const char help[] = "uphill " UPHILL_VERSION ": phase-field (Cahn-Hilliar
  * different simulation from the one the user asked for. */
 static PetscErrorCode CheckUnusedOptions(MPI_Comm comm)
 {
-  PetscInt n;
+  PetscInt n, nleft;
   char   **names, **values;
 
   PetscFunctionBegin;
   PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
   if (n > 0) {
     for (PetscInt i = 0; i < n; i++) PetscCall(PetscPrintf(comm, "uphill: unknown or unused option -%s%s%s\n", names[i], values[i] ? " " : "", values[i] ? values[i] : ""));
+    nleft = n;
     PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
-    SETERRQ(comm, PETSC_ERR_ARG_WRONG, "%" PetscInt_FMT " unknown or unused option(s), listed above; see uphill -help", n);
+    SETERRQ(comm, PETSC_ERR_ARG_WRONG, "%" PetscInt_FMT " unknown or unused option(s), listed above; see uphill -help", nleft);
   }
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-int main(int argc, char **argv)
+/* A user who mistypes an option should read one sentence, not a PETSc traceback. The
+ * first report of an error is printed once (by rank 0 when all ranks share it); the
+ * traceback is still available with -uphill_traceback. */
+static PetscErrorCode UphillErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+{
+  (void)line;
+  (void)fun;
+  (void)file;
+  (void)ctx;
+  if (p == PETSC_ERROR_INITIAL) {
+    PetscMPIInt rank = 0, cmp = MPI_UNEQUAL;
+    if (comm != MPI_COMM_NULL) {
+      (void)MPI_Comm_compare(comm, PETSC_COMM_WORLD, &cmp);
+      (void)MPI_Comm_rank(comm, &rank);
+    }
+    if (rank == 0 || cmp == MPI_UNEQUAL) {
+      const char *text = NULL;
+      if (!mess || !mess[0]) (void)PetscErrorMessage(n, &text, NULL);
+      fprintf(stderr, "uphill: error: %s\n", mess && mess[0] ? mess : (text ? text : "unknown error"));
+      fflush(stderr);
+    }
+  }
+  return n;
+}
+
+static PetscErrorCode Main(void)
 {
   UphillOptions      opt;
   UphillRun          run;
   UphillStepperStats st;
-  PetscBool          help_given;
+  PetscBool          help_given, traceback = PETSC_FALSE;
   PetscViewer        out;
 
-  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
-  fftw_mpi_init();
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-uphill_traceback", &traceback, NULL));
+  if (!traceback) PetscCall(PetscPushErrorHandler(UphillErrorHandler, NULL));
   PetscCall(UphillOptionsSetFromOptions(PETSC_COMM_WORLD, &opt));
   PetscCall(PetscOptionsHasHelp(NULL, &help_given));
-  if (help_given) {
-    PetscCall(PetscFinalize());
-    return 0;
-  }
+  if (help_given) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(CheckUnusedOptions(PETSC_COMM_WORLD));
   PetscCall(PetscViewerASCIIGetStdout(PETSC_COMM_WORLD, &out));
   if (opt.explain) {
-    PetscCall(CheckUnusedOptions(PETSC_COMM_WORLD));
     PetscCall(UphillExplain(&opt, out));
-    PetscCall(PetscFinalize());
-    return 0;
+    PetscFunctionReturn(PETSC_SUCCESS);
   }
-  PetscCall(CheckUnusedOptions(PETSC_COMM_WORLD));
   PetscCall(UphillRunCreate(PETSC_COMM_WORLD, &opt, &run));
   PetscCall(UphillRunInitialCondition(run));
   if (!opt.quiet) {
@@ -63,6 +85,19 @@ int main(int argc, char **argv)
                           st.steps ? 1e3 * st.wall / st.steps : 0.0, st.steps ? (double)st.nfft / st.steps : 0.0));
   }
   PetscCall(UphillRunDestroy(&run));
-  PetscCall(PetscFinalize());
-  return 0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+int main(int argc, char **argv)
+{
+  PetscErrorCode ierr;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  fftw_mpi_init();
+  ierr = Main();
+  /* errors are collective by construction (rank-0 I/O results are broadcast), so every
+   * rank reaches here and finalizes cleanly with a non-zero exit */
+  fftw_mpi_cleanup();
+  (void)PetscFinalize();
+  return ierr ? 1 : 0;
 }

@@ -17,14 +17,17 @@ static const char *const PlanNames[]        = {"estimate", "measure", "patient",
 static PetscErrorCode OptReal(PetscOptionItems *PetscOptionsObject, const char *name, const char *help, PetscReal *v, PetscReal lo, PetscBool lo_open, PetscReal hi, PetscBool hi_open, PetscBool *set)
 {
   PetscBool flg;
-  char      text[512];
+  char      text[512], range[96], val[32];
 
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(text, sizeof(text), "%s, in %s%g, %g%s", help, lo_open ? "(" : "[", (double)lo, (double)hi, hi_open ? ")" : "]"));
+  /* C's %g: PETSc's printf writes whole numbers as "1." */
+  (void)snprintf(range, sizeof(range), "%s%g, %g%s", lo_open ? "(" : "[", (double)lo, (double)hi, hi_open ? ")" : "]");
+  PetscCall(PetscSNPrintf(text, sizeof(text), "%s, in %s", help, range));
   PetscCall(PetscOptionsReal(name, text, NULL, *v, v, &flg));
   if (set) *set = flg;
-  PetscCheck(!PetscIsInfOrNanReal(*v), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s = %g is not a number; allowed range %s%g, %g%s", name, (double)*v, lo_open ? "(" : "[", (double)lo, (double)hi, hi_open ? ")" : "]");
-  PetscCheck((lo_open ? *v > lo : *v >= lo) && (hi_open ? *v < hi : *v <= hi), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s = %g is out of range; allowed range %s%g, %g%s", name, (double)*v, lo_open ? "(" : "[", (double)lo, (double)hi, hi_open ? ")" : "]");
+  (void)snprintf(val, sizeof(val), "%g", (double)*v);
+  PetscCheck(!PetscIsInfOrNanReal(*v), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s = %s is not a number; allowed range %s", name, val, range);
+  PetscCheck((lo_open ? *v > lo : *v >= lo) && (hi_open ? *v < hi : *v <= hi), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s = %s is out of range; allowed range %s", name, val, range);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -138,7 +138,7 @@ static PetscErrorCode RestoreState(Stepper *s)
 /* One accepted adaptive step by step doubling: a full step and two half steps from the
  * same state; their difference estimates the local error of the (first-order) half-step
  * result, which is kept. Rejected on error, bounds or an energy rise. */
-static PetscErrorCode AdaptiveStep(Stepper *s, PetscInt step, PetscReal t, PetscReal *h, PetscReal hmax_event, PetscReal *h_taken, UphillStepperStats *stats)
+static PetscErrorCode AdaptiveStep(Stepper *s, PetscInt step, PetscReal t, PetscReal *h, PetscReal hmax_event, PetscReal *h_taken, PetscReal *cmin_out, PetscReal *cmax_out, UphillStepperStats *stats)
 {
   UphillRun            run = s->run;
   const UphillOptions *o   = &run->opt;
@@ -162,7 +162,9 @@ static PetscErrorCode AdaptiveStep(Stepper *s, PetscInt step, PetscReal t, Petsc
     PetscCall(CheckState(s, F, cmin, cmax, PETSC_TRUE, cause, sizeof(cause), &ok));
     if (PetscIsInfOrNanReal(err)) ok = PETSC_FALSE;
     if (ok && err <= tol) {
-      *h_taken = hh;
+      *h_taken  = hh;
+      *cmin_out = cmin;
+      *cmax_out = cmax;
       s->F_last = F;
       /* first order: local error ~ h^2, so h scales with sqrt(tol/err) */
       fac = err > 0 ? 0.9 * PetscSqrtReal(tol / err) : 2.0;
@@ -231,7 +233,7 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
 
     if (o->adapt && s.frame < o->frames) hmax_event = PetscMin(hmax_event, s.frame_t[s.frame] - t);
     if (o->adapt) {
-      PetscCall(AdaptiveStep(&s, step, t, &dt, hmax_event, &h, stats));
+      PetscCall(AdaptiveStep(&s, step, t, &dt, hmax_event, &h, &cmin, &cmax, stats));
     } else {
       h = PetscMin(dt, te - t);
       PetscCall(SaveState(&s));
