@@ -173,6 +173,11 @@ PetscErrorCode UphillDiagCompute(UphillDiag d, Vec cvec, DiagValues *v)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscReal UphillDiagEnergyToRun(UphillDiag d, PetscReal F_core)
+{
+  return F_core * d->escale;
+}
+
 PetscErrorCode UphillDiagOpenCSV(UphillDiag d, const char *path)
 {
   PetscMPIInt rank;

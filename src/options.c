@@ -68,13 +68,13 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   PetscCall(PetscOptionsEnum("-units", "Units of inputs and outputs (regular model): si (m, s, J/mol, K) or reduced (l = sqrt(kappa/RT), tau = l^2/D*)", NULL, UphillUnitsNames, (PetscEnum)o->units, (PetscEnum *)&o->units, NULL));
 
   /* Defaults depend on the model and units, so they are set after those are known:
-   * SI defaults are a Cu-Ag-like alloy quenched to 773 K (inputs/cuag.opts explains
+   * SI defaults are a Cu-Ag-like alloy quenched to 1000 K (inputs/cuag.opts explains
    * each value); reduced defaults a chi = 3 quench; polynomial defaults the PFHub 1a
    * benchmark. */
   si   = (PetscBool)(o->model == UPHILL_MODEL_REGULAR && o->units == UPHILL_UNITS_SI);
   poly = (PetscBool)(o->model == UPHILL_MODEL_POLYNOMIAL);
   o->mobility_model = UPHILL_MOBILITY_SINGLE;
-  o->T = 773.0;
+  o->T = 1000.0;
   o->omega = 30.0e3;
   o->chi = 3.0;
   o->c0 = poly ? 0.5 : 0.4;
@@ -92,10 +92,10 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   o->c_beta = 0.7;
   o->mobility = 5.0;
   o->dim = 2;
-  o->N = poly ? 200 : 256;
-  o->L = si ? 9.0e-8 : (poly ? 200.0 : 128.0);
-  o->dt = si ? 0.05 : (poly ? 0.1 : 0.1);
-  o->t_end = si ? 2.0e3 : (poly ? 1000.0 : 2000.0);
+  o->N = poly ? 200 : (si ? 512 : 256);
+  o->L = si ? 1.784e-7 : (poly ? 200.0 : 154.0);
+  o->dt = si ? 3.2e-4 : (poly ? 0.1 : 0.5);
+  o->t_end = si ? 3.24 : (poly ? 1000.0 : 2000.0);
   o->max_steps = PETSC_MAX_INT;
   o->adapt = PETSC_FALSE;
   o->adapt_tol = 1e-3;
@@ -105,7 +105,7 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   o->ic = poly ? UPHILL_IC_PFHUB1A : UPHILL_IC_RANDOM;
   o->ic_mode = 1;
   o->ic_amp = 1e-4;
-  o->frames = 40;
+  o->frames = si ? 60 : 40;
   o->frame_scale = 1;
   o->frame_spacing = UPHILL_FRAMES_LOG;
   o->frame_autorange = PETSC_FALSE;

@@ -268,7 +268,7 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
       if (now - s.wall_last_progress > 2.0 || last) {
         const PetscReal eta = t > 0 ? (now - s.wall0) * (te - t) / t : 0;
         s.wall_last_progress = now;
-        PetscCall(PetscPrintf(run->comm, "step %7" PetscInt_FMT "  t = %.4e (%.4e core)  dt = %.3e  F = %.6e  c in [%.4f, %.4f]  elapsed %.0f s, left ~%.0f s\n", step, (double)(t * o->tau), (double)t, (double)(h * o->tau), (double)s.F_last, (double)cmin, (double)cmax, now - s.wall0, eta));
+        PetscCall(PetscPrintf(run->comm, "step %7" PetscInt_FMT "  t = %.4e (%.4e core)  dt = %.3e  F = %.6e  c in [%.4f, %.4f]  elapsed %.0f s, left ~%.0f s\n", step, (double)(t * o->tau), (double)t, (double)(h * o->tau), (double)UphillDiagEnergyToRun(run->diag, s.F_last), (double)cmin, (double)cmax, now - s.wall0, eta));
       }
     }
   }

@@ -21,6 +21,8 @@ PetscErrorCode UphillDiagDestroy(UphillDiag *diag);
 PetscErrorCode UphillDiagCompute(UphillDiag diag, Vec c, DiagValues *v);
 /* Only the quantities the step controller needs: total free energy (core units), min, max. */
 PetscErrorCode UphillDiagEnergyBounds(UphillDiag diag, Vec c, PetscReal *F, PetscReal *cmin, PetscReal *cmax);
+/* Energy integral from core units to the run's units. */
+PetscReal UphillDiagEnergyToRun(UphillDiag diag, PetscReal F_core);
 /* diagnostics.csv: open (rank 0) and write the header / append a row. */
 PetscErrorCode UphillDiagOpenCSV(UphillDiag diag, const char *path);
 PetscErrorCode UphillDiagWriteRow(UphillDiag diag, PetscInt step, PetscReal t_core, PetscReal dt_core, const DiagValues *v);
