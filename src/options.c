@@ -106,7 +106,7 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   o->ic_mode = 1;
   o->ic_amp = 1e-4;
   o->frames = si ? 60 : 40;
-  o->frame_scale = 1;
+  o->frame_scale = 0;
   o->frame_spacing = UPHILL_FRAMES_LOG;
   o->frame_autorange = PETSC_FALSE;
   o->frame_colorbar = PETSC_TRUE;
@@ -157,10 +157,11 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   PetscCall(PetscOptionsString("-output", "Run directory", NULL, o->output, o->output, sizeof(o->output), NULL));
   PetscCall(OptInt(PetscOptionsObject, "-frames", "PNG frames over the run (0: none)", &o->frames, 0, 100000, NULL));
   PetscCall(PetscOptionsEnum("-frame_spacing", "Frame times: log (coarsening spans decades) or linear", NULL, UphillFrameSpacingNames, (PetscEnum)o->frame_spacing, (PetscEnum *)&o->frame_spacing, NULL));
-  PetscCall(OptInt(PetscOptionsObject, "-frame_scale", "Integer upscale of frame pixels", &o->frame_scale, 1, 16, NULL));
+  PetscCall(OptInt(PetscOptionsObject, "-frame_scale", "Integer upscale of frame pixels (0: automatic, frames at least ~256 pixels wide)", &o->frame_scale, 0, 16, NULL));
   PetscCall(PetscOptionsBool("-frame_autorange", "Colour range from each frame's min/max instead of [0,1]", NULL, o->frame_autorange, &o->frame_autorange, NULL));
   PetscCall(PetscOptionsBool("-frame_colorbar", "Draw a colour bar and a time label on frames", NULL, o->frame_colorbar, &o->frame_colorbar, NULL));
   PetscCall(OptInt(PetscOptionsObject, "-diag_every", "Write a diagnostics row every this many steps (and at every frame)", &o->diag_every, 1, PETSC_MAX_INT, NULL));
+  PetscCall(OptInt(PetscOptionsObject, "-dump_every", "Write the field to fields/c_STEP.h5 (+ .xmf) every this many steps (0: never)", &o->dump_every, 0, PETSC_MAX_INT, NULL));
   PetscCall(PetscOptionsBool("-quiet", "No progress output", NULL, o->quiet, &o->quiet, NULL));
   PetscCall(PetscOptionsBool("-explain", "Print the thermodynamic and stability analysis of the inputs and exit", NULL, o->explain, &o->explain, NULL));
   PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file, loaded and updated so later runs skip planning (none: off)", NULL, o->wisdom, o->wisdom, sizeof(o->wisdom), NULL));
@@ -275,8 +276,8 @@ PetscErrorCode UphillOptionsWrite(const UphillOptions *o, FILE *fp)
   if (o->ic == UPHILL_IC_RANDOM) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-noise %.17g\n-seed %" PetscInt_FMT "\n", (double)o->noise, o->seed));
   if (o->ic == UPHILL_IC_MODE) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-ic_mode %" PetscInt_FMT "\n-ic_amp %.17g\n", o->ic_mode, (double)o->ic_amp));
   if (o->ic == UPHILL_IC_FILE) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-ic_file %s\n", o->ic_file));
-  PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-output %s\n-frames %" PetscInt_FMT "\n-frame_spacing %s\n-frame_scale %" PetscInt_FMT "\n-frame_autorange %s\n-frame_colorbar %s\n-diag_every %" PetscInt_FMT "\n", o->output, o->frames,
-                         UphillFrameSpacingNames[o->frame_spacing], o->frame_scale, o->frame_autorange ? "true" : "false", o->frame_colorbar ? "true" : "false", o->diag_every));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-output %s\n-frames %" PetscInt_FMT "\n-frame_spacing %s\n-frame_scale %" PetscInt_FMT "\n-frame_autorange %s\n-frame_colorbar %s\n-diag_every %" PetscInt_FMT "\n-dump_every %" PetscInt_FMT "\n", o->output, o->frames,
+                         UphillFrameSpacingNames[o->frame_spacing], o->frame_scale, o->frame_autorange ? "true" : "false", o->frame_colorbar ? "true" : "false", o->diag_every, o->dump_every));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-fftw_plan %s\n", plan));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -97,6 +97,10 @@ PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRu
     PetscCall(UphillRunPath(r, "frames", path, sizeof(path)));
     PetscCall(MakeDirs(comm, path));
   }
+  if (opt->dump_every > 0) {
+    PetscCall(UphillRunPath(r, "fields", path, sizeof(path)));
+    PetscCall(MakeDirs(comm, path));
+  }
   PetscCall(WriteRunOpts(r));
   *run = r;
   PetscFunctionReturn(PETSC_SUCCESS);

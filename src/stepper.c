@@ -39,6 +39,7 @@ static PetscErrorCode TimeLabel(const UphillOptions *o, PetscReal t, char *buf, 
 {
   PetscFunctionBegin;
   if (o->model == UPHILL_MODEL_REGULAR && o->units == UPHILL_UNITS_SI) PetscCall(PetscSNPrintf(buf, len, "t = %.3g s  (%.3g tau)", (double)(t * o->tau), (double)t));
+  else if (o->model == UPHILL_MODEL_REGULAR) PetscCall(PetscSNPrintf(buf, len, "t = %.4g tau", (double)t));
   else PetscCall(PetscSNPrintf(buf, len, "t = %.4g", (double)t));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -52,7 +53,9 @@ static PetscErrorCode WriteFrame(Stepper *s, Vec c, PetscReal t, const char *nam
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(run->ev_io, 0, 0, 0, 0));
-  st.scale    = o->frame_scale;
+  /* by default small grids are upscaled so a frame is at least ~256 pixels wide and its
+   * label and panel titles stay readable */
+  st.scale    = o->frame_scale > 0 ? o->frame_scale : PetscMax(1, PetscMin(8, (256 + o->N - 1) / o->N));
   st.colorbar = o->frame_colorbar;
   st.vmin     = 0.0;
   st.vmax     = 1.0;
@@ -261,6 +264,12 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
       while (s.frame < o->frames && t >= s.frame_t[s.frame] * (1 - 1e-12)) s.frame++;
       PetscCall(PetscSNPrintf(path, sizeof(path), "frames/frame_%05d.png", (int)(s.frame - 1)));
       PetscCall(WriteFrame(&s, run->c, t, path));
+    }
+    if (o->dump_every > 0 && step % o->dump_every == 0) {
+      PetscCall(PetscLogEventBegin(run->ev_io, 0, 0, 0, 0));
+      PetscCall(PetscSNPrintf(path, sizeof(path), "%s/fields/c_%08" PetscInt_FMT ".h5", run->dir, step));
+      PetscCall(UphillH5WriteField(run->grid, run->c, path, t * o->tau, step));
+      PetscCall(PetscLogEventEnd(run->ev_io, 0, 0, 0, 0));
     }
     if (!o->quiet) {
       PetscLogDouble now;
