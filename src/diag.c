@@ -2,6 +2,7 @@
 #include <uphill/diag.h>
 #include <uphill/thermo.h>
 #include <math.h>
+#include <errno.h>
 
 struct _n_UphillDiag {
   UphillScheme         scheme;
@@ -178,17 +179,51 @@ PetscReal UphillDiagEnergyToRun(UphillDiag d, PetscReal F_core)
   return F_core * d->escale;
 }
 
-PetscErrorCode UphillDiagOpenCSV(UphillDiag d, const char *path)
+static const char CSVHeader[] = "step,t,dt,free_energy,bulk_energy,gradient_energy,mixing_entropy,mixing_enthalpy,c_mean,c_min,c_max,spinodal_fraction,length,t_reduced,dt_reduced,entropy_production,dissipation\n";
+
+/* Rank 0 only. Rewrites path keeping the header and rows with step <= keep_through. */
+static PetscErrorCode TruncateCSV(const char *path, PetscInt keep_through, PetscBool *ok)
+{
+  FILE *in, *out;
+  char  tmp[PETSC_MAX_PATH_LEN + 8], line[4096];
+
+  PetscFunctionBegin;
+  *ok = PETSC_FALSE;
+  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
+  in = fopen(path, "r");
+  if (!in) PetscFunctionReturn(PETSC_SUCCESS);
+  out = fopen(tmp, "w");
+  if (!out) {
+    (void)fclose(in);
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  while (fgets(line, sizeof(line), in)) {
+    long long step;
+    if (sscanf(line, "%lld,", &step) == 1 && step > keep_through) break;
+    if (fputs(line, out) == EOF) break;
+  }
+  (void)fclose(in);
+  *ok = (PetscBool)(fclose(out) == 0 && rename(tmp, path) == 0);
+  if (!*ok) (void)remove(tmp);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillDiagOpenCSV(UphillDiag d, const char *path, PetscInt keep_through)
 {
   PetscMPIInt rank;
+  PetscInt    err = 0;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(d->scheme->grid->comm, &rank));
   if (rank == 0) {
-    d->csv = fopen(path, "w");
-    PetscCheck(d->csv, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write %s", path);
-    PetscCall(PetscFPrintf(PETSC_COMM_SELF, d->csv, "step,t,dt,free_energy,bulk_energy,gradient_energy,mixing_entropy,mixing_enthalpy,c_mean,c_min,c_max,spinodal_fraction,length,t_reduced,dt_reduced,entropy_production,dissipation\n"));
+    PetscBool kept = PETSC_FALSE;
+    if (keep_through >= 0) PetscCall(TruncateCSV(path, keep_through, &kept));
+    d->csv = fopen(path, kept ? "a" : "w");
+    if (d->csv && !kept && (fputs(CSVHeader, d->csv) == EOF || fflush(d->csv))) err = errno ? errno : EIO;
+    if (!d->csv) err = errno ? errno : EIO;
   }
+  PetscCallMPI(MPI_Bcast(&err, 1, MPIU_INT, 0, d->scheme->grid->comm));
+  PetscCheck(!err, d->scheme->grid->comm, PETSC_ERR_FILE_OPEN, "cannot write %s (%s)", path, strerror((int)err));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -201,11 +236,12 @@ static PetscErrorCode Field(FILE *fp, PetscReal x)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode UphillDiagWriteRow(UphillDiag d, PetscInt step, PetscReal t, PetscReal dt, const DiagValues *v)
+static PetscErrorCode WriteRow(UphillDiag d, PetscInt step, PetscReal t, PetscReal dt, const DiagValues *v, PetscBool *ok)
 {
   FILE *fp = d->csv;
 
   PetscFunctionBegin;
+  *ok = PETSC_TRUE;
   if (!fp) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "%" PetscInt_FMT, step));
   PetscCall(Field(fp, t * d->tscale));
@@ -225,6 +261,21 @@ PetscErrorCode UphillDiagWriteRow(UphillDiag d, PetscInt step, PetscReal t, Pets
   PetscCall(Field(fp, v->entropy_production));
   PetscCall(Field(fp, d->scheme->dissipation * d->escale / d->tscale));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "\n"));
-  PetscCheck(fflush(fp) == 0 && !ferror(fp), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "writing diagnostics.csv failed (disk full?)");
+  *ok = (PetscBool)(fflush(fp) == 0 && !ferror(fp));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Rank 0 writes; all ranks learn whether it worked (a full disk stops every rank). */
+PetscErrorCode UphillDiagWriteRow(UphillDiag d, PetscInt step, PetscReal t, PetscReal dt, const DiagValues *v)
+{
+  PetscBool ok;
+  PetscInt  err;
+
+  PetscFunctionBegin;
+  errno = 0;
+  PetscCall(WriteRow(d, step, t, dt, v, &ok));
+  err = ok ? 0 : (errno ? errno : EIO);
+  PetscCallMPI(MPI_Bcast(&err, 1, MPIU_INT, 0, d->scheme->grid->comm));
+  PetscCheck(!err, d->scheme->grid->comm, PETSC_ERR_FILE_WRITE, "writing diagnostics.csv in the run directory failed (%s)", strerror((int)err));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -74,6 +74,7 @@ static PetscErrorCode Main(void)
   }
   PetscCall(UphillRunCreate(PETSC_COMM_WORLD, &opt, &run));
   PetscCall(UphillRunInitialCondition(run));
+  PetscCall(UphillRunOpenOutput(run));
   if (!opt.quiet) {
     PetscMPIInt size;
     PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));

@@ -162,6 +162,10 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   PetscCall(PetscOptionsBool("-frame_colorbar", "Draw a colour bar and a time label on frames", NULL, o->frame_colorbar, &o->frame_colorbar, NULL));
   PetscCall(OptInt(PetscOptionsObject, "-diag_every", "Write a diagnostics row every this many steps (and at every frame)", &o->diag_every, 1, PETSC_MAX_INT, NULL));
   PetscCall(OptInt(PetscOptionsObject, "-dump_every", "Write the field to fields/c_STEP.h5 (+ .xmf) every this many steps (0: never)", &o->dump_every, 0, PETSC_MAX_INT, NULL));
+  PetscCall(OptInt(PetscOptionsObject, "-checkpoint_every", "Write a checkpoint every this many steps (0: only at the end and on a signal)", &o->checkpoint_every, 0, PETSC_MAX_INT, NULL));
+  PetscCall(OptReal(PetscOptionsObject, "-checkpoint_wall", "Write a checkpoint every this many minutes of wall time (0: off)", &o->checkpoint_wall, 0, PETSC_FALSE, 1e6, PETSC_FALSE, NULL));
+  PetscCall(PetscOptionsString("-restart", "Continue from a checkpoint file, or 'auto' for the newest checkpoint in -output", NULL, o->restart, o->restart, sizeof(o->restart), NULL));
+  PetscCall(PetscOptionsBool("-force", "Start a new run in an -output directory that already holds one (its checkpoints are removed)", NULL, o->force, &o->force, NULL));
   PetscCall(PetscOptionsBool("-quiet", "No progress output", NULL, o->quiet, &o->quiet, NULL));
   PetscCall(PetscOptionsBool("-explain", "Print the thermodynamic and stability analysis of the inputs and exit", NULL, o->explain, &o->explain, NULL));
   PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file, loaded and updated so later runs skip planning (none: off)", NULL, o->wisdom, o->wisdom, sizeof(o->wisdom), NULL));
@@ -204,6 +208,7 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
       PetscCall(RefuseUnused(setD0B || setQB || setRatio, "-D0_B/-Q_B/-D_ratio", "with -mobility_model single (use -mobility_model darken)"));
     }
   }
+  PetscCheck(!(o->restart[0] && o->force), comm, PETSC_ERR_ARG_INCOMP, "-restart and -force contradict each other: -restart continues the run in -output, -force replaces it");
   PetscCheck(o->ic == UPHILL_IC_FILE || !setFile, comm, PETSC_ERR_ARG_INCOMP, "-ic_file is only used with -ic file");
   PetscCheck(o->ic != UPHILL_IC_FILE || setFile, comm, PETSC_ERR_ARG_WRONG, "-ic file needs -ic_file PATH (an HDF5 file with dataset /c)");
   PetscCheck(o->ic == UPHILL_IC_MODE || !(setMode || setAmp), comm, PETSC_ERR_ARG_INCOMP, "-ic_mode/-ic_amp are only used with -ic mode");
@@ -276,8 +281,8 @@ PetscErrorCode UphillOptionsWrite(const UphillOptions *o, FILE *fp)
   if (o->ic == UPHILL_IC_RANDOM) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-noise %.17g\n-seed %" PetscInt_FMT "\n", (double)o->noise, o->seed));
   if (o->ic == UPHILL_IC_MODE) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-ic_mode %" PetscInt_FMT "\n-ic_amp %.17g\n", o->ic_mode, (double)o->ic_amp));
   if (o->ic == UPHILL_IC_FILE) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-ic_file %s\n", o->ic_file));
-  PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-output %s\n-frames %" PetscInt_FMT "\n-frame_spacing %s\n-frame_scale %" PetscInt_FMT "\n-frame_autorange %s\n-frame_colorbar %s\n-diag_every %" PetscInt_FMT "\n-dump_every %" PetscInt_FMT "\n", o->output, o->frames,
-                         UphillFrameSpacingNames[o->frame_spacing], o->frame_scale, o->frame_autorange ? "true" : "false", o->frame_colorbar ? "true" : "false", o->diag_every, o->dump_every));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-output %s\n-frames %" PetscInt_FMT "\n-frame_spacing %s\n-frame_scale %" PetscInt_FMT "\n-frame_autorange %s\n-frame_colorbar %s\n-diag_every %" PetscInt_FMT "\n-dump_every %" PetscInt_FMT "\n-checkpoint_every %" PetscInt_FMT "\n-checkpoint_wall %g\n", o->output, o->frames,
+                         UphillFrameSpacingNames[o->frame_spacing], o->frame_scale, o->frame_autorange ? "true" : "false", o->frame_colorbar ? "true" : "false", o->diag_every, o->dump_every, o->checkpoint_every, (double)o->checkpoint_wall));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-fftw_plan %s\n", plan));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -1,6 +1,8 @@
 /* Setting up a run: directory, provenance (run.opts), grid, scheme, field, initial state. */
 #include <uphill/run.h>
 #include <uphill/io_h5.h>
+#include <uphill/checkpoint.h>
+#include <dirent.h>
 #include <uphill/version.h>
 #include <sys/stat.h>
 #include <errno.h>
@@ -57,6 +59,7 @@ static PetscErrorCode WriteRunOpts(UphillRun run)
       PetscCall(UphillOptionsWrite(&run->opt, fp));
       PetscCallMPI(MPI_Comm_size(run->comm, &size));
       PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "# ranks: %d\n", (int)size));
+      if (run->restarted) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "# continued from %s\n", run->restart_path));
       ok = fclose(fp) == 0 && rename(tmp, path) == 0;
     } else ok = 0;
     if (!ok) (void)remove(tmp);
@@ -66,12 +69,60 @@ static PetscErrorCode WriteRunOpts(UphillRun run)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A run directory belongs to one run: a new run refuses a directory that holds another
+ * (its results would be mixed or overwritten) unless -force; -restart needs a checkpoint. */
+static PetscErrorCode ClaimDirectory(UphillRun r)
+{
+  const UphillOptions *o = &r->opt;
+  PetscMPIInt          rank;
+  PetscInt             holds = 0;
+  char                 path[PETSC_MAX_PATH_LEN + 64];
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(r->comm, &rank));
+  if (o->restart[0]) {
+    if (!strcmp(o->restart, "auto")) {
+      PetscCall(UphillCheckpointFindLatest(r->comm, r->dir, r->restart_path, sizeof(r->restart_path)));
+      PetscCheck(r->restart_path[0], r->comm, PETSC_ERR_FILE_OPEN, "-restart auto: no checkpoint_*.h5 in -output %s", r->dir);
+    } else PetscCall(PetscStrncpy(r->restart_path, o->restart, sizeof(r->restart_path)));
+    r->restarted = PETSC_TRUE;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  if (rank == 0) {
+    const char *marks[] = {"run.opts", "diagnostics.csv", "final.h5"};
+    for (int i = 0; i < 3 && !holds; i++) {
+      (void)snprintf(path, sizeof(path), "%s/%s", r->dir, marks[i]);
+      holds = access(path, F_OK) == 0;
+    }
+  }
+  PetscCallMPI(MPI_Bcast(&holds, 1, MPIU_INT, 0, r->comm));
+  PetscCheck(!holds || o->force, r->comm, PETSC_ERR_FILE_OPEN, "-output %s already holds a run; continue it with -restart auto, replace it with -force, or choose another -output", r->dir);
+  if (holds) {
+    /* replacing: stale checkpoints and frames of the old run must not survive */
+    PetscCall(UphillCheckpointRemoveAll(r->comm, r->dir));
+    if (rank == 0) {
+      DIR           *d;
+      struct dirent *e;
+      (void)snprintf(path, sizeof(path), "%s/frames", r->dir);
+      d = opendir(path);
+      while (d && (e = readdir(d))) {
+        char old[2 * PETSC_MAX_PATH_LEN + 128];
+        if (strncmp(e->d_name, "frame_", 6)) continue;
+        (void)snprintf(old, sizeof(old), "%s/%s", path, e->d_name);
+        (void)remove(old);
+      }
+      if (d) closedir(d);
+    }
+    PetscCallMPI(MPI_Barrier(r->comm));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRun *run)
 {
   UphillRun        r;
   UphillGridParams gp;
   SchemeModel      m;
-  char             path[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&r));
@@ -92,6 +143,20 @@ PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRu
   PetscCall(DMCreateGlobalVector(r->grid->da, &r->c));
   PetscCall(PetscObjectSetName((PetscObject)r->c, "c"));
 
+  PetscCall(ClaimDirectory(r));
+  *run = r;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Only once the inputs (options, -ic_file, -restart) have been read without error is
+ * anything written, so bad input never leaves a half-made run directory. */
+PetscErrorCode UphillRunOpenOutput(UphillRun r)
+{
+  const UphillOptions *opt  = &r->opt;
+  MPI_Comm             comm = r->comm;
+  char                 path[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
   PetscCall(MakeDirs(comm, r->dir));
   if (opt->frames > 0) {
     PetscCall(UphillRunPath(r, "frames", path, sizeof(path)));
@@ -102,7 +167,6 @@ PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRu
     PetscCall(MakeDirs(comm, path));
   }
   PetscCall(WriteRunOpts(r));
-  *run = r;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -137,6 +201,10 @@ PetscErrorCode UphillRunInitialCondition(UphillRun run)
   PetscInt             n;
 
   PetscFunctionBegin;
+  if (run->restarted) {
+    PetscCall(UphillCheckpointRead(run, run->restart_path, &run->restart_state));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   if (o->ic == UPHILL_IC_FILE) {
     PetscCall(UphillH5ReadField(g, run->c, o->ic_file));
   } else {

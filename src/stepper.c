@@ -3,6 +3,8 @@
 #include <uphill/io_png.h>
 #include <uphill/io_h5.h>
 #include <uphill/options.h>
+#include <uphill/checkpoint.h>
+#include <signal.h>
 
 typedef struct {
   UphillRun     run;
@@ -151,7 +153,7 @@ static PetscErrorCode AdaptiveStep(Stepper *s, PetscInt step, PetscReal t, Petsc
   PetscFunctionBegin;
   PetscCall(SaveState(s));
   for (PetscInt attempt = 0;; attempt++) {
-    PetscReal hh = PetscMin(*h, hmax_event), err, F, cmin, cmax, fac;
+    PetscReal hh = hmax_event <= *h * (1 + 1e-6) ? hmax_event : *h, err, F, cmin, cmax, fac;
     PetscBool ok;
 
     PetscCall(UphillSchemeStep(run->scheme, run->c, hh));
@@ -186,6 +188,32 @@ static PetscErrorCode AdaptiveStep(Stepper *s, PetscInt step, PetscReal t, Petsc
   }
 }
 
+/* A batch scheduler announces the wall-time kill with SIGTERM (Slurm), SIGUSR1 (a
+ * --signal request, or mpiexec forwarding) or SIGINT; the handler can only set a flag,
+ * and a signal handler has no context argument, so this is the one file-scope variable. */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void OnStopSignal(int sig)
+{
+  stop_signal = sig;
+}
+
+static PetscErrorCode Checkpoint(Stepper *s, PetscInt step, PetscReal t, PetscReal dt, PetscBool row, char *path, size_t len)
+{
+  CheckpointState st;
+
+  PetscFunctionBegin;
+  st.step   = step;
+  st.frame  = s->frame;
+  st.t      = t;
+  st.dt     = dt;
+  st.F_last = s->F_last;
+  st.seed   = s->run->opt.seed;
+  st.row    = row;
+  PetscCall(UphillCheckpointWrite(s->run, &st, path, len));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
 {
   Stepper              s;
@@ -196,8 +224,14 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
   char                 path[PETSC_MAX_PATH_LEN], cause[256];
   const PetscReal      te = o->t_end_core;
   PetscBool            ok;
+  struct sigaction     act, old[3];
+  const int            sigs[3] = {SIGTERM, SIGINT, SIGUSR1};
+  PetscLogDouble       wall_ckpt;
+  PetscBool            row_regular = PETSC_TRUE;
+  PetscMPIInt          rank;
 
   PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(run->comm, &rank));
   PetscCall(PetscMemzero(&s, sizeof(s)));
   PetscCall(PetscMemzero(stats, sizeof(*stats)));
   s.run = run;
@@ -209,36 +243,58 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
   PetscCall(PetscMalloc1(PetscMax(o->frames, 1), &s.frame_t));
   if (o->frames > 0) PetscCall(FrameTimes(o, s.frame_t));
 
-  PetscCall(UphillRunPath(run, "diagnostics.csv", path, sizeof(path)));
-  PetscCall(UphillDiagOpenCSV(run->diag, path));
   PetscCall(UphillDiagEnergyBounds(run->diag, run->c, &F, &cmin, &cmax));
   s.F_last = PETSC_MAX_REAL;
   PetscCall(CheckState(&s, F, cmin, cmax, PETSC_FALSE, cause, sizeof(cause), &ok));
-  PetscCheck(ok, run->comm, PETSC_ERR_ARG_OUTOFRANGE, "the initial condition is not admissible: %s", cause);
-  s.F_last = F;
-  {
-    /* round-off scale of F: the integral of |f| and of the gradient term */
-    s.Fscale = PetscAbsReal(F) + PetscPowRealInt(run->grid->h, run->grid->dim) * run->grid->Ntot * 1e-3;
-  }
-  PetscCall(DiagRow(&s, 0, 0.0, dt));
-  if (o->frames > 0 && s.frame_t[0] <= 0) {
-    PetscCall(PetscSNPrintf(path, sizeof(path), "frames/frame_%05d.png", (int)s.frame));
-    PetscCall(WriteFrame(&s, run->c, 0.0, path));
-    s.frame++;
+  PetscCheck(ok, run->comm, PETSC_ERR_ARG_OUTOFRANGE, "the %s is not admissible: %s", run->restarted ? "restart state" : "initial condition", cause);
+  /* round-off scale of F: its size plus a small multiple of the domain volume */
+  s.Fscale = PetscAbsReal(F) + PetscPowRealInt(run->grid->h, run->grid->dim) * run->grid->Ntot * 1e-3;
+  PetscCall(UphillRunPath(run, "diagnostics.csv", path, sizeof(path)));
+  if (run->restarted) {
+    const CheckpointState *rs = &run->restart_state;
+    step     = rs->step;
+    t        = rs->t;
+    s.frame  = rs->frame;
+    s.F_last = rs->F_last;
+    /* the adaptive controller continues with its own proposal; a fixed step is the
+     * one given now, so a restart can change -dt */
+    dt = o->adapt ? rs->dt : o->dt_core;
+    /* frames already written stay; frame times from a changed -t_end start after t */
+    while (s.frame < o->frames && s.frame_t[s.frame] <= t * (1 + 1e-12)) s.frame++;
+    PetscCall(UphillDiagOpenCSV(run->diag, path, rs->row ? step : step - 1));
+    if (!o->quiet) PetscCall(PetscPrintf(run->comm, "continuing from %s: step %" PetscInt_FMT ", t = %g (%g core units)\n", run->restart_path, step, (double)(t * o->tau), (double)t));
+  } else {
+    s.F_last = F;
+    PetscCall(UphillDiagOpenCSV(run->diag, path, -1));
+    PetscCall(DiagRow(&s, 0, 0.0, dt));
+    if (o->frames > 0 && s.frame_t[0] <= 0) {
+      PetscCall(PetscSNPrintf(path, sizeof(path), "frames/frame_%05d.png", (int)s.frame));
+      PetscCall(WriteFrame(&s, run->c, 0.0, path));
+      s.frame++;
+    }
   }
   nfft0 = run->scheme->nfft;
   PetscCall(PetscTime(&s.wall0));
   s.wall_last_progress = s.wall0;
+  wall_ckpt            = s.wall0;
 
-  while (t < te * (1 - 1e-14) && step < o->max_steps) {
+  stop_signal = 0;
+  PetscCall(PetscMemzero(&act, sizeof(act)));
+  act.sa_handler = OnStopSignal;
+  sigemptyset(&act.sa_mask);
+  for (int i = 0; i < 3; i++) sigaction(sigs[i], &act, &old[i]);
+
+  while (t < te && step < o->max_steps) {
     PetscReal h = 0, hmax_event = te - t;
-    PetscBool diag_now, frame_now = PETSC_FALSE, last;
+    PetscBool diag_now, frame_now = PETSC_FALSE, last, to_end;
+    PetscInt  flags[2];
 
     if (o->adapt && s.frame < o->frames) hmax_event = PetscMin(hmax_event, s.frame_t[s.frame] - t);
     if (o->adapt) {
       PetscCall(AdaptiveStep(&s, step, t, &dt, hmax_event, &h, &cmin, &cmax, stats));
     } else {
-      h = PetscMin(dt, te - t);
+      /* a remainder of round-off size would be a spurious extra step: absorb it */
+      h = te - t <= dt * (1 + 1e-6) ? te - t : dt;
       PetscCall(SaveState(&s));
       PetscCall(UphillSchemeStep(run->scheme, run->c, h));
       PetscCall(VecMin(run->c, NULL, &cmin));
@@ -247,10 +303,12 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
       if (!ok) PetscCall(Fail(&s, step + 1, t, cause));
     }
     step++;
-    t += h;
-    last = (PetscBool)(t >= te * (1 - 1e-14) || step >= o->max_steps);
+    to_end = (PetscBool)(h >= (te - t) * (1 - 1e-12));
+    t      = to_end ? te : t + h; /* land exactly on t_end */
+    last   = (PetscBool)(to_end || step >= o->max_steps);
     if (s.frame < o->frames && t >= s.frame_t[s.frame] * (1 - 1e-12)) frame_now = PETSC_TRUE;
-    diag_now = (PetscBool)(step % o->diag_every == 0 || frame_now || last);
+    row_regular = (PetscBool)(step % o->diag_every == 0 || frame_now);
+    diag_now    = (PetscBool)(row_regular || last);
     if (diag_now && !o->adapt) {
       /* fixed step: the energy is checked at every diagnostics row */
       PetscCall(UphillDiagEnergyBounds(run->diag, run->c, &F, &cmin, &cmax));
@@ -271,6 +329,25 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
       PetscCall(UphillH5WriteField(run->grid, run->c, path, t * o->tau, step));
       PetscCall(PetscLogEventEnd(run->ev_io, 0, 0, 0, 0));
     }
+
+    /* signals and the wall-clock checkpoint are decided together by all ranks */
+    flags[0] = stop_signal;
+    flags[1] = 0;
+    if (o->checkpoint_wall > 0 && rank == 0) {
+      PetscLogDouble now;
+      PetscCall(PetscTime(&now));
+      flags[1] = now - wall_ckpt >= 60.0 * o->checkpoint_wall;
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPIU_INT, MPI_MAX, run->comm));
+    if (flags[0]) {
+      PetscCall(Checkpoint(&s, step, t, dt, row_regular, path, sizeof(path)));
+      SETERRQ(run->comm, PETSC_ERR_SIG, "stopped by signal %d after step %" PetscInt_FMT " at t = %g (%g core units); checkpoint written to %s. Continue with the same options plus -restart auto", (int)flags[0], step, (double)(t * o->tau), (double)t, path);
+    }
+    if (!last && (flags[1] || (o->checkpoint_every > 0 && step % o->checkpoint_every == 0))) {
+      PetscCall(Checkpoint(&s, step, t, dt, row_regular, path, sizeof(path)));
+      PetscCall(PetscTime(&wall_ckpt));
+    }
+
     if (!o->quiet) {
       PetscLogDouble now;
       PetscCall(PetscTime(&now));
@@ -281,6 +358,7 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
       }
     }
   }
+  for (int i = 0; i < 3; i++) sigaction(sigs[i], &old[i], NULL);
   {
     PetscLogDouble now;
     PetscCall(PetscTime(&now));
@@ -291,6 +369,8 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
   stats->dt    = dt;
   stats->nfft  = run->scheme->nfft - nfft0;
 
+  /* the final state is also a checkpoint, so a run can be extended with a later -t_end */
+  PetscCall(Checkpoint(&s, step, t, dt, row_regular, path, sizeof(path)));
   PetscCall(PetscLogEventBegin(run->ev_io, 0, 0, 0, 0));
   PetscCall(UphillRunPath(run, "final.h5", path, sizeof(path)));
   PetscCall(UphillH5WriteField(run->grid, run->c, path, t * o->tau, step));

@@ -23,6 +23,8 @@ PetscErrorCode UphillDiagCompute(UphillDiag diag, Vec c, DiagValues *v);
 PetscErrorCode UphillDiagEnergyBounds(UphillDiag diag, Vec c, PetscReal *F, PetscReal *cmin, PetscReal *cmax);
 /* Energy integral from core units to the run's units. */
 PetscReal UphillDiagEnergyToRun(UphillDiag diag, PetscReal F_core);
-/* diagnostics.csv: open (rank 0) and write the header / append a row. */
-PetscErrorCode UphillDiagOpenCSV(UphillDiag diag, const char *path);
+/* diagnostics.csv: open (rank 0) and write the header / append a row. keep_through >= 0
+ * continues an existing file after a restart: rows of later steps (written after the
+ * checkpoint by the interrupted run) are dropped, so no row is duplicated or missing. */
+PetscErrorCode UphillDiagOpenCSV(UphillDiag diag, const char *path, PetscInt keep_through);
 PetscErrorCode UphillDiagWriteRow(UphillDiag diag, PetscInt step, PetscReal t_core, PetscReal dt_core, const DiagValues *v);

@@ -38,7 +38,8 @@ typedef struct {
   PetscReal      ic_amp;
   char           ic_file[PETSC_MAX_PATH_LEN];
   char           output[PETSC_MAX_PATH_LEN];
-  PetscInt       frames, frame_scale, diag_every, dump_every;
+  PetscInt       frames, frame_scale, diag_every, dump_every, checkpoint_every;
+  PetscReal      checkpoint_wall; /* minutes */
   UphillFrameSpacing frame_spacing;
   PetscBool      frame_autorange, frame_colorbar;
   char           restart[PETSC_MAX_PATH_LEN];

@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Bad input: every case must exit non-zero with one clear message naming the option or the
+file (and the allowed range where there is one), and leave nothing partial behind."""
+import argparse, os, shutil, subprocess, sys
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--uphill", required=True)
+ap.add_argument("--workdir", required=True)
+args = ap.parse_args()
+shutil.rmtree(args.workdir, ignore_errors=True)
+os.makedirs(args.workdir)
+W = args.workdir
+passed = failed = 0
+RED = ["-units", "reduced", "-chi", "3"]
+SMALL = RED + ["-N", "16", "-L", "10", "-dt", "0.1", "-t_end", "1", "-frames", "2", "-quiet", "-fftw_wisdom", "none"]
+POLY = ["-model", "polynomial"]
+
+
+def check(ok, what, p=None):
+    global passed, failed
+    print(("PASS " if ok else "FAIL ") + what, flush=True)
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        if p is not None:
+            print("  stdout:", p.stdout[-500:], "\n  stderr:", p.stderr[-800:])
+
+
+def uphill(argv, out=None):
+    cmd = [args.uphill] + argv + (["-output", out] if out else [])
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def expect_error(argv, needles, what):
+    """Run with a fresh -output that must not be created; the message must contain every needle."""
+    out = os.path.join(W, "never")
+    shutil.rmtree(out, ignore_errors=True)
+    p = uphill(argv, out)
+    text = p.stderr + p.stdout
+    ok = p.returncode != 0 and all(n in text for n in needles) and not os.path.exists(out)
+    ok = ok and "Traceback" not in text and text.count("uphill: error:") == 1
+    check(ok, f"{what}: {' '.join(argv)}", p)
+
+
+# ---- every option out of range: message names the option and the allowed range ----
+ranges = [
+    (["-T", "0"], "(0, 100000]"), (["-T", "-5"], "-T"), (["-omega", "2e6"], "[-1e+06, 1e+06]"),
+    (RED + ["-chi", "200"], "-chi"), (["-kappa", "0"], "-kappa"), (["-Vm", "0"], "-Vm"),
+    (["-D0", "0"], "-D0"), (["-Q", "-1"], "-Q"), (["-dim", "4"], "[2, 3]"), (["-N", "4"], "[8, 65536]"),
+    (["-L", "0"], "-L"), (["-dt", "0"], "-dt"), (["-t_end", "-1"], "-t_end"), (["-max_steps", "0"], "-max_steps"),
+    (["-adapt_tol", "0"], "-adapt_tol"), (["-c0", "0"], "(0, 1)"), (["-c0", "1"], "(0, 1)"), (["-c0", "nan"], "-c0"),
+    (["-noise", "0.5"], "-noise"), (["-seed", "-1"], "-seed"), (["-ic", "mode", "-ic_mode", "0"], "-ic_mode"),
+    (["-ic", "mode", "-ic_mode", "9999", "-N", "64"], "N/2"), (["-ic", "mode", "-ic_amp", "0.7"], "-ic_amp"),
+    (["-frames", "-1"], "-frames"), (["-frame_scale", "17"], "-frame_scale"), (["-diag_every", "0"], "-diag_every"),
+    (["-dump_every", "-1"], "-dump_every"), (["-checkpoint_every", "-1"], "-checkpoint_every"),
+    (["-checkpoint_wall", "-1"], "-checkpoint_wall"), (POLY + ["-rho", "0"], "-rho"),
+    (POLY + ["-mobility", "0"], "-mobility"), (POLY + ["-c_alpha", "0.7", "-c_beta", "0.3"], "-c_alpha"),
+    (RED + ["-mobility_model", "darken", "-D_ratio", "0"], "-D_ratio"), (["-dt", "10", "-t_end", "1"], "-dt"),
+    (["-stab_A", "-5"], "-stab_A"), (["-model", "ideal"], "-model"), (["-units", "cgs"], "-units"),
+]
+for argv, needle in ranges:
+    expect_error(argv, [needle], "out of range")
+
+# ---- contradictory options ----
+contra = [
+    (["-chi", "3"], ["-chi", "-units si"]), (["-units", "reduced", "-T", "300"], ["-T", "-units reduced"]),
+    (["-rho", "5"], ["-rho", "polynomial"]), (POLY + ["-T", "300"], ["-T", "polynomial"]),
+    (["-restart", "auto", "-force"], ["-restart", "-force"]), (["-ic_file", "x.h5"], ["-ic_file"]),
+    (["-ic", "file"], ["-ic_file"]), (["-D0_B", "1e-5"], ["-mobility_model"]),
+]
+for argv, needles in contra:
+    expect_error(argv, needles, "contradictory")
+
+# ---- unknown option, unreadable options file ----
+expect_error(SMALL + ["-Nx", "3"], ["-Nx"], "unknown option")
+p = uphill(["-options_file", os.path.join(W, "missing.opts")])
+check(p.returncode != 0 and "missing.opts" in p.stderr + p.stdout, "unreadable -options_file is named", p)
+
+# ---- -ic_file and -restart files: missing, corrupt, from another grid ----
+expect_error(SMALL + ["-ic", "file", "-ic_file", os.path.join(W, "nope.h5")], ["-ic_file", "nope.h5"], "missing -ic_file")
+good = os.path.join(W, "good")
+p = uphill(SMALL, good)
+check(p.returncode == 0, "a small run for the restart cases", p)
+junk = os.path.join(W, "junk.h5")
+with open(junk, "w") as f:
+    f.write("this is not HDF5\n")
+
+
+def expect_restart_error(extra, needles, what):
+    out = os.path.join(W, "restart_target")
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(good, out)
+    before = sorted(os.listdir(out))
+    csv = open(os.path.join(out, "diagnostics.csv")).read()
+    p = uphill(SMALL + extra, out)
+    text = p.stderr + p.stdout
+    ok = p.returncode != 0 and all(n in text for n in needles)
+    ok = ok and sorted(os.listdir(out)) == before and open(os.path.join(out, "diagnostics.csv")).read() == csv
+    check(ok, f"{what} (run directory untouched)", p)
+
+
+expect_restart_error(["-restart", os.path.join(W, "absent.h5")], ["-restart", "absent.h5", "missing"], "missing -restart file")
+expect_restart_error(["-restart", junk], ["-restart", "junk.h5", "not an HDF5"], "corrupt -restart file")
+ck = sorted(f for f in os.listdir(good) if f.startswith("checkpoint_"))[-1]
+expect_restart_error(["-restart", os.path.join(good, ck), "-N", "20"], ["another run", "N"], "-restart from another grid")
+expect_restart_error(["-restart", os.path.join(good, ck), "-chi", "2.5"], ["another run", "chi"], "-restart from another model")
+expect_restart_error(["-restart", os.path.join(good, "final.h5")], ["not an uphill checkpoint"], "final.h5 is not a checkpoint")
+empty = os.path.join(W, "empty")
+os.makedirs(empty)
+p = uphill(SMALL + ["-restart", "auto"], empty)
+check(p.returncode != 0 and "no checkpoint" in p.stderr and os.listdir(empty) == [], "-restart auto with no checkpoint", p)
+
+# ---- output directory: unwritable, or holding another run ----
+p = uphill(SMALL, "/proc/uphill-test")
+check(p.returncode != 0 and "-output /proc/uphill-test" in p.stderr and "cannot create" in p.stderr, "unwritable -output", p)
+p = uphill(SMALL, good)
+check(p.returncode != 0 and "already holds a run" in p.stderr and "-force" in p.stderr, "refuses a directory holding another run", p)
+p = uphill(SMALL + ["-force"], good)
+check(p.returncode == 0, "-force replaces it", p)
+
+# ---- disk full while writing (where /dev/full exists) ----
+if os.path.exists("/dev/full"):
+    full = os.path.join(W, "full")
+    os.makedirs(full)
+    os.symlink("/dev/full", os.path.join(full, "diagnostics.csv"))
+    p = uphill(SMALL + ["-force"], full)
+    check(p.returncode != 0 and "diagnostics.csv" in p.stderr and "No space left" in p.stderr, "full disk while writing diagnostics.csv", p)
+    check(not [f for f in os.listdir(full) if f.endswith(".tmp") or f.startswith("final")], "no partial file left after the full disk")
+    full2 = os.path.join(W, "full2")
+    os.makedirs(os.path.join(full2, "frames"))
+    os.symlink("/dev/full", os.path.join(full2, "frames", "frame_00000.png.tmp"))
+    p = uphill(SMALL, full2)
+    check(p.returncode != 0 and "frame_00000.png" in p.stderr, "full disk while writing a frame", p)
+    check(not os.path.exists(os.path.join(full2, "frames", "frame_00000.png")), "no partial frame left")
+else:
+    print("note: /dev/full is missing here; disk-full cases skipped")
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
