@@ -62,7 +62,7 @@ static PetscReal GradientSum(UphillGrid g, const UphillComplex *chat)
     for (PetscInt b = 0; b < g->nlev[1]; b++)
       for (PetscInt e = 0; e < g->nlev[2]; e++, idx++) {
         const PetscReal k2 = g->k2lev[0][a] + g->k2lev[1][b] + g->k2lev[2][e];
-        const PetscReal w  = g->wlev[0][a] * g->wlev[2][e];
+        const PetscReal w  = g->wlev[0][a] * g->wlev[1][b] * g->wlev[2][e];
         sum += w * k2 * (chat[idx][0] * chat[idx][0] + chat[idx][1] * chat[idx][1]);
       }
   return sum / (PetscReal)g->Ntot;
@@ -143,7 +143,12 @@ PetscErrorCode UphillDiagCompute(UphillDiag d, Vec cvec, DiagValues *v)
   v->spinodal_fraction = s[5] / (PetscReal)g->Ntot;
   /* dS/dt = (1/T) int M |grad mu|^2 / Vm: the seed's D (dc/dx)^2/(c(1-c)) for an ideal
    * solution, generalized to the Cahn-Hilliard flux. In core units T = 1 (energy RT). */
-  v->entropy_production = reg ? d->scheme->dissipation * d->sscale / d->tscale : NAN;
+  {
+    PetscReal diss;
+    PetscCall(UphillSchemeDissipation(d->scheme, &diss));
+    v->entropy_production = reg ? diss * d->sscale / d->tscale : NAN;
+    v->dissipation        = diss * d->escale / d->tscale;
+  }
 
   /* L = 2 pi / k1, k1 = sum_s k_s S(k_s) / sum_s S(k_s), S shell-averaged (k = 0 excluded) */
   {
@@ -157,7 +162,7 @@ PetscErrorCode UphillDiagCompute(UphillDiag d, Vec cvec, DiagValues *v)
           const PetscReal k2 = g->k2lev[0][a] + g->k2lev[1][b] + g->k2lev[2][e];
           const PetscInt  sh = (PetscInt)PetscFloorReal(PetscSqrtReal(k2) / dk + 0.5);
           if (sh < 1 || sh >= d->nshell) continue;
-          const PetscReal w = g->wlev[0][a] * g->wlev[2][e];
+          const PetscReal w = g->wlev[0][a] * g->wlev[1][b] * g->wlev[2][e];
           d->shell[2 * sh] += w * (d->scheme->chat[idx][0] * d->scheme->chat[idx][0] + d->scheme->chat[idx][1] * d->scheme->chat[idx][1]);
           d->shell[2 * sh + 1] += w;
         }
@@ -259,7 +264,7 @@ static PetscErrorCode WriteRow(UphillDiag d, PetscInt step, PetscReal t, PetscRe
   PetscCall(Field(fp, t));
   PetscCall(Field(fp, dt));
   PetscCall(Field(fp, v->entropy_production));
-  PetscCall(Field(fp, d->scheme->dissipation * d->escale / d->tscale));
+  PetscCall(Field(fp, v->dissipation));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "\n"));
   *ok = (PetscBool)(fflush(fp) == 0 && !ferror(fp));
   PetscFunctionReturn(PETSC_SUCCESS);

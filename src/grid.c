@@ -104,12 +104,13 @@ PetscErrorCode UphillGridCreate(MPI_Comm comm, const UphillGridParams *p, Uphill
   g->alloc = PetscMax(g->alloc, 1);
 
   if (p->dim == 2) {
-    PetscCall(GridFillLevel(g, 0, g->k0, g->nk, PETSC_TRUE, PETSC_FALSE)); /* kx, local */
-    PetscCall(GridFillLevel(g, 1, 0, p->N, PETSC_FALSE, PETSC_FALSE));    /* ky */
-    PetscCall(GridFillLevel(g, 2, 0, 1, PETSC_FALSE, PETSC_TRUE));
-    g->level_of_axis[0] = 0;
-    g->level_of_axis[1] = 1;
-    g->level_of_axis[2] = 2;
+    /* the dummy level goes outside so the innermost loop runs over a whole ky row */
+    PetscCall(GridFillLevel(g, 0, 0, 1, PETSC_FALSE, PETSC_TRUE));
+    PetscCall(GridFillLevel(g, 1, g->k0, g->nk, PETSC_TRUE, PETSC_FALSE)); /* kx, local */
+    PetscCall(GridFillLevel(g, 2, 0, p->N, PETSC_FALSE, PETSC_FALSE));    /* ky */
+    g->level_of_axis[0] = 1;
+    g->level_of_axis[1] = 2;
+    g->level_of_axis[2] = 0;
   } else {
     PetscCall(GridFillLevel(g, 0, g->k0, g->nk, PETSC_FALSE, PETSC_FALSE)); /* ky, local */
     PetscCall(GridFillLevel(g, 1, 0, p->N, PETSC_FALSE, PETSC_FALSE));     /* kz */
@@ -134,7 +135,6 @@ PetscErrorCode UphillGridCreate(MPI_Comm comm, const UphillGridParams *p, Uphill
   }
   PetscCall(PetscFree(own));
   PetscCall(DMSetUp(g->da));
-  PetscCall(DMDASetUniformCoordinates(g->da, 0, p->L, 0, p->L, 0, p->L));
 
   g->buf = fftw_alloc_real(2 * (size_t)g->alloc);
   PetscCheck(g->buf, comm, PETSC_ERR_MEM, "FFTW could not allocate the %g MB transform buffer", 16.0 * g->alloc / 1e6);

@@ -8,6 +8,7 @@
  * FFTs of the fluxes, 1 inverse FFT of c: 2d+2 transforms per step. */
 #include <uphill/scheme.h>
 #include <uphill/thermo.h>
+#include <math.h>
 
 PetscReal SchemeMobility(const SchemeModel *m, PetscReal c)
 {
@@ -79,8 +80,11 @@ PetscErrorCode UphillSchemeCreate(UphillGrid grid, const SchemeModel *m, UphillS
   sc->m    = *m;
   PetscCall(UphillGridAllocComplex(grid, &sc->chat));
   PetscCall(UphillGridAllocComplex(grid, &sc->muhat));
+  PetscCall(PetscMalloc1(PetscMax(grid->nloc_k, 1), &sc->fac));
+  sc->fac_dt = -1;
   PetscCall(PetscLogEventRegister("UphillStep", DM_CLASSID, &sc->ev_step));
   PetscCall(PetscLogEventRegister("UphillPointwise", DM_CLASSID, &sc->ev_pointwise));
+  PetscCall(PetscLogEventRegister("UphillSpectral", DM_CLASSID, &sc->ev_spectral));
   *s = sc;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -91,6 +95,7 @@ PetscErrorCode UphillSchemeDestroy(UphillScheme *s)
   if (!*s) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(UphillGridFreeComplex(&(*s)->chat));
   PetscCall(UphillGridFreeComplex(&(*s)->muhat));
+  PetscCall(PetscFree((*s)->fac));
   PetscCall(PetscFree(*s));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -107,101 +112,209 @@ PetscErrorCode UphillSchemeSetState(UphillScheme s, Vec c)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* dt/(1 + dt S k^2 + dt A kappa k^4): recomputed only when dt changes (a fixed-step run
+ * computes it once), so the update loop has no division. */
+static void SchemeFactors(UphillScheme s, PetscReal dt)
+{
+  UphillGrid         g = s->grid;
+  const SchemeModel *m = &s->m;
+  PetscInt           idx = 0;
+
+  if (dt == s->fac_dt) return;
+  for (PetscInt a = 0; a < g->nlev[0]; a++)
+    for (PetscInt b = 0; b < g->nlev[1]; b++) {
+      const PetscReal k2ab = g->k2lev[0][a] + g->k2lev[1][b];
+      for (PetscInt e = 0; e < g->nlev[2]; e++, idx++) {
+        const PetscReal k2 = k2ab + g->k2lev[2][e];
+        s->fac[idx]        = dt / (1.0 + dt * m->S * k2 + dt * m->A * m->kappa * k2 * k2);
+      }
+    }
+  s->fac_dt = dt;
+}
+
+/* The wavenumber of axis d along a row (a, b) of the spectral walk: constant over the
+ * row, or the innermost level's array (then *kc is unused). */
+static inline const PetscReal *RowK(UphillGrid g, PetscInt d, PetscInt a, PetscInt b, PetscReal *kc)
+{
+  const PetscInt lev = g->level_of_axis[d];
+  *kc                = lev == 0 ? g->klev[0][a] : (lev == 1 ? g->klev[1][b] : 0.0);
+  return lev == 2 ? g->klev[2] : NULL;
+}
+
+/* bulk mu = f'(c) into the padded real buffer; the model test is outside the loop and the
+ * regular model's logit is one log (c/(1-c) is exact enough in floating point) */
+static void PointwiseBulkMu(UphillGrid g, const SchemeModel *m, const PetscReal *c)
+{
+  const PetscInt rows = (PetscInt)g->nr * g->rows_per_slab, nx = g->nx, np = g->nxpad;
+
+  if (m->model == UPHILL_MODEL_REGULAR) {
+    const PetscReal chi = m->chi, lo = THERMO_C_EPS, hi = 1.0 - THERMO_C_EPS;
+    for (PetscInt r = 0; r < rows; r++) {
+      const PetscReal *cr = c + r * nx;
+      double          *br = g->buf + r * np;
+      for (PetscInt i = 0; i < nx; i++) {
+        /* mu = ln(c/(1-c)) + chi (1-2c); c clamped into [eps, 1-eps] before the log */
+        const PetscReal ci = cr[i], cc = ci < lo ? lo : (ci > hi ? hi : ci);
+        br[i] = PetscLogReal(cc / (1.0 - cc)) + chi * (1.0 - 2.0 * cc);
+      }
+    }
+  } else {
+    for (PetscInt r = 0; r < rows; r++) {
+      const PetscReal *cr = c + r * nx;
+      double          *br = g->buf + r * np;
+      for (PetscInt i = 0; i < nx; i++) br[i] = SchemeBulkMu(m, cr[i]);
+    }
+  }
+}
+
+/* flux_d = M(c) grad_d mu (grad_d mu arrives unnormalized in buf); returns the local sum
+ * of M |grad_d mu|^2 */
+static PetscReal PointwiseFlux(UphillGrid g, const SchemeModel *m, const PetscReal *c)
+{
+  const PetscInt  rows = (PetscInt)g->nr * g->rows_per_slab, nx = g->nx, np = g->nxpad;
+  const PetscReal invN = 1.0 / (PetscReal)g->Ntot;
+  PetscReal       diss = 0.0;
+
+  if (m->model == UPHILL_MODEL_REGULAR) {
+    const PetscReal r1 = m->r_darken - 1.0;
+    for (PetscInt r = 0; r < rows; r++) {
+      const PetscReal *cr = c + r * nx;
+      double          *br = g->buf + r * np;
+#pragma omp simd reduction(+ : diss)
+      for (PetscInt i = 0; i < nx; i++) {
+        /* M = c(1-c)[(1-c) + r c] with c clamped to [0,1] (no anti-diffusion outside) */
+        const PetscReal cc = PetscMin(PetscMax(cr[i], 0.0), 1.0);
+        const PetscReal M = cc * (1.0 - cc) * (1.0 + r1 * cc), gm = br[i] * invN;
+        diss += M * gm * gm;
+        br[i] = M * gm;
+      }
+    }
+  } else {
+    const PetscReal M = m->mobility;
+    for (PetscInt r = 0; r < rows; r++) {
+      double *br = g->buf + r * np;
+#pragma omp simd reduction(+ : diss)
+      for (PetscInt i = 0; i < nx; i++) {
+        const PetscReal gm = br[i] * invN;
+        diss += M * gm * gm;
+        br[i] = M * gm;
+      }
+    }
+  }
+  return diss;
+}
+
 PetscErrorCode UphillSchemeStep(UphillScheme s, Vec cvec, PetscReal dt)
 {
   UphillGrid         g  = s->grid;
   const SchemeModel *m  = &s->m;
   const PetscInt     n0 = g->nlev[0], n1 = g->nlev[1], n2 = g->nlev[2];
-  const PetscInt     rows = (PetscInt)g->nr * g->rows_per_slab, nx = g->nx, np = g->nxpad;
-  const PetscReal    invN = 1.0 / (PetscReal)g->Ntot;
-  const PetscReal   *c;
-  UphillComplex     *w = (UphillComplex *)g->buf;
+  const PetscReal   *c, *k2in = g->k2lev[2];
+  UphillComplex     *w = (UphillComplex *)g->buf, *chat = s->chat, *muhat = s->muhat;
   PetscReal          diss = 0.0;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(s->ev_step, 0, 0, 0, 0));
+  SchemeFactors(s, dt);
   PetscCall(VecGetArrayRead(cvec, &c));
 
-  /* mu_k = FT(f'(c))_k + kappa k^2 c_k */
   PetscCall(PetscLogEventBegin(s->ev_pointwise, 0, 0, 0, 0));
-  for (PetscInt r = 0; r < rows; r++) {
-    const PetscReal *cr = c + r * nx;
-    double          *br = g->buf + r * np;
-    for (PetscInt i = 0; i < nx; i++) br[i] = SchemeBulkMu(m, cr[i]);
-  }
+  PointwiseBulkMu(g, m, c);
   PetscCall(PetscLogEventEnd(s->ev_pointwise, 0, 0, 0, 0));
   PetscCall(UphillGridForward(g));
-  {
-    PetscInt idx = 0;
-    for (PetscInt a = 0; a < n0; a++)
-      for (PetscInt b = 0; b < n1; b++) {
-        const PetscReal k2ab = g->k2lev[0][a] + g->k2lev[1][b];
-        for (PetscInt e = 0; e < n2; e++, idx++) {
-          const PetscReal kk = m->kappa * (k2ab + g->k2lev[2][e]);
-          s->muhat[idx][0] = w[idx][0] + kk * s->chat[idx][0];
-          s->muhat[idx][1] = w[idx][1] + kk * s->chat[idx][1];
-        }
+
+  /* mu_k = FT(f')_k + kappa k^2 c_k, and in the same pass w = i k_x mu_k */
+  PetscCall(PetscLogEventBegin(s->ev_spectral, 0, 0, 0, 0));
+  for (PetscInt a = 0, row = 0; a < n0; a++)
+    for (PetscInt b = 0; b < n1; b++, row += n2) {
+      const PetscReal  k2ab = g->k2lev[0][a] + g->k2lev[1][b], kap = m->kappa;
+      PetscReal        kc;
+      const PetscReal *kv = RowK(g, 0, a, b, &kc);
+      UphillComplex   *wr = w + row, *mr = muhat + row, *cr = chat + row;
+      for (PetscInt e = 0; e < n2; e++) {
+        const PetscReal kk = kap * (k2ab + k2in[e]), k = kv ? kv[e] : kc;
+        const PetscReal re = wr[e][0] + kk * cr[e][0], im = wr[e][1] + kk * cr[e][1];
+        mr[e][0] = re;
+        mr[e][1] = im;
+        wr[e][0] = -k * im;
+        wr[e][1] = k * re;
       }
-  }
+    }
+  PetscCall(PetscLogEventEnd(s->ev_spectral, 0, 0, 0, 0));
 
   for (PetscInt d = 0; d < g->dim; d++) {
-    const PetscInt   lev = g->level_of_axis[d];
-    const PetscReal *kd  = g->klev[lev];
+    const PetscBool more = (PetscBool)(d + 1 < g->dim);
 
-    /* grad_d mu = IFFT(i k_d mu_k) */
-    {
-      PetscInt idx = 0;
-      for (PetscInt a = 0; a < n0; a++)
-        for (PetscInt b = 0; b < n1; b++)
-          for (PetscInt e = 0; e < n2; e++, idx++) {
-            const PetscReal k = lev == 0 ? kd[a] : (lev == 1 ? kd[b] : kd[e]);
-            w[idx][0] = -k * s->muhat[idx][1];
-            w[idx][1] = k * s->muhat[idx][0];
-          }
-    }
-    PetscCall(UphillGridBackward(g));
-
-    /* flux component M(c) grad_d mu; M |grad mu|^2 summed on the way is the
-     * dissipation -dF/dt, i.e. T times the entropy production */
+    PetscCall(UphillGridBackward(g)); /* grad_d mu */
     PetscCall(PetscLogEventBegin(s->ev_pointwise, 0, 0, 0, 0));
-    for (PetscInt r = 0; r < rows; r++) {
-      const PetscReal *cr = c + r * nx;
-      double          *br = g->buf + r * np;
-      for (PetscInt i = 0; i < nx; i++) {
-        const PetscReal gm = br[i] * invN, M = SchemeMobility(m, cr[i]);
-        diss += M * gm * gm;
-        br[i] = M * gm;
-      }
-    }
+    diss += PointwiseFlux(g, m, c);
     PetscCall(PetscLogEventEnd(s->ev_pointwise, 0, 0, 0, 0));
-    PetscCall(UphillGridForward(g));
+    PetscCall(UphillGridForward(g)); /* FT(M grad_d mu) */
 
-    /* c_k += dt i k_d FT(flux_d)_k / (1 + dt S k^2 + dt A kappa k^4) */
-    {
-      PetscInt idx = 0;
-      for (PetscInt a = 0; a < n0; a++)
-        for (PetscInt b = 0; b < n1; b++) {
-          const PetscReal k2ab = g->k2lev[0][a] + g->k2lev[1][b];
-          for (PetscInt e = 0; e < n2; e++, idx++) {
-            const PetscReal k   = lev == 0 ? kd[a] : (lev == 1 ? kd[b] : kd[e]);
-            const PetscReal k2  = k2ab + g->k2lev[2][e];
-            const PetscReal fac = dt * k / (1.0 + dt * m->S * k2 + dt * m->A * m->kappa * k2 * k2);
-            s->chat[idx][0] -= fac * w[idx][1];
-            s->chat[idx][1] += fac * w[idx][0];
+    /* c_k += fac i k_d FT(flux_d)_k; in the same pass set up the next transform: the
+     * next gradient i k_{d+1} mu_k, or after the last direction the new c_k itself */
+    PetscCall(PetscLogEventBegin(s->ev_spectral, 0, 0, 0, 0));
+    for (PetscInt a = 0, row = 0; a < n0; a++)
+      for (PetscInt b = 0; b < n1; b++, row += n2) {
+        PetscReal        kc, kn = 0;
+        const PetscReal *kv = RowK(g, d, a, b, &kc), *knv = more ? RowK(g, d + 1, a, b, &kn) : NULL;
+        UphillComplex   *wr = w + row, *mr = muhat + row, *cr = chat + row;
+        const PetscReal *fr = s->fac + row;
+        for (PetscInt e = 0; e < n2; e++) {
+          const PetscReal k = kv ? kv[e] : kc, f = fr[e] * k;
+          const PetscReal cre = cr[e][0] - f * wr[e][1], cim = cr[e][1] + f * wr[e][0];
+          cr[e][0] = cre;
+          cr[e][1] = cim;
+          if (more) {
+            const PetscReal k1 = knv ? knv[e] : kn;
+            wr[e][0] = -k1 * mr[e][1];
+            wr[e][1] = k1 * mr[e][0];
+          } else {
+            wr[e][0] = cre;
+            wr[e][1] = cim;
           }
         }
-    }
+      }
+    PetscCall(PetscLogEventEnd(s->ev_spectral, 0, 0, 0, 0));
   }
   PetscCall(VecRestoreArrayRead(cvec, &c));
 
-  /* c = IFFT(c_k) / N^d */
-  PetscCall(PetscArraycpy(g->buf, (PetscReal *)s->chat, 2 * g->nloc_k));
+  /* c = IFFT(c_k)/N^d, with the bounds of the new field taken on the way */
   PetscCall(UphillGridBackward(g));
-  PetscCall(UphillGridBufToVec(g, cvec, invN));
+  {
+    const PetscInt  rows = (PetscInt)g->nr * g->rows_per_slab, nx = g->nx, np = g->nxpad;
+    const PetscReal invN = 1.0 / (PetscReal)g->Ntot;
+    PetscReal      *x, red[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, 0.0}; /* -min, max, NaN */
+    PetscCall(VecGetArray(cvec, &x));
+    for (PetscInt r = 0; r < rows; r++) {
+      const double *br = g->buf + r * np;
+      PetscReal    *xr = x + r * nx, lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL, bad = 0;
+      for (PetscInt i = 0; i < nx; i++) {
+        const PetscReal v = br[i] * invN;
+        xr[i]             = v;
+        lo                = PetscMin(lo, v);
+        hi                = PetscMax(hi, v);
+        bad += (v != v);
+      }
+      red[0] = PetscMax(red[0], -lo);
+      red[1] = PetscMax(red[1], hi);
+      red[2] = PetscMax(red[2], bad);
+    }
+    PetscCall(VecRestoreArray(cvec, &x));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, red, 3, MPIU_REAL, MPIU_MAX, g->comm));
+    s->cmin = red[2] > 0 ? NAN : -red[0];
+    s->cmax = red[2] > 0 ? NAN : red[1];
+  }
   s->nfft += 2 * g->dim + 2;
-
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &diss, 1, MPIU_REAL, MPIU_SUM, g->comm));
-  s->dissipation = diss * PetscPowRealInt(g->h, g->dim);
+  /* local only: reduced when a diagnostics row asks for it (UphillSchemeDissipation) */
+  s->dissipation_local = diss * PetscPowRealInt(g->h, g->dim);
   PetscCall(PetscLogEventEnd(s->ev_step, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillSchemeDissipation(UphillScheme s, PetscReal *diss)
+{
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Allreduce(&s->dissipation_local, diss, 1, MPIU_REAL, MPIU_SUM, s->grid->comm));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

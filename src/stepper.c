@@ -297,8 +297,8 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
       h = te - t <= dt * (1 + 1e-6) ? te - t : dt;
       PetscCall(SaveState(&s));
       PetscCall(UphillSchemeStep(run->scheme, run->c, h));
-      PetscCall(VecMin(run->c, NULL, &cmin));
-      PetscCall(VecMax(run->c, NULL, &cmax));
+      cmin = run->scheme->cmin;
+      cmax = run->scheme->cmax;
       PetscCall(CheckState(&s, 0, cmin, cmax, PETSC_FALSE, cause, sizeof(cause), &ok));
       if (!ok) PetscCall(Fail(&s, step + 1, t, cause));
     }

@@ -10,6 +10,7 @@ typedef struct {
   PetscReal spinodal_fraction;    /* volume fraction with Phi(c) < 0 (f'' < 0) */
   PetscReal length;               /* 2 pi / k1, k1 first moment of the shell-averaged S(k) */
   PetscReal entropy_production;   /* (1/T) integral M |grad mu|^2 / Vm, run units */
+  PetscReal dissipation;          /* -dF/dt = integral M |grad mu|^2, run units */
   PetscReal total_core;           /* total free energy in core units */
 } DiagValues;
 

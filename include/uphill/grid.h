@@ -30,7 +30,7 @@ struct _n_UphillGrid {
   PetscInt  nloc_k;  /* complex elements actually used on this rank */
 
   /* The local complex array is walked as three nested levels [outer][mid][inner]:
-   * 2D: outer = kx (half spectrum, local), mid = ky, inner = dummy of size 1;
+   * 2D: outer = dummy of size 1, mid = kx (half spectrum, local), inner = ky;
    * 3D: outer = ky (local), mid = kz, inner = kx (half spectrum).
    * Per level: length, wavenumbers for odd derivatives (Nyquist zeroed), squared
    * wavenumbers (Nyquist kept) and the Parseval weight of the half spectrum (1 or 2). */
