@@ -58,6 +58,7 @@ PetscErrorCode UphillCheckpointWrite(UphillRun run, const CheckpointState *st, c
   nranks = size;
   PetscCall(PetscSNPrintf(path, len, "%s/checkpoint_%08" PetscInt_FMT ".h5", run->dir, st->step));
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
+  PetscCall(PetscObjectSetName((PetscObject)run->c, "c")); /* the dataset name */
   PetscCall(PetscViewerHDF5Open(run->comm, tmp, FILE_MODE_WRITE, &viewer));
   PetscCall(VecView(run->c, viewer));
   PetscCall(SpectralVec(run, &chat));
@@ -153,6 +154,7 @@ PetscErrorCode UphillCheckpointRead(UphillRun run, const char *path, CheckpointS
   PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "F_last", PETSC_REAL, NULL, &st->F_last));
   PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "seed", PETSC_INT, NULL, &st->seed));
   PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "diag_row", PETSC_INT, NULL, &st->row));
+  PetscCall(PetscObjectSetName((PetscObject)run->c, "c"));
   PetscCall(VecLoad(run->c, viewer));
   /* VecLoad may swap in its own storage, so load into a Vec of the same layout and copy */
   {

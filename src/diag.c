@@ -85,7 +85,7 @@ PetscErrorCode UphillDiagEnergyBounds(UphillDiag d, Vec cvec, PetscReal *F, Pets
     loc[1] = PetscMin(loc[1], -c[i]);
     loc[2] = PetscMin(loc[2], c[i]);
     /* a NaN never compares smaller: make it visible in the minimum */
-    if (PetscIsNanReal(c[i])) loc[2] = loc[1] = -PETSC_MAX_REAL;
+    if (PetscIsNanReal(c[i])) loc[2] = loc[1] = -(PetscReal)INFINITY; /* PETSC_NINFINITY is finite in 3.18 */
   }
   PetscCall(VecRestoreArrayRead(cvec, &c));
   loc[0] = loc[0] + 0.5 * m->kappa * GradientSum(g, d->scheme->chat);

@@ -36,12 +36,16 @@ PetscErrorCode UphillH5WriteField(UphillGrid g, Vec c, const char *path, PetscRe
   PetscMPIInt rank;
   char        tmp[PETSC_MAX_PATH_LEN + 8], xmf[PETSC_MAX_PATH_LEN + 8];
   const char *name;
+  char        saved[256];
   PetscInt    ok = 1;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(g->comm, &rank));
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
+  /* the dataset is named after the Vec; the caller's name is copied, because renaming
+   * frees the string PetscObjectGetName returned */
   PetscCall(PetscObjectGetName((PetscObject)c, &name));
+  PetscCall(PetscStrncpy(saved, name, sizeof(saved)));
   PetscCall(PetscObjectSetName((PetscObject)c, "c"));
   PetscCall(PetscViewerHDF5Open(g->comm, tmp, FILE_MODE_WRITE, &viewer));
   PetscCall(VecView(c, viewer));
@@ -49,7 +53,7 @@ PetscErrorCode UphillH5WriteField(UphillGrid g, Vec c, const char *path, PetscRe
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "step", PETSC_INT, &step));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "box_side", PETSC_REAL, &g->L));
   PetscCall(PetscViewerDestroy(&viewer));
-  PetscCall(PetscObjectSetName((PetscObject)c, name));
+  PetscCall(PetscObjectSetName((PetscObject)c, saved));
   if (rank == 0) ok = rename(tmp, path) == 0;
   PetscCallMPI(MPI_Bcast(&ok, 1, MPIU_INT, 0, g->comm));
   PetscCheck(ok, g->comm, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, path);
@@ -71,6 +75,7 @@ PetscErrorCode UphillH5ReadField(UphillGrid g, Vec c, const char *path)
   PetscInt    ok = 0, rank_ok;
   PetscMPIInt rank;
   const char *name;
+  char        saved[256];
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(g->comm, &rank));
@@ -97,9 +102,10 @@ PetscErrorCode UphillH5ReadField(UphillGrid g, Vec c, const char *path)
     PetscCheck(rank_ok, g->comm, PETSC_ERR_FILE_UNEXPECTED, "%s: dataset /c has another shape than the %" PetscInt_FMT "^%" PetscInt_FMT " grid of this run", path, g->N, g->dim);
   }
   PetscCall(PetscObjectGetName((PetscObject)c, &name));
+  PetscCall(PetscStrncpy(saved, name, sizeof(saved)));
   PetscCall(PetscObjectSetName((PetscObject)c, "c"));
   PetscCall(VecLoad(c, viewer));
-  PetscCall(PetscObjectSetName((PetscObject)c, name));
+  PetscCall(PetscObjectSetName((PetscObject)c, saved));
   PetscCall(PetscViewerDestroy(&viewer));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

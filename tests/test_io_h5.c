@@ -1,0 +1,69 @@
+/* MPI test of the HDF5 field I/O (io_h5.c): a write/read round trip is bitwise, and both
+ * calls leave the Vec's name as it was on every rank (later VecViews - checkpoints - use
+ * that name as the dataset name, collectively, so a damaged name breaks or hangs them).
+ * Prints one line per check and "N passed, M failed"; exits non-zero on any failure. */
+#include <uphill/io_h5.h>
+#include "mpi_tally.h"
+
+static PetscErrorCode NameIs(Tally *t, Vec v, const char *want, const char *when)
+{
+  const char *name;
+  PetscInt    bad;
+  char        what[256];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectGetName((PetscObject)v, &name));
+  bad = strcmp(name, want) ? 1 : 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_SUM, t->comm));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "Vec name is still '%s' on every rank %s (ranks with another name: %" PetscInt_FMT ")", want, when, bad));
+  PetscCall(TallyTrue(t, what, (PetscBool)(bad == 0)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+int main(int argc, char **argv)
+{
+  Tally            t = {MPI_COMM_NULL, 0, 0};
+  UphillGridParams gp = {2, 24, 24.0, FFTW_ESTIMATE, "none"};
+  UphillGrid       g;
+  Vec              a, b;
+  PetscScalar     *x;
+  PetscInt         n;
+  PetscReal        d;
+  const char      *path = "test_io_h5_field.h5";
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, "test_io_h5: HDF5 field round trip"));
+  fftw_mpi_init();
+  t.comm = PETSC_COMM_WORLD;
+  for (PetscInt dim = 2; dim <= 3; dim++) {
+    gp.dim = dim;
+    PetscCall(UphillGridCreate(t.comm, &gp, &g));
+    PetscCall(DMCreateGlobalVector(g->da, &a));
+    PetscCall(VecDuplicate(a, &b));
+    PetscCall(PetscObjectSetName((PetscObject)a, "field_a"));
+    PetscCall(PetscObjectSetName((PetscObject)b, "c"));
+    PetscCall(VecGetLocalSize(a, &n));
+    PetscCall(VecGetArray(a, &x));
+    for (PetscInt i = 0; i < n; i++) x[i] = PetscSinReal(0.001 * (PetscReal)UphillGridGlobalIndex(g, i)) + 1e-3 * (PetscReal)(i % 7);
+    PetscCall(VecRestoreArray(a, &x));
+    PetscCall(PetscPrintf(t.comm, "---- %" PetscInt_FMT "D, N = %" PetscInt_FMT "\n", dim, gp.N));
+    PetscCall(UphillH5WriteField(g, a, path, 1.5, 7));
+    PetscCall(NameIs(&t, a, "field_a", "after UphillH5WriteField"));
+    PetscCall(UphillH5ReadField(g, b, path));
+    PetscCall(NameIs(&t, b, "c", "after UphillH5ReadField (a run's field, which checkpoints VecView)"));
+    PetscCall(UphillH5ReadField(g, a, path));
+    PetscCall(NameIs(&t, a, "field_a", "after UphillH5ReadField"));
+    PetscCall(VecAXPY(b, -1.0, a));
+    PetscCall(VecNorm(b, NORM_INFINITY, &d));
+    PetscCall(TallyBound(&t, "write/read round trip, max |diff|", d, 0.0));
+    PetscCall(VecDestroy(&a));
+    PetscCall(VecDestroy(&b));
+    PetscCall(UphillGridDestroy(&g));
+  }
+  PetscCall(TallySummary(&t));
+  {
+    const PetscInt failed = t.failed;
+    fftw_mpi_cleanup();
+    PetscCall(PetscFinalize());
+    return failed ? 1 : 0;
+  }
+}
