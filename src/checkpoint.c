@@ -12,6 +12,15 @@ typedef struct {
   PetscReal   value;
 } Identity;
 
+/* "checkpoint_<step>.h5" (not a leftover "*.h5.tmp"): its step, or -1 */
+static long long CheckpointStep(const char *name)
+{
+  long long s;
+  char      tail[8];
+  if (sscanf(name, "checkpoint_%lld.h%7s", &s, tail) == 2 && !strcmp(tail, "5")) return s;
+  return -1;
+}
+
 static PetscInt RunIdentity(UphillRun run, Identity id[])
 {
   const SchemeModel *m = &run->scheme->m;
@@ -27,6 +36,9 @@ static PetscInt RunIdentity(UphillRun run, Identity id[])
   id[n++] = (Identity){"c_beta", m->cb};
   id[n++] = (Identity){"kappa", m->kappa};
   id[n++] = (Identity){"mobility", m->mobility};
+  /* SI runs: the units, so a changed -D0, -Q, -kappa or -T cannot silently rescale time */
+  id[n++] = (Identity){"ell", run->opt.ell};
+  id[n++] = (Identity){"tau", run->opt.tau};
   return n;
 }
 
@@ -69,6 +81,7 @@ PetscErrorCode UphillCheckpointWrite(UphillRun run, const CheckpointState *st, c
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "t_core", PETSC_REAL, &st->t));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "dt_core", PETSC_REAL, &st->dt));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "F_last", PETSC_REAL, &st->F_last));
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "F_scale", PETSC_REAL, &st->Fscale));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "seed", PETSC_INT, &st->seed));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "diag_row", PETSC_INT, &st->row));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "ranks", PETSC_INT, &nranks));
@@ -85,9 +98,10 @@ PetscErrorCode UphillCheckpointWrite(UphillRun run, const CheckpointState *st, c
       PetscInt64     steps[3] = {-1, -1, -1};
       /* find the two newest steps; remove anything older */
       while (d && (e = readdir(d))) {
-        long long s;
-        char      tail[8];
-        if (sscanf(e->d_name, "checkpoint_%lld.h%7s", &s, tail) == 2 && !strcmp(tail, "5")) {
+        const long long s = CheckpointStep(e->d_name);
+        /* a restart from an older checkpoint abandons the newer ones: keep the newest two
+         * up to the one just written */
+        if (s >= 0 && s <= st->step) {
           if (s > steps[0]) {
             steps[2] = steps[1];
             steps[1] = steps[0];
@@ -100,9 +114,9 @@ PetscErrorCode UphillCheckpointWrite(UphillRun run, const CheckpointState *st, c
       }
       if (d) rewinddir(d);
       while (d && (e = readdir(d))) {
-        long long s;
-        char      tail[8], old[PETSC_MAX_PATH_LEN + 300];
-        if (sscanf(e->d_name, "checkpoint_%lld.h%7s", &s, tail) == 2 && !strcmp(tail, "5") && s < steps[1]) {
+        const long long s = CheckpointStep(e->d_name);
+        char            old[PETSC_MAX_PATH_LEN + 300];
+        if (s >= 0 && (s < steps[1] || s > st->step)) {
           (void)snprintf(old, sizeof(old), "%s/%s", run->dir, e->d_name);
           (void)remove(old);
         }
@@ -152,6 +166,7 @@ PetscErrorCode UphillCheckpointRead(UphillRun run, const char *path, CheckpointS
   PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "t_core", PETSC_REAL, NULL, &st->t));
   PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "dt_core", PETSC_REAL, NULL, &st->dt));
   PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "F_last", PETSC_REAL, NULL, &st->F_last));
+  PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "F_scale", PETSC_REAL, NULL, &st->Fscale));
   PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "seed", PETSC_INT, NULL, &st->seed));
   PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "diag_row", PETSC_INT, NULL, &st->row));
   PetscCall(PetscObjectSetName((PetscObject)run->c, "c"));
@@ -182,11 +197,7 @@ PetscErrorCode UphillCheckpointFindLatest(MPI_Comm comm, const char *dir, char *
   if (rank == 0) {
     DIR           *d = opendir(dir);
     struct dirent *e;
-    while (d && (e = readdir(d))) {
-      long long s;
-      char      tail[8];
-      if (sscanf(e->d_name, "checkpoint_%lld.h%7s", &s, tail) == 2 && !strcmp(tail, "5") && s > best) best = s;
-    }
+    while (d && (e = readdir(d))) best = PetscMax(best, CheckpointStep(e->d_name));
     if (d) closedir(d);
   }
   PetscCallMPI(MPI_Bcast(&best, 1, MPI_LONG_LONG, 0, comm));

@@ -145,7 +145,7 @@ PetscErrorCode UphillDiagCompute(UphillDiag d, Vec cvec, DiagValues *v)
    * solution, generalized to the Cahn-Hilliard flux. In core units T = 1 (energy RT). */
   {
     PetscReal diss;
-    PetscCall(UphillSchemeDissipation(d->scheme, &diss));
+    PetscCall(UphillSchemeDissipation(d->scheme, cvec, &diss));
     v->entropy_production = reg ? diss * d->sscale / d->tscale : NAN;
     v->dissipation        = diss * d->escale / d->tscale;
   }
@@ -204,6 +204,9 @@ static PetscErrorCode TruncateCSV(const char *path, PetscInt keep_through, Petsc
   }
   while (fgets(line, sizeof(line), in)) {
     long long step;
+    size_t    n = strlen(line);
+    /* a line cut by a kill during writing has no newline: it and what follows go */
+    if (n == 0 || line[n - 1] != '\n') break;
     if (sscanf(line, "%lld,", &step) == 1 && step > keep_through) break;
     if (fputs(line, out) == EOF) break;
   }

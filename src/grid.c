@@ -83,12 +83,19 @@ PetscErrorCode UphillGridCreate(MPI_Comm comm, const UphillGridParams *p, Uphill
   PetscCheck(p->dim == 2 || p->dim == 3, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be 2 or 3, got %" PetscInt_FMT, p->dim);
   PetscCheck(p->N >= 8, comm, PETSC_ERR_ARG_OUTOFRANGE, "-N must be >= 8, got %" PetscInt_FMT, p->N);
   PetscCheck(p->L > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-L must be > 0");
+  {
+    PetscMPIInt np;
+    PetscCallMPI(MPI_Comm_size(comm, &np));
+    /* a slab decomposition of N rows keeps at most N ranks busy; PETSc's DMDA refuses more */
+    PetscCheck(np <= p->N, comm, PETSC_ERR_ARG_OUTOFRANGE, "%d MPI ranks for -N %" PetscInt_FMT ": the slab decomposition uses at most N ranks; use fewer ranks or a larger -N", (int)np, p->N);
+  }
   PetscCall(PetscNew(&g));
   g->comm  = comm;
   g->dim   = p->dim;
   g->N     = p->N;
   g->L     = p->L;
   g->h     = p->L / p->N;
+  g->ell   = 1.0;
   g->flags = p->fftw_flags;
   N        = (ptrdiff_t)p->N;
   g->Ntot  = p->dim == 2 ? p->N * p->N : p->N * p->N * p->N;

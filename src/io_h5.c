@@ -2,32 +2,45 @@
 #include <uphill/io_h5.h>
 #include <petscviewerhdf5.h>
 #include <unistd.h>
+#include <errno.h>
 
-static PetscErrorCode WriteXdmf(UphillGrid g, const char *h5path, const char *xmfpath)
+/* Rank 0 only, so it reports an errno instead of raising a PETSc error: the caller
+ * broadcasts it, and every rank stops together. */
+static int WriteXdmf(UphillGrid g, const char *h5path, const char *xmfpath)
 {
   FILE       *fp;
   const char *base = strrchr(h5path, '/');
-  char        tmp[PETSC_MAX_PATH_LEN + 8];
-  char        dims[128];
+  char        tmp[PETSC_MAX_PATH_LEN + 32], dims[128], org[64], spc[128];
+  const double h = (double)(g->h * g->ell);
+  int         err = 0;
 
-  PetscFunctionBegin;
   base = base ? base + 1 : h5path;
-  if (g->dim == 2) PetscCall(PetscSNPrintf(dims, sizeof(dims), "%" PetscInt_FMT " %" PetscInt_FMT, g->N, g->N));
-  else PetscCall(PetscSNPrintf(dims, sizeof(dims), "%" PetscInt_FMT " %" PetscInt_FMT " %" PetscInt_FMT, g->N, g->N, g->N));
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", xmfpath));
+  if (g->dim == 2) {
+    (void)snprintf(dims, sizeof(dims), "%d %d", (int)g->N, (int)g->N);
+    (void)snprintf(org, sizeof(org), "0 0");
+    (void)snprintf(spc, sizeof(spc), "%.17g %.17g", h, h);
+  } else {
+    (void)snprintf(dims, sizeof(dims), "%d %d %d", (int)g->N, (int)g->N, (int)g->N);
+    (void)snprintf(org, sizeof(org), "0 0 0");
+    (void)snprintf(spc, sizeof(spc), "%.17g %.17g %.17g", h, h, h);
+  }
+  (void)snprintf(tmp, sizeof(tmp), "%s.tmp", xmfpath);
   fp = fopen(tmp, "w");
-  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write %s", tmp);
-  /* CoRectMesh origin/spacing are listed slowest index first, like the dataset */
-  PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp,
-                         "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n  <Grid Name=\"uphill\" GridType=\"Uniform\">\n"
-                         "   <Topology TopologyType=\"%s\" Dimensions=\"%s\"/>\n   <Geometry GeometryType=\"%s\">\n"
-                         "    <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n    <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n   </Geometry>\n"
-                         "   <Attribute Name=\"c\" AttributeType=\"Scalar\" Center=\"Node\">\n    <DataItem Dimensions=\"%s\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">%s:/c</DataItem>\n   </Attribute>\n"
-                         "  </Grid>\n </Domain>\n</Xdmf>\n",
-                         g->dim == 2 ? "2DCoRectMesh" : "3DCoRectMesh", dims, g->dim == 2 ? "ORIGIN_DXDY" : "ORIGIN_DXDYDZ", (int)g->dim, g->dim == 2 ? "0 0" : "0 0 0", (int)g->dim, "", dims, base));
-  PetscCheck(fclose(fp) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "writing %s failed (disk full?)", tmp);
-  PetscCheck(rename(tmp, xmfpath) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, xmfpath);
-  PetscFunctionReturn(PETSC_SUCCESS);
+  if (!fp) return errno ? errno : EIO;
+  /* CoRectMesh origin and spacing are listed slowest index first, like the dataset; the
+   * spacing is in the run's length unit (m for SI runs) */
+  if (fprintf(fp,
+              "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n  <Grid Name=\"uphill\" GridType=\"Uniform\">\n"
+              "   <Topology TopologyType=\"%s\" Dimensions=\"%s\"/>\n   <Geometry GeometryType=\"%s\">\n"
+              "    <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n    <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n   </Geometry>\n"
+              "   <Attribute Name=\"c\" AttributeType=\"Scalar\" Center=\"Node\">\n    <DataItem Dimensions=\"%s\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">%s:/c</DataItem>\n   </Attribute>\n"
+              "  </Grid>\n </Domain>\n</Xdmf>\n",
+              g->dim == 2 ? "2DCoRectMesh" : "3DCoRectMesh", dims, g->dim == 2 ? "ORIGIN_DXDY" : "ORIGIN_DXDYDZ", (int)g->dim, org, (int)g->dim, spc, dims, base) < 0)
+    err = errno ? errno : EIO;
+  if (fclose(fp) && !err) err = errno ? errno : EIO;
+  if (!err && rename(tmp, xmfpath)) err = errno ? errno : EIO;
+  if (err) (void)remove(tmp);
+  return err;
 }
 
 PetscErrorCode UphillH5WriteField(UphillGrid g, Vec c, const char *path, PetscReal t, PetscInt step)
@@ -37,7 +50,7 @@ PetscErrorCode UphillH5WriteField(UphillGrid g, Vec c, const char *path, PetscRe
   char        tmp[PETSC_MAX_PATH_LEN + 8], xmf[PETSC_MAX_PATH_LEN + 8];
   const char *name;
   char        saved[256];
-  PetscInt    ok = 1;
+  PetscInt    ok = 0;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(g->comm, &rank));
@@ -51,12 +64,18 @@ PetscErrorCode UphillH5WriteField(UphillGrid g, Vec c, const char *path, PetscRe
   PetscCall(VecView(c, viewer));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "time", PETSC_REAL, &t));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "step", PETSC_INT, &step));
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "box_side", PETSC_REAL, &g->L));
+  {
+    const PetscReal side = g->L * g->ell; /* run units, like time */
+    PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "box_side", PETSC_REAL, &side));
+  }
   PetscCall(PetscViewerDestroy(&viewer));
   PetscCall(PetscObjectSetName((PetscObject)c, saved));
-  if (rank == 0) ok = rename(tmp, path) == 0;
+  if (rank == 0) {
+    ok = rename(tmp, path) == 0 ? 0 : errno;
+    if (ok) (void)remove(tmp);
+  }
   PetscCallMPI(MPI_Bcast(&ok, 1, MPIU_INT, 0, g->comm));
-  PetscCheck(ok, g->comm, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, path);
+  PetscCheck(!ok, g->comm, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s (%s)", tmp, path, strerror((int)ok));
   {
     size_t len;
     PetscCall(PetscStrlen(path, &len));
@@ -64,7 +83,9 @@ PetscErrorCode UphillH5WriteField(UphillGrid g, Vec c, const char *path, PetscRe
     if (len > 3 && !strcmp(path + len - 3, ".h5")) xmf[len - 3] = 0;
     PetscCall(PetscStrlcat(xmf, ".xmf", sizeof(xmf)));
   }
-  if (rank == 0) PetscCall(WriteXdmf(g, path, xmf));
+  if (rank == 0) ok = WriteXdmf(g, path, xmf);
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPIU_INT, 0, g->comm));
+  PetscCheck(!ok, g->comm, PETSC_ERR_FILE_WRITE, "cannot write %s (%s)", xmf, strerror((int)ok));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

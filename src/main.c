@@ -57,12 +57,10 @@ static PetscErrorCode Main(void)
   UphillOptions      opt;
   UphillRun          run;
   UphillStepperStats st;
-  PetscBool          help_given, traceback = PETSC_FALSE;
+  PetscBool          help_given;
   PetscViewer        out;
 
   PetscFunctionBegin;
-  PetscCall(PetscOptionsGetBool(NULL, NULL, "-uphill_traceback", &traceback, NULL));
-  if (!traceback) PetscCall(PetscPushErrorHandler(UphillErrorHandler, NULL));
   PetscCall(UphillOptionsSetFromOptions(PETSC_COMM_WORLD, &opt));
   PetscCall(PetscOptionsHasHelp(NULL, &help_given));
   if (help_given) PetscFunctionReturn(PETSC_SUCCESS);
@@ -82,8 +80,11 @@ static PetscErrorCode Main(void)
   }
   PetscCall(UphillStepperSolve(run, &st));
   if (!opt.quiet) {
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "done: %" PetscInt_FMT " steps (%" PetscInt_FMT " rejected) to t = %g (%g core units) in %.2f s; %.3f ms/step, %.1f FFTs/step\n", st.steps, st.rejected, (double)(st.t * opt.tau), (double)st.t, st.wall,
-                          st.steps ? 1e3 * st.wall / st.steps : 0.0, st.steps ? (double)st.nfft / st.steps : 0.0));
+    char line[256];
+    /* C's %g: PETSc's printf writes whole numbers as "5000." */
+    (void)snprintf(line, sizeof(line), "done: %d steps (%d rejected) to t = %g (%g core units) in %.2f s; %.3f ms/step, %.1f FFTs/step\n", (int)st.steps, (int)st.rejected, (double)(st.t * opt.tau), (double)st.t, st.wall,
+                   st.steps ? 1e3 * st.wall / st.steps : 0.0, st.steps ? (double)st.nfft / st.steps : 0.0);
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s", line));
   }
   PetscCall(UphillRunDestroy(&run));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -92,10 +93,14 @@ static PetscErrorCode Main(void)
 int main(int argc, char **argv)
 {
   PetscErrorCode ierr;
+  PetscBool      traceback = PETSC_FALSE;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   fftw_mpi_init();
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-uphill_traceback", &traceback, NULL));
+  if (!traceback) PetscCall(PetscPushErrorHandler(UphillErrorHandler, NULL));
   ierr = Main();
+  if (!traceback) (void)PetscPopErrorHandler();
   /* errors are collective by construction (rank-0 I/O results are broadcast), so every
    * rank reaches here and finalizes cleanly with a non-zero exit */
   fftw_mpi_cleanup();

@@ -135,7 +135,8 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   PetscCall(OptReal(PetscOptionsObject, "-mobility", "Polynomial model: constant mobility M", &o->mobility, 0, PETSC_TRUE, 1e30, PETSC_FALSE, &setMob));
 
   PetscCall(OptInt(PetscOptionsObject, "-dim", "Dimension", &o->dim, 2, 3, NULL));
-  PetscCall(OptInt(PetscOptionsObject, "-N", "Grid points per side", &o->N, 8, o->dim == 2 ? 65536 : 4096, NULL));
+  /* N^d (and the spectral state, 2 N^(d-1) (N/2+1) reals) must fit PETSc's 32-bit indices */
+  PetscCall(OptInt(PetscOptionsObject, "-N", "Grid points per side", &o->N, 8, o->dim == 2 ? 46340 : 1289, NULL));
   PetscCall(OptReal(PetscOptionsObject, "-L", "Box side (m in SI, l in reduced units)", &o->L, 0, PETSC_TRUE, 1e30, PETSC_FALSE, NULL));
   PetscCall(OptReal(PetscOptionsObject, "-dt", "Time step (s in SI, tau in reduced units); the first step with -adapt", &o->dt, 0, PETSC_TRUE, 1e30, PETSC_FALSE, NULL));
   PetscCall(OptReal(PetscOptionsObject, "-t_end", "End time (s in SI, tau in reduced units)", &o->t_end, 0, PETSC_TRUE, 1e30, PETSC_FALSE, NULL));

@@ -45,12 +45,13 @@ static PetscErrorCode WriteRunOpts(UphillRun run)
 {
   PetscMPIInt rank;
   char        path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
-  PetscInt    ok = 1;
+  PetscInt    err = 0;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(run->comm, &rank));
   if (rank == 0) {
     FILE *fp;
+    errno = 0;
     PetscCall(UphillRunPath(run, "run.opts", path, sizeof(path)));
     PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
     fp = fopen(tmp, "w");
@@ -60,12 +61,12 @@ static PetscErrorCode WriteRunOpts(UphillRun run)
       PetscCallMPI(MPI_Comm_size(run->comm, &size));
       PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "# ranks: %d\n", (int)size));
       if (run->restarted) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "# continued from %s\n", run->restart_path));
-      ok = fclose(fp) == 0 && rename(tmp, path) == 0;
-    } else ok = 0;
-    if (!ok) (void)remove(tmp);
+      if (ferror(fp) || fclose(fp) || rename(tmp, path)) err = errno ? errno : EIO;
+    } else err = errno ? errno : EIO;
+    if (err) (void)remove(tmp);
   }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPIU_INT, 0, run->comm));
-  PetscCheck(ok, run->comm, PETSC_ERR_FILE_WRITE, "cannot write run.opts in -output %s", run->dir);
+  PetscCallMPI(MPI_Bcast(&err, 1, MPIU_INT, 0, run->comm));
+  PetscCheck(!err, run->comm, PETSC_ERR_FILE_WRITE, "cannot write run.opts in -output %s (%s)", run->dir, strerror((int)err));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -97,24 +98,7 @@ static PetscErrorCode ClaimDirectory(UphillRun r)
   }
   PetscCallMPI(MPI_Bcast(&holds, 1, MPIU_INT, 0, r->comm));
   PetscCheck(!holds || o->force, r->comm, PETSC_ERR_FILE_OPEN, "-output %s already holds a run; continue it with -restart auto, replace it with -force, or choose another -output", r->dir);
-  if (holds) {
-    /* replacing: stale checkpoints and frames of the old run must not survive */
-    PetscCall(UphillCheckpointRemoveAll(r->comm, r->dir));
-    if (rank == 0) {
-      DIR           *d;
-      struct dirent *e;
-      (void)snprintf(path, sizeof(path), "%s/frames", r->dir);
-      d = opendir(path);
-      while (d && (e = readdir(d))) {
-        char old[2 * PETSC_MAX_PATH_LEN + 128];
-        if (strncmp(e->d_name, "frame_", 6)) continue;
-        (void)snprintf(old, sizeof(old), "%s/%s", path, e->d_name);
-        (void)remove(old);
-      }
-      if (d) closedir(d);
-    }
-    PetscCallMPI(MPI_Barrier(r->comm));
-  }
+  r->replace = (PetscBool)holds; /* cleared in UphillRunOpenOutput, once the inputs are read */
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -137,6 +121,7 @@ PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRu
   gp.fftw_flags = (unsigned)opt->fftw_flags;
   gp.wisdom     = opt->wisdom;
   PetscCall(UphillGridCreate(comm, &gp, &r->grid));
+  r->grid->ell = opt->ell;
   PetscCall(SchemeModelFromOptions(opt, &m));
   PetscCall(UphillSchemeCreate(r->grid, &m, &r->scheme));
   PetscCall(UphillDiagCreate(r->scheme, &r->opt, &r->diag));
@@ -148,8 +133,37 @@ PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRu
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Remove the files of the run being replaced (-force), top level and one folder deep. */
+static PetscErrorCode RemoveOldRun(UphillRun r)
+{
+  PetscMPIInt       rank;
+  const char *const sub[] = {"", "/frames", "/fields"};
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(r->comm, &rank));
+  for (int k = 0; rank == 0 && k < 3; k++) {
+    char           path[PETSC_MAX_PATH_LEN + 16];
+    DIR           *d;
+    struct dirent *e;
+    (void)snprintf(path, sizeof(path), "%s%s", r->dir, sub[k]);
+    d = opendir(path);
+    while (d && (e = readdir(d))) {
+      const char *n = e->d_name;
+      char        old[2 * PETSC_MAX_PATH_LEN + 128];
+      const int   ours = !strncmp(n, "checkpoint_", 11) || !strncmp(n, "frame_", 6) || !strncmp(n, "c_", 2) || !strncmp(n, "final.", 6) || !strncmp(n, "last_good.", 10) ||
+                       !strcmp(n, "diagnostics.csv") || !strcmp(n, "run.opts");
+      if (!ours) continue;
+      (void)snprintf(old, sizeof(old), "%s/%s", path, n);
+      (void)remove(old);
+    }
+    if (d) closedir(d);
+  }
+  PetscCallMPI(MPI_Barrier(r->comm));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Only once the inputs (options, -ic_file, -restart) have been read without error is
- * anything written, so bad input never leaves a half-made run directory. */
+ * anything written or removed, so bad input never damages or half-makes a run directory. */
 PetscErrorCode UphillRunOpenOutput(UphillRun r)
 {
   const UphillOptions *opt  = &r->opt;
@@ -157,6 +171,7 @@ PetscErrorCode UphillRunOpenOutput(UphillRun r)
   char                 path[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
+  if (r->replace) PetscCall(RemoveOldRun(r));
   PetscCall(MakeDirs(comm, r->dir));
   if (opt->frames > 0) {
     PetscCall(UphillRunPath(r, "frames", path, sizeof(path)));

@@ -167,41 +167,33 @@ static void PointwiseBulkMu(UphillGrid g, const SchemeModel *m, const PetscReal 
   }
 }
 
-/* flux_d = M(c) grad_d mu (grad_d mu arrives unnormalized in buf); returns the local sum
- * of M |grad_d mu|^2 */
-static PetscReal PointwiseFlux(UphillGrid g, const SchemeModel *m, const PetscReal *c)
+/* flux_d = M(c) grad_d mu (grad_d mu arrives unnormalized in buf) */
+static void PointwiseFlux(UphillGrid g, const SchemeModel *m, const PetscReal *c)
 {
   const PetscInt  rows = (PetscInt)g->nr * g->rows_per_slab, nx = g->nx, np = g->nxpad;
   const PetscReal invN = 1.0 / (PetscReal)g->Ntot;
-  PetscReal       diss = 0.0;
 
   if (m->model == UPHILL_MODEL_REGULAR) {
     const PetscReal r1 = m->r_darken - 1.0;
     for (PetscInt r = 0; r < rows; r++) {
       const PetscReal *cr = c + r * nx;
       double          *br = g->buf + r * np;
-#pragma omp simd reduction(+ : diss)
+#pragma omp simd
       for (PetscInt i = 0; i < nx; i++) {
         /* M = c(1-c)[(1-c) + r c] with c clamped to [0,1] (no anti-diffusion outside) */
         const PetscReal cc = PetscMin(PetscMax(cr[i], 0.0), 1.0);
-        const PetscReal M = cc * (1.0 - cc) * (1.0 + r1 * cc), gm = br[i] * invN;
-        diss += M * gm * gm;
-        br[i] = M * gm;
+        const PetscReal M = cc * (1.0 - cc) * (1.0 + r1 * cc);
+        br[i]             = M * invN * br[i];
       }
     }
   } else {
     const PetscReal M = m->mobility;
     for (PetscInt r = 0; r < rows; r++) {
       double *br = g->buf + r * np;
-#pragma omp simd reduction(+ : diss)
-      for (PetscInt i = 0; i < nx; i++) {
-        const PetscReal gm = br[i] * invN;
-        diss += M * gm * gm;
-        br[i] = M * gm;
-      }
+#pragma omp simd
+      for (PetscInt i = 0; i < nx; i++) br[i] = M * invN * br[i];
     }
   }
-  return diss;
 }
 
 PetscErrorCode UphillSchemeStep(UphillScheme s, Vec cvec, PetscReal dt)
@@ -211,7 +203,6 @@ PetscErrorCode UphillSchemeStep(UphillScheme s, Vec cvec, PetscReal dt)
   const PetscInt     n0 = g->nlev[0], n1 = g->nlev[1], n2 = g->nlev[2];
   const PetscReal   *c, *k2in = g->k2lev[2];
   UphillComplex     *w = (UphillComplex *)g->buf, *chat = s->chat, *muhat = s->muhat;
-  PetscReal          diss = 0.0;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(s->ev_step, 0, 0, 0, 0));
@@ -247,7 +238,7 @@ PetscErrorCode UphillSchemeStep(UphillScheme s, Vec cvec, PetscReal dt)
 
     PetscCall(UphillGridBackward(g)); /* grad_d mu */
     PetscCall(PetscLogEventBegin(s->ev_pointwise, 0, 0, 0, 0));
-    diss += PointwiseFlux(g, m, c);
+    PointwiseFlux(g, m, c);
     PetscCall(PetscLogEventEnd(s->ev_pointwise, 0, 0, 0, 0));
     PetscCall(UphillGridForward(g)); /* FT(M grad_d mu) */
 
@@ -306,15 +297,58 @@ PetscErrorCode UphillSchemeStep(UphillScheme s, Vec cvec, PetscReal dt)
     s->cmax = red[2] > 0 ? NAN : red[1];
   }
   s->nfft += 2 * g->dim + 2;
-  /* local only: reduced when a diagnostics row asks for it (UphillSchemeDissipation) */
-  s->dissipation_local = diss * PetscPowRealInt(g->h, g->dim);
   PetscCall(PetscLogEventEnd(s->ev_step, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode UphillSchemeDissipation(UphillScheme s, PetscReal *diss)
+/* Recomputes mu of the current state (d+1 transforms, only when a diagnostics row asks):
+ * the step's own flux belongs to the state before it, one step too early for a row. */
+PetscErrorCode UphillSchemeDissipation(UphillScheme s, Vec cvec, PetscReal *diss)
 {
+  UphillGrid         g = s->grid;
+  const SchemeModel *m = &s->m;
+  const PetscReal   *c;
+  UphillComplex     *w = (UphillComplex *)g->buf;
+  const PetscInt     rows = (PetscInt)g->nr * g->rows_per_slab, nx = g->nx, np = g->nxpad;
+  const PetscReal    invN = 1.0 / (PetscReal)g->Ntot;
+  PetscReal          sum  = 0.0;
+
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Allreduce(&s->dissipation_local, diss, 1, MPIU_REAL, MPIU_SUM, s->grid->comm));
+  PetscCall(VecGetArrayRead(cvec, &c));
+  PointwiseBulkMu(g, m, c);
+  PetscCall(UphillGridForward(g));
+  for (PetscInt a = 0, row = 0; a < g->nlev[0]; a++)
+    for (PetscInt b = 0; b < g->nlev[1]; b++, row += g->nlev[2]) {
+      const PetscReal k2ab = g->k2lev[0][a] + g->k2lev[1][b];
+      for (PetscInt e = 0; e < g->nlev[2]; e++) {
+        const PetscReal kk = m->kappa * (k2ab + g->k2lev[2][e]);
+        s->muhat[row + e][0] = w[row + e][0] + kk * s->chat[row + e][0];
+        s->muhat[row + e][1] = w[row + e][1] + kk * s->chat[row + e][1];
+      }
+    }
+  for (PetscInt d = 0; d < g->dim; d++) {
+    for (PetscInt a = 0, row = 0; a < g->nlev[0]; a++)
+      for (PetscInt b = 0; b < g->nlev[1]; b++, row += g->nlev[2]) {
+        PetscReal        kc;
+        const PetscReal *kv = RowK(g, d, a, b, &kc);
+        for (PetscInt e = 0; e < g->nlev[2]; e++) {
+          const PetscReal k = kv ? kv[e] : kc;
+          w[row + e][0]     = -k * s->muhat[row + e][1];
+          w[row + e][1]     = k * s->muhat[row + e][0];
+        }
+      }
+    PetscCall(UphillGridBackward(g));
+    for (PetscInt r = 0; r < rows; r++) {
+      const PetscReal *cr = c + r * nx;
+      const double    *br = g->buf + r * np;
+      for (PetscInt i = 0; i < nx; i++) {
+        const PetscReal gm = br[i] * invN;
+        sum += SchemeMobility(m, cr[i]) * gm * gm;
+      }
+    }
+  }
+  PetscCall(VecRestoreArrayRead(cvec, &c));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, g->comm));
+  *diss = sum * PetscPowRealInt(g->h, g->dim);
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -93,7 +93,7 @@ static PetscErrorCode Fail(Stepper *s, PetscInt step, PetscReal t, const char *c
 
   PetscFunctionBegin;
   PetscCall(UphillRunPath(run, "last_good.h5", path, sizeof(path)));
-  PetscCall(UphillH5WriteField(run->grid, s->c_save, path, t, step - 1));
+  PetscCall(UphillH5WriteField(run->grid, s->c_save, path, t * run->opt.tau, step - 1));
   PetscCall(WriteFrame(s, s->c_save, t, "last_good.png"));
   SETERRQ(run->comm, PETSC_ERR_NOT_CONVERGED, "numerical failure at step %" PetscInt_FMT ", t = %g (%g in core units): %s. The last good state is in %s/last_good.h5 and last_good.png; reduce -dt or use -adapt",
           step, (double)(t * run->opt.tau), (double)t, cause, run->dir);
@@ -210,11 +210,12 @@ static PetscErrorCode Checkpoint(Stepper *s, PetscInt step, PetscReal t, PetscRe
   st.F_last = s->F_last;
   st.seed   = s->run->opt.seed;
   st.row    = row;
+  st.Fscale = s->Fscale;
   PetscCall(UphillCheckpointWrite(s->run, &st, path, len));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
+static PetscErrorCode Solve(UphillRun run, UphillStepperStats *stats)
 {
   Stepper              s;
   const UphillOptions *o = &run->opt;
@@ -224,8 +225,6 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
   char                 path[PETSC_MAX_PATH_LEN], cause[256];
   const PetscReal      te = o->t_end_core;
   PetscBool            ok;
-  struct sigaction     act, old[3];
-  const int            sigs[3] = {SIGTERM, SIGINT, SIGUSR1};
   PetscLogDouble       wall_ckpt;
   PetscBool            row_regular = PETSC_TRUE;
   PetscMPIInt          rank;
@@ -256,6 +255,9 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
     t        = rs->t;
     s.frame  = rs->frame;
     s.F_last = rs->F_last;
+    s.Fscale = rs->Fscale;
+    /* a run restarted at its end keeps (and the final checkpoint re-records) its row */
+    row_regular = (PetscBool)rs->row;
     /* the adaptive controller continues with its own proposal; a fixed step is the
      * one given now, so a restart can change -dt */
     dt = o->adapt ? rs->dt : o->dt_core;
@@ -277,12 +279,6 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
   PetscCall(PetscTime(&s.wall0));
   s.wall_last_progress = s.wall0;
   wall_ckpt            = s.wall0;
-
-  stop_signal = 0;
-  PetscCall(PetscMemzero(&act, sizeof(act)));
-  act.sa_handler = OnStopSignal;
-  sigemptyset(&act.sa_mask);
-  for (int i = 0; i < 3; i++) sigaction(sigs[i], &act, &old[i]);
 
   while (t < te && step < o->max_steps) {
     PetscReal h = 0, hmax_event = te - t;
@@ -358,7 +354,6 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
       }
     }
   }
-  for (int i = 0; i < 3; i++) sigaction(sigs[i], &old[i], NULL);
   {
     PetscLogDouble now;
     PetscCall(PetscTime(&now));
@@ -380,5 +375,25 @@ PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
   PetscCall(VecDestroy(&s.c_full));
   PetscCall(UphillGridFreeComplex(&s.chat_save));
   PetscCall(PetscFree(s.frame_t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillStepperSolve(UphillRun run, UphillStepperStats *stats)
+{
+  struct sigaction act, old[3];
+  const int        sigs[3] = {SIGTERM, SIGINT, SIGUSR1};
+  PetscErrorCode   ierr;
+
+  PetscFunctionBegin;
+  stop_signal = 0;
+  PetscCall(PetscMemzero(&act, sizeof(act)));
+  act.sa_handler = OnStopSignal;
+  act.sa_flags   = SA_RESTART; /* a signal must not make a write or an MPI call fail with EINTR */
+  PetscCheck(sigemptyset(&act.sa_mask) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "sigemptyset failed");
+  for (int i = 0; i < 3; i++) PetscCheck(sigaction(sigs[i], &act, &old[i]) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install the handler of signal %d", sigs[i]);
+  ierr = Solve(run, stats);
+  /* the previous handlers come back on every path, errors included */
+  for (int i = 0; i < 3; i++) (void)sigaction(sigs[i], &old[i], NULL);
+  PetscCall(ierr);
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -23,30 +23,16 @@ import sys
 import h5py
 import numpy as np
 
+from testlib import Tally, run_timed
+
 TOL_FIELD = 1e-10
 TOL_DIAG = 1e-10
 
-passed = failed = 0
+_tally = Tally()
+check = _tally.check
 
 
-def run_timed(cmd, timeout=120):
-    """Run a command; a hang (e.g. a collective HDF5 call out of step) becomes a failure
-    with a message instead of a CTest timeout."""
-    try:
-        return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-        print("TIMEOUT after %d s: %s" % (timeout, " ".join(cmd)))
-        return subprocess.CompletedProcess(cmd, 124, out + "\nuphill: error: (test) timed out after %d s\n" % timeout)
 
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-    print(("PASS  " if ok else "FAIL  ") + what, flush=True)
 
 
 def run(args, cmd, np_):
@@ -126,8 +112,7 @@ def main():
                     rel = abs(a - b) / max(abs(b), 1e-300) if b != 0 else abs(a)
                     check(rel <= TOL_DIAG, "%s: last diagnostics row %s at %d ranks %.12e vs %.12e: rel %.2e <= %.0e"
                           % (name, col, np_, a, b, rel, TOL_DIAG))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return _tally.finish()
 
 
 if __name__ == "__main__":

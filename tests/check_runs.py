@@ -36,28 +36,13 @@ import sys
 import h5py
 import numpy as np
 
-passed = failed = 0
+from testlib import Tally, run_timed
+
+_tally = Tally()
+check = _tally.check
 
 
-def run_timed(cmd, timeout=120):
-    """Run a command; a hang (e.g. a collective HDF5 call out of step) becomes a failure
-    with a message instead of a CTest timeout."""
-    try:
-        return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-        print("TIMEOUT after %d s: %s" % (timeout, " ".join(cmd)))
-        return subprocess.CompletedProcess(cmd, 124, out + "\nuphill: error: (test) timed out after %d s\n" % timeout)
 
-
-def check(ok, what):
-    global passed, failed
-    ok = bool(ok)
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-    print(("PASS  " if ok else "FAIL  ") + what, flush=True)
 
 
 def rel(a, b):
@@ -259,8 +244,7 @@ def main():
         pfhub1a(args)
     else:
         csv_checks(args)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return _tally.finish()
 
 
 if __name__ == "__main__":

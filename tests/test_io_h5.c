@@ -29,11 +29,15 @@ int main(int argc, char **argv)
   PetscScalar     *x;
   PetscInt         n;
   PetscReal        d;
-  const char      *path = "test_io_h5_field.h5";
+  char             path[64];
+  PetscMPIInt      np;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, "test_io_h5: HDF5 field round trip"));
   fftw_mpi_init();
   t.comm = PETSC_COMM_WORLD;
+  /* one file per rank count: the 1-, 2- and 4-rank tests may run at the same time */
+  PetscCallMPI(MPI_Comm_size(t.comm, &np));
+  PetscCall(PetscSNPrintf(path, sizeof(path), "test_io_h5_field_np%d.h5", (int)np));
   for (PetscInt dim = 2; dim <= 3; dim++) {
     gp.dim = dim;
     PetscCall(UphillGridCreate(t.comm, &gp, &g));

@@ -15,6 +15,7 @@ struct _n_UphillGrid {
   MPI_Comm  comm;
   PetscInt  dim, N;  /* points per side */
   PetscReal L, h;    /* box side and spacing, core units */
+  PetscReal ell;     /* the run's length unit per core unit (for output only; 1 by default) */
   PetscInt  Ntot;    /* N^dim */
 
   /* real space: slab rows [r0, r0+nr) of the slowest index (y in 2D, z in 3D) */

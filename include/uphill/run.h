@@ -11,6 +11,7 @@ typedef struct {
   PetscReal dt;      /* next step size (the adaptive controller's proposal), core units */
   PetscReal F_last;  /* last checked free energy (energy-rise detection), core units */
   PetscInt  seed;    /* the random field is counter-based: the seed is its whole state */
+  PetscReal Fscale;  /* round-off scale of F for the energy-rise test */
   PetscInt  row;     /* 1: the diagnostics row of this step belongs to an uninterrupted run
                       * (cadence or frame), 0: it was written only because the run ended */
 } CheckpointState;
@@ -26,6 +27,7 @@ struct _n_UphillRun {
   char          dir[PETSC_MAX_PATH_LEN];
   char          restart_path[PETSC_MAX_PATH_LEN]; /* "" for a new run */
   PetscBool     restarted;
+  PetscBool     replace; /* -force over an existing run: its files go before new ones come */
   CheckpointState restart_state;                  /* loop state read from restart_path */
   PetscLogEvent ev_io;
 };

@@ -20,7 +20,6 @@ struct _n_UphillScheme {
   UphillComplex *chat;  /* spectral state, unnormalized FFT of c */
   UphillComplex *muhat; /* FFT of mu, work */
   PetscInt64    nfft;  /* transforms done (for the FFTs-per-step report) */
-  PetscReal     dissipation_local; /* this rank's part of int M |grad mu|^2, start of last step */
   PetscReal     cmin, cmax;  /* bounds of c after the last step (NaN-aware: NaN if any) */
   PetscReal    *fac;         /* dt/(1 + dt S k^2 + dt A kappa k^4) per spectral element */
   PetscReal     fac_dt;      /* the dt fac was computed for */
@@ -38,10 +37,10 @@ PetscErrorCode UphillSchemeDestroy(UphillScheme *s);
 /* Take c as the state: computes chat (one forward transform). */
 PetscErrorCode UphillSchemeSetState(UphillScheme s, Vec c);
 /* Advance (c, chat) by dt: 2d+2 transforms, no allocation. Also leaves the global
- * bounds of the new c in s->cmin/cmax and the dissipation of the old one. */
+ * bounds of the new c in s->cmin/cmax. */
 PetscErrorCode UphillSchemeStep(UphillScheme s, Vec c, PetscReal dt);
-/* Integral of M |grad mu|^2 (= -dF/dt) of the state at the start of the last step. Collective. */
-PetscErrorCode UphillSchemeDissipation(UphillScheme s, PetscReal *diss);
+/* Integral of M |grad mu|^2 (= -dF/dt) of the current state c (d+1 transforms). Collective. */
+PetscErrorCode UphillSchemeDissipation(UphillScheme s, Vec c, PetscReal *diss);
 /* Discrete amplification factor of the linearized step for a mode of wavenumber k
  * around c0 (what a small-amplitude mode must grow by per step). */
 PetscReal UphillSchemeAmplification(const SchemeModel *m, PetscReal c0, PetscReal k, PetscReal dt);
