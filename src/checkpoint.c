@@ -53,23 +53,18 @@ static PetscErrorCode SpectralVec(UphillRun run, Vec *v)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode UphillCheckpointWrite(UphillRun run, const CheckpointState *st, char *path, size_t len)
+static PetscErrorCode WriteCheckpointFile(UphillRun run, const CheckpointState *st, const char *tmp)
 {
   PetscViewer viewer;
   Vec         chat;
-  char        tmp[PETSC_MAX_PATH_LEN + 8];
   Identity    id[16];
-  PetscInt    nid = RunIdentity(run, id), ok = 1;
-  PetscMPIInt rank, size;
+  PetscInt    nid = RunIdentity(run, id);
+  PetscMPIInt size;
   PetscInt    nranks;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(run->ev_io, 0, 0, 0, 0));
-  PetscCallMPI(MPI_Comm_rank(run->comm, &rank));
   PetscCallMPI(MPI_Comm_size(run->comm, &size));
   nranks = size;
-  PetscCall(PetscSNPrintf(path, len, "%s/checkpoint_%08" PetscInt_FMT ".h5", run->dir, st->step));
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
   PetscCall(PetscObjectSetName((PetscObject)run->c, "c")); /* the dataset name */
   PetscCall(PetscViewerHDF5Open(run->comm, tmp, FILE_MODE_WRITE, &viewer));
   PetscCall(VecView(run->c, viewer));
@@ -88,7 +83,26 @@ PetscErrorCode UphillCheckpointWrite(UphillRun run, const CheckpointState *st, c
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "version", PETSC_STRING, UPHILL_VERSION));
   for (PetscInt i = 0; i < nid; i++) PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", id[i].name, PETSC_REAL, &id[i].value));
   PetscCall(PetscViewerDestroy(&viewer));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
+PetscErrorCode UphillCheckpointWrite(UphillRun run, const CheckpointState *st, char *path, size_t len)
+{
+  char        tmp[PETSC_MAX_PATH_LEN + 8];
+  PetscInt    ok = 1;
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(run->ev_io, 0, 0, 0, 0));
+  PetscCallMPI(MPI_Comm_rank(run->comm, &rank));
+  PetscCall(PetscSNPrintf(path, len, "%s/checkpoint_%08" PetscInt_FMT ".h5", run->dir, st->step));
+  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
+  {
+    /* a failed write (full disk) must not leave its temporary file behind */
+    PetscErrorCode ierr = WriteCheckpointFile(run, st, tmp);
+    if (ierr && rank == 0) (void)remove(tmp);
+    PetscCall(ierr);
+  }
   /* rename, then drop all but the newest two */
   if (rank == 0) {
     ok = rename(tmp, path) == 0;

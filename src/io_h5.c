@@ -43,9 +43,23 @@ static int WriteXdmf(UphillGrid g, const char *h5path, const char *xmfpath)
   return err;
 }
 
+static PetscErrorCode WriteH5(UphillGrid g, Vec c, const char *file, PetscReal t, PetscInt step)
+{
+  PetscViewer     viewer;
+  const PetscReal side = g->L * g->ell; /* run units, like time */
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerHDF5Open(g->comm, file, FILE_MODE_WRITE, &viewer));
+  PetscCall(VecView(c, viewer));
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "time", PETSC_REAL, &t));
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "step", PETSC_INT, &step));
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "box_side", PETSC_REAL, &side));
+  PetscCall(PetscViewerDestroy(&viewer));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode UphillH5WriteField(UphillGrid g, Vec c, const char *path, PetscReal t, PetscInt step)
 {
-  PetscViewer viewer;
   PetscMPIInt rank;
   char        tmp[PETSC_MAX_PATH_LEN + 8], xmf[PETSC_MAX_PATH_LEN + 8];
   const char *name;
@@ -60,15 +74,12 @@ PetscErrorCode UphillH5WriteField(UphillGrid g, Vec c, const char *path, PetscRe
   PetscCall(PetscObjectGetName((PetscObject)c, &name));
   PetscCall(PetscStrncpy(saved, name, sizeof(saved)));
   PetscCall(PetscObjectSetName((PetscObject)c, "c"));
-  PetscCall(PetscViewerHDF5Open(g->comm, tmp, FILE_MODE_WRITE, &viewer));
-  PetscCall(VecView(c, viewer));
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "time", PETSC_REAL, &t));
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "step", PETSC_INT, &step));
   {
-    const PetscReal side = g->L * g->ell; /* run units, like time */
-    PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "box_side", PETSC_REAL, &side));
+    /* a failed write (full disk) must not leave its temporary file behind */
+    PetscErrorCode ierr = WriteH5(g, c, tmp, t, step);
+    if (ierr && rank == 0) (void)remove(tmp);
+    PetscCall(ierr);
   }
-  PetscCall(PetscViewerDestroy(&viewer));
   PetscCall(PetscObjectSetName((PetscObject)c, saved));
   if (rank == 0) {
     ok = rename(tmp, path) == 0 ? 0 : errno;

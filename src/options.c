@@ -57,7 +57,7 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
 {
   PetscBool setT, setOmega, setChi, setD0, setQ, setKappa, setVm, setD0B, setQB, setRatio, setRho, setCa, setCb, setMob, setFile, setMode = PETSC_FALSE, setAmp = PETSC_FALSE;
   PetscInt  plan = 1;
-  PetscBool si, poly;
+  PetscBool si, poly, setUnits = PETSC_FALSE, setMobModel = PETSC_FALSE, setTol = PETSC_FALSE, setDtMax = PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(o, sizeof(*o)));
@@ -65,7 +65,7 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   o->units = UPHILL_UNITS_SI;
   PetscOptionsBegin(comm, NULL, "uphill: Cahn-Hilliard spinodal decomposition with a regular-solution free energy", "uphill");
   PetscCall(PetscOptionsEnum("-model", "Free-energy model", NULL, UphillModelNames, (PetscEnum)o->model, (PetscEnum *)&o->model, NULL));
-  PetscCall(PetscOptionsEnum("-units", "Units of inputs and outputs (regular model): si (m, s, J/mol, K) or reduced (l = sqrt(kappa/RT), tau = l^2/D*)", NULL, UphillUnitsNames, (PetscEnum)o->units, (PetscEnum *)&o->units, NULL));
+  PetscCall(PetscOptionsEnum("-units", "Units of inputs and outputs (regular model): si (m, s, J/mol, K) or reduced (l = sqrt(kappa/RT), tau = l^2/D*)", NULL, UphillUnitsNames, (PetscEnum)o->units, (PetscEnum *)&o->units, &setUnits));
 
   /* Defaults depend on the model and units, so they are set after those are known:
    * SI defaults are a Cu-Ag-like alloy quenched to 1000 K (inputs/cuag.opts explains
@@ -126,7 +126,7 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   PetscCall(OptReal(PetscOptionsObject, "-c_alpha", "Polynomial model: composition of the first well", &o->c_alpha, -10, PETSC_FALSE, 10, PETSC_FALSE, &setCa));
   PetscCall(OptReal(PetscOptionsObject, "-c_beta", "Polynomial model: composition of the second well (> c_alpha)", &o->c_beta, -10, PETSC_FALSE, 10, PETSC_FALSE, &setCb));
 
-  PetscCall(PetscOptionsEnum("-mobility_model", "Regular model: single tracer D* or Darken with two tracer diffusivities", NULL, UphillMobilityNames, (PetscEnum)o->mobility_model, (PetscEnum *)&o->mobility_model, NULL));
+  PetscCall(PetscOptionsEnum("-mobility_model", "Regular model: single tracer D* or Darken with two tracer diffusivities", NULL, UphillMobilityNames, (PetscEnum)o->mobility_model, (PetscEnum *)&o->mobility_model, &setMobModel));
   PetscCall(OptReal(PetscOptionsObject, "-D0", "Arrhenius prefactor of the tracer diffusivity D*_A (m^2/s)", &o->D0, 0, PETSC_TRUE, 1, PETSC_FALSE, &setD0));
   PetscCall(OptReal(PetscOptionsObject, "-Q", "Activation energy of D*_A (J/mol)", &o->Q, 0, PETSC_FALSE, 1e7, PETSC_FALSE, &setQ));
   PetscCall(OptReal(PetscOptionsObject, "-D0_B", "Darken: Arrhenius prefactor of D*_B (m^2/s)", &o->D0_B, 0, PETSC_TRUE, 1, PETSC_FALSE, &setD0B));
@@ -142,8 +142,8 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   PetscCall(OptReal(PetscOptionsObject, "-t_end", "End time (s in SI, tau in reduced units)", &o->t_end, 0, PETSC_TRUE, 1e30, PETSC_FALSE, NULL));
   PetscCall(OptInt(PetscOptionsObject, "-max_steps", "Stop after this many steps", &o->max_steps, 1, PETSC_MAX_INT, NULL));
   PetscCall(PetscOptionsBool("-adapt", "Adaptive time step (step-doubling error control, energy monotone)", NULL, o->adapt, &o->adapt, NULL));
-  PetscCall(OptReal(PetscOptionsObject, "-adapt_tol", "Adaptive stepping: tolerated local error in c per step (max norm)", &o->adapt_tol, 0, PETSC_TRUE, 0.1, PETSC_FALSE, NULL));
-  PetscCall(OptReal(PetscOptionsObject, "-dt_max", "Adaptive stepping: largest step (run time units); <= 0: no limit", &o->dt_max, -1, PETSC_FALSE, 1e30, PETSC_FALSE, NULL));
+  PetscCall(OptReal(PetscOptionsObject, "-adapt_tol", "Adaptive stepping: tolerated local error in c per step (max norm)", &o->adapt_tol, 0, PETSC_TRUE, 0.1, PETSC_FALSE, &setTol));
+  PetscCall(OptReal(PetscOptionsObject, "-dt_max", "Adaptive stepping: largest step (run time units); <= 0: no limit", &o->dt_max, -1, PETSC_FALSE, 1e30, PETSC_FALSE, &setDtMax));
   PetscCall(OptReal(PetscOptionsObject, "-stab_A", "Stabilizer A of the kappa k^4 term (core units); < 0: max M", &o->stab_A, -1, PETSC_FALSE, 1e30, PETSC_FALSE, NULL));
   PetscCall(OptReal(PetscOptionsObject, "-stab_S", "Stabilizer S of the k^2 term (core units); < 0: largest bulk diffusivity", &o->stab_S, -1, PETSC_FALSE, 1e30, PETSC_FALSE, NULL));
 
@@ -187,6 +187,8 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
     PetscCall(RefuseUnused(setQ || setQB, "-Q/-Q_B", why));
     PetscCall(RefuseUnused(setVm, "-Vm", why));
     PetscCall(RefuseUnused(setRatio, "-D_ratio", why));
+    PetscCall(RefuseUnused(setUnits, "-units", "with -model polynomial (it works in its own units)"));
+    PetscCall(RefuseUnused(setMobModel, "-mobility_model", why));
     PetscCheck(o->c_alpha < o->c_beta, comm, PETSC_ERR_ARG_OUTOFRANGE, "-c_alpha (%g) must be smaller than -c_beta (%g)", (double)o->c_alpha, (double)o->c_beta);
   } else {
     const char *why = "with -model regular (it is a polynomial-model parameter)";
@@ -204,11 +206,13 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
       PetscCall(RefuseUnused(setKappa, "-kappa", whyr));
       PetscCall(RefuseUnused(setD0 || setD0B, "-D0/-D0_B", whyr));
       PetscCall(RefuseUnused(setQ || setQB, "-Q/-Q_B", whyr));
+      PetscCall(RefuseUnused(setVm, "-Vm", whyr));
     }
     if (o->mobility_model == UPHILL_MOBILITY_SINGLE) {
       PetscCall(RefuseUnused(setD0B || setQB || setRatio, "-D0_B/-Q_B/-D_ratio", "with -mobility_model single (use -mobility_model darken)"));
     }
   }
+  PetscCall(RefuseUnused(!o->adapt && (setTol || setDtMax), "-adapt_tol/-dt_max", "without -adapt"));
   PetscCheck(!(o->restart[0] && o->force), comm, PETSC_ERR_ARG_INCOMP, "-restart and -force contradict each other: -restart continues the run in -output, -force replaces it");
   PetscCheck(o->ic == UPHILL_IC_FILE || !setFile, comm, PETSC_ERR_ARG_INCOMP, "-ic_file is only used with -ic file");
   PetscCheck(o->ic != UPHILL_IC_FILE || setFile, comm, PETSC_ERR_ARG_WRONG, "-ic file needs -ic_file PATH (an HDF5 file with dataset /c)");
@@ -244,12 +248,6 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   o->dt_max_core = o->dt_max > 0 ? o->dt_max / o->tau : PETSC_MAX_REAL;
   PetscCheck(o->dt_core <= o->t_end_core, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dt = %g is larger than -t_end = %g", (double)o->dt, (double)o->t_end);
   PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-PetscReal UphillOptionsEnergyDensityScale(const UphillOptions *o)
-{
-  if (o->model == UPHILL_MODEL_REGULAR && o->units == UPHILL_UNITS_SI) return o->RT / o->Vm;
-  return 1.0;
 }
 
 PetscErrorCode UphillOptionsWrite(const UphillOptions *o, FILE *fp)

@@ -66,6 +66,8 @@ contra = [
     (["-rho", "5"], ["-rho", "polynomial"]), (POLY + ["-T", "300"], ["-T", "polynomial"]),
     (["-restart", "auto", "-force"], ["-restart", "-force"]), (["-ic_file", "x.h5"], ["-ic_file"]),
     (["-ic", "file"], ["-ic_file"]), (["-D0_B", "1e-5"], ["-mobility_model"]),
+    (POLY + ["-units", "si"], ["-units", "polynomial"]), (POLY + ["-mobility_model", "darken"], ["-mobility_model"]),
+    (RED + ["-Vm", "1e-5"], ["-Vm", "-units reduced"]), (["-adapt_tol", "1e-3"], ["-adapt_tol", "without -adapt"]),
 ]
 for argv, needles in contra:
     expect_error(argv, needles, "contradictory")

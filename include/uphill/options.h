@@ -61,5 +61,3 @@ typedef struct {
 PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *opt);
 /* Print every option in force (and the version) in options-file syntax. */
 PetscErrorCode UphillOptionsWrite(const UphillOptions *opt, FILE *fp);
-/* Energy density scale of the core in J/m^3 (RT/Vm), or 1 when not SI. */
-PetscReal UphillOptionsEnergyDensityScale(const UphillOptions *opt);
