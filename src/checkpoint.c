@@ -45,11 +45,11 @@ static PetscInt RunIdentity(UphillRun run, Identity id[])
 /* c_k as a Vec: the transposed half spectrum has the same global order for any rank
  * count (rows of the transposed index in rank order), so it can be stored and reloaded
  * on another decomposition. */
-static PetscErrorCode SpectralVec(UphillRun run, Vec *v)
+static PetscErrorCode SpectralVec(UphillRun run, UphillComplex *a, const char *name, Vec *v)
 {
   PetscFunctionBegin;
-  PetscCall(VecCreateMPIWithArray(run->comm, 1, 2 * run->grid->nloc_k, PETSC_DECIDE, (PetscScalar *)run->scheme->chat, v));
-  PetscCall(PetscObjectSetName((PetscObject)*v, "chat"));
+  PetscCall(VecCreateMPIWithArray(run->comm, 1, 2 * run->grid->nloc_k, PETSC_DECIDE, (PetscScalar *)a, v));
+  PetscCall(PetscObjectSetName((PetscObject)*v, name));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -68,9 +68,21 @@ static PetscErrorCode WriteCheckpointFile(UphillRun run, const CheckpointState *
   PetscCall(PetscObjectSetName((PetscObject)run->c, "c")); /* the dataset name */
   PetscCall(PetscViewerHDF5Open(run->comm, tmp, FILE_MODE_WRITE, &viewer));
   PetscCall(VecView(run->c, viewer));
-  PetscCall(SpectralVec(run, &chat));
+  PetscCall(SpectralVec(run, run->scheme->chat, "chat", &chat));
   PetscCall(VecView(chat, viewer));
   PetscCall(VecDestroy(&chat));
+  /* BDF2 needs its previous state for an exact continuation */
+  {
+    PetscInt have = run->scheme->have_prev && run->scheme->m.order == 2;
+    PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "have_prev", PETSC_INT, &have));
+    if (have) {
+      PetscCall(PetscObjectSetName((PetscObject)run->scheme->c_prev, "c_prev"));
+      PetscCall(VecView(run->scheme->c_prev, viewer));
+      PetscCall(SpectralVec(run, run->scheme->chat_prev, "chat_prev", &chat));
+      PetscCall(VecView(chat, viewer));
+      PetscCall(VecDestroy(&chat));
+    }
+  }
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "step", PETSC_INT, &st->step));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "frame", PETSC_INT, &st->frame));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "t_core", PETSC_REAL, &st->t));
@@ -144,10 +156,26 @@ PetscErrorCode UphillCheckpointWrite(UphillRun run, const CheckpointState *st, c
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* VecLoad may swap in its own storage, so load into a Vec of the same layout and copy */
+static PetscErrorCode LoadSpectral(UphillRun run, PetscViewer viewer, const char *name, UphillComplex *a)
+{
+  Vec                v;
+  const PetscScalar *x;
+
+  PetscFunctionBegin;
+  PetscCall(VecCreateMPI(run->comm, 2 * run->grid->nloc_k, PETSC_DECIDE, &v));
+  PetscCall(PetscObjectSetName((PetscObject)v, name));
+  PetscCall(VecLoad(v, viewer));
+  PetscCall(VecGetArrayRead(v, &x));
+  PetscCall(PetscArraycpy((PetscReal *)a, x, 2 * run->grid->nloc_k));
+  PetscCall(VecRestoreArrayRead(v, &x));
+  PetscCall(VecDestroy(&v));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode UphillCheckpointRead(UphillRun run, const char *path, CheckpointState *st)
 {
   PetscViewer viewer;
-  Vec         chat;
   Identity    id[16];
   PetscInt    nid = RunIdentity(run, id), ok = 0;
   PetscMPIInt rank;
@@ -185,16 +213,19 @@ PetscErrorCode UphillCheckpointRead(UphillRun run, const char *path, CheckpointS
   PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "diag_row", PETSC_INT, NULL, &st->row));
   PetscCall(PetscObjectSetName((PetscObject)run->c, "c"));
   PetscCall(VecLoad(run->c, viewer));
-  /* VecLoad may swap in its own storage, so load into a Vec of the same layout and copy */
+  PetscCall(LoadSpectral(run, viewer, "chat", run->scheme->chat));
+  run->scheme->have_prev = PETSC_FALSE;
   {
-    const PetscScalar *x;
-    PetscCall(VecCreateMPI(run->comm, 2 * run->grid->nloc_k, PETSC_DECIDE, &chat));
-    PetscCall(PetscObjectSetName((PetscObject)chat, "chat"));
-    PetscCall(VecLoad(chat, viewer));
-    PetscCall(VecGetArrayRead(chat, &x));
-    PetscCall(PetscArraycpy((PetscReal *)run->scheme->chat, x, 2 * run->grid->nloc_k));
-    PetscCall(VecRestoreArrayRead(chat, &x));
-    PetscCall(VecDestroy(&chat));
+    PetscInt have = 0;
+    PetscCall(PetscViewerHDF5HasAttribute(viewer, "/c", "have_prev", &has));
+    if (has) PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "have_prev", PETSC_INT, NULL, &have));
+    /* a BDF2 run continues with its history; an Euler checkpoint starts BDF2 afresh */
+    if (have && run->scheme->m.order == 2) {
+      PetscCall(PetscObjectSetName((PetscObject)run->scheme->c_prev, "c_prev"));
+      PetscCall(VecLoad(run->scheme->c_prev, viewer));
+      PetscCall(LoadSpectral(run, viewer, "chat_prev", run->scheme->chat_prev));
+      run->scheme->have_prev = PETSC_TRUE;
+    }
   }
   PetscCall(PetscViewerDestroy(&viewer));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -10,6 +10,7 @@ const char *const UphillUnitsNames[]        = {"si", "reduced", "UphillUnits", "
 const char *const UphillICNames[]           = {"random", "pfhub1a", "mode", "file", "UphillIC", "UPHILL_IC_", NULL};
 const char *const UphillMobilityNames[]     = {"single", "darken", "UphillMobility", "UPHILL_MOBILITY_", NULL};
 const char *const UphillFrameSpacingNames[] = {"log", "linear", "UphillFrameSpacing", "UPHILL_FRAMES_", NULL};
+const char *const UphillSchemeNames[]       = {"euler", "bdf2", "UphillScheme", "UPHILL_SCHEME_", NULL};
 static const char *const PlanNames[]        = {"estimate", "measure", "patient", "exhaustive", "FFTWPlan", "", NULL};
 
 /* A real option with an allowed interval; open ends are excluded. The message names the
@@ -141,6 +142,7 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   PetscCall(OptReal(PetscOptionsObject, "-dt", "Time step (s in SI, tau in reduced units); the first step with -adapt", &o->dt, 0, PETSC_TRUE, 1e30, PETSC_FALSE, NULL));
   PetscCall(OptReal(PetscOptionsObject, "-t_end", "End time (s in SI, tau in reduced units)", &o->t_end, 0, PETSC_TRUE, 1e30, PETSC_FALSE, NULL));
   PetscCall(OptInt(PetscOptionsObject, "-max_steps", "Stop after this many steps", &o->max_steps, 1, PETSC_MAX_INT, NULL));
+  PetscCall(PetscOptionsEnum("-scheme", "Time step: euler (stabilized semi-implicit, first order) or bdf2 (second order, fixed -dt)", NULL, UphillSchemeNames, (PetscEnum)o->scheme, (PetscEnum *)&o->scheme, NULL));
   PetscCall(PetscOptionsBool("-adapt", "Adaptive time step (step-doubling error control, energy monotone)", NULL, o->adapt, &o->adapt, NULL));
   PetscCall(OptReal(PetscOptionsObject, "-adapt_tol", "Adaptive stepping: tolerated local error in c per step (max norm)", &o->adapt_tol, 0, PETSC_TRUE, 0.1, PETSC_FALSE, &setTol));
   PetscCall(OptReal(PetscOptionsObject, "-dt_max", "Adaptive stepping: largest step (run time units); <= 0: no limit", &o->dt_max, -1, PETSC_FALSE, 1e30, PETSC_FALSE, &setDtMax));
@@ -213,6 +215,7 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
     }
   }
   PetscCall(RefuseUnused(!o->adapt && (setTol || setDtMax), "-adapt_tol/-dt_max", "without -adapt"));
+  PetscCheck(!(o->adapt && o->scheme == UPHILL_SCHEME_BDF2), comm, PETSC_ERR_ARG_INCOMP, "-scheme bdf2 needs a fixed -dt; -adapt works with -scheme euler");
   PetscCheck(!(o->restart[0] && o->force), comm, PETSC_ERR_ARG_INCOMP, "-restart and -force contradict each other: -restart continues the run in -output, -force replaces it");
   PetscCheck(o->ic == UPHILL_IC_FILE || !setFile, comm, PETSC_ERR_ARG_INCOMP, "-ic_file is only used with -ic file");
   PetscCheck(o->ic != UPHILL_IC_FILE || setFile, comm, PETSC_ERR_ARG_WRONG, "-ic file needs -ic_file PATH (an HDF5 file with dataset /c)");
@@ -273,7 +276,7 @@ PetscErrorCode UphillOptionsWrite(const UphillOptions *o, FILE *fp)
   }
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-dim %" PetscInt_FMT "\n-N %" PetscInt_FMT "\n-L %.17g\n-dt %.17g\n-t_end %.17g\n", o->dim, o->N, (double)o->L, (double)o->dt, (double)o->t_end));
   if (o->max_steps < PETSC_MAX_INT) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-max_steps %" PetscInt_FMT "\n", o->max_steps));
-  PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-adapt %s\n", o->adapt ? "true" : "false"));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-scheme %s\n-adapt %s\n", UphillSchemeNames[o->scheme], o->adapt ? "true" : "false"));
   if (o->adapt) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-adapt_tol %.17g\n-dt_max %.17g\n", (double)o->adapt_tol, (double)o->dt_max));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-stab_A %.17g\n-stab_S %.17g\n", (double)o->stab_A, (double)o->stab_S));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-ic %s\n-c0 %.17g\n", UphillICNames[o->ic], (double)o->c0));

@@ -57,6 +57,7 @@ PetscErrorCode SchemeModelFromOptions(const UphillOptions *opt, SchemeModel *m)
     /* max f'' over the working range [ca, cb] is at its ends: 2 rho (cb-ca)^2 */
     m->S = opt->stab_S >= 0 ? opt->stab_S : opt->mobility * 2.0 * opt->rho * PetscSqr(opt->c_beta - opt->c_alpha);
   }
+  m->order = opt->scheme == UPHILL_SCHEME_BDF2 ? 2 : 1;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -81,6 +82,10 @@ PetscErrorCode UphillSchemeCreate(UphillGrid grid, const SchemeModel *m, UphillS
   PetscCall(UphillGridAllocComplex(grid, &sc->chat));
   PetscCall(UphillGridAllocComplex(grid, &sc->muhat));
   PetscCall(PetscMalloc1(PetscMax(grid->nloc_k, 1), &sc->fac));
+  if (m->order == 2) {
+    PetscCall(UphillGridAllocComplex(grid, &sc->chat_prev));
+    PetscCall(DMCreateGlobalVector(grid->da, &sc->c_prev));
+  }
   sc->fac_dt = -1;
   PetscCall(PetscLogEventRegister("UphillStep", DM_CLASSID, &sc->ev_step));
   PetscCall(PetscLogEventRegister("UphillPointwise", DM_CLASSID, &sc->ev_pointwise));
@@ -96,6 +101,8 @@ PetscErrorCode UphillSchemeDestroy(UphillScheme *s)
   PetscCall(UphillGridFreeComplex(&(*s)->chat));
   PetscCall(UphillGridFreeComplex(&(*s)->muhat));
   PetscCall(PetscFree((*s)->fac));
+  PetscCall(UphillGridFreeComplex(&(*s)->chat_prev));
+  PetscCall(VecDestroy(&(*s)->c_prev));
   PetscCall(PetscFree(*s));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -109,6 +116,7 @@ PetscErrorCode UphillSchemeSetState(UphillScheme s, Vec c)
   PetscCall(UphillGridForward(g));
   s->nfft++;
   PetscCall(PetscArraycpy((PetscReal *)s->chat, g->buf, 2 * g->nloc_k));
+  s->have_prev = PETSC_FALSE; /* a new state has no history: BDF2 restarts with one Euler step */
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -120,7 +128,7 @@ static void SchemeFactors(UphillScheme s, PetscReal dt)
   const SchemeModel *m = &s->m;
   PetscInt           idx = 0;
 
-  if (dt == s->fac_dt) return;
+  if (dt == s->fac_dt) return; /* (a BDF2 factor is cached under -dt, never equal) */
   for (PetscInt a = 0; a < g->nlev[0]; a++)
     for (PetscInt b = 0; b < g->nlev[1]; b++) {
       const PetscReal k2ab = g->k2lev[0][a] + g->k2lev[1][b];
@@ -196,6 +204,141 @@ static void PointwiseFlux(UphillGrid g, const SchemeModel *m, const PetscReal *c
   }
 }
 
+/* c = IFFT(c_k)/N^d from the buffer's spectral view, with the bounds of the new field
+ * taken on the way (so no separate min/max pass is needed) */
+static PetscErrorCode FinishStep(UphillScheme s, Vec cvec)
+{
+  UphillGrid g = s->grid;
+
+  PetscFunctionBegin;
+  PetscCall(UphillGridBackward(g));
+  {
+    const PetscInt  rows = (PetscInt)g->nr * g->rows_per_slab, nx = g->nx, np = g->nxpad;
+    const PetscReal invN = 1.0 / (PetscReal)g->Ntot;
+    PetscReal      *x, red[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, 0.0}; /* -min, max, NaN */
+    PetscCall(VecGetArray(cvec, &x));
+    for (PetscInt r = 0; r < rows; r++) {
+      const double *br = g->buf + r * np;
+      PetscReal    *xr = x + r * nx, lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL, bad = 0;
+      for (PetscInt i = 0; i < nx; i++) {
+        const PetscReal v = br[i] * invN;
+        xr[i]             = v;
+        lo                = PetscMin(lo, v);
+        hi                = PetscMax(hi, v);
+        bad += (v != v);
+      }
+      red[0] = PetscMax(red[0], -lo);
+      red[1] = PetscMax(red[1], hi);
+      red[2] = PetscMax(red[2], bad);
+    }
+    PetscCall(VecRestoreArray(cvec, &x));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, red, 3, MPIU_REAL, MPIU_MAX, g->comm));
+    s->cmin = red[2] > 0 ? NAN : -red[0];
+    s->cmax = red[2] > 0 ? NAN : red[1];
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Second-order step (order 2): BDF2 for the time derivative, the explicit terms
+ * extrapolated to c* = 2 c^n - c^{n-1}, the stabilizers L = S k^2 + A kappa k^4 acting on
+ * c^{n+1} - c*:
+ *   (3 c^{n+1} - 4 c^n + c^{n-1}) / (2 dt) = [i k . FT(M(c*) grad mu(c*))] - L (c^{n+1} - c*)
+ * so c^{n+1} = [4 c^n - c^{n-1} + 2 dt L c* + 2 dt i k . FT(...)] / (3 + 2 dt L).
+ * Same 2d+2 transforms as the first-order step; the spectral state of the previous step
+ * doubles as the accumulator of the right-hand side. */
+static PetscErrorCode SchemeStepBDF2(UphillScheme s, Vec cvec, PetscReal dt)
+{
+  UphillGrid         g  = s->grid;
+  const SchemeModel *m  = &s->m;
+  const PetscInt     n0 = g->nlev[0], n1 = g->nlev[1], n2 = g->nlev[2];
+  const PetscReal   *cs, *k2in = g->k2lev[2], tdt = 2.0 * dt;
+  UphillComplex     *w = (UphillComplex *)g->buf, *chat = s->chat, *rhs = s->chat_prev, *muhat = s->muhat;
+
+  PetscFunctionBegin;
+  /* 1/(3 + 2 dt L), cached per dt like the first-order factors (negative key: BDF2) */
+  if (s->fac_dt != -dt) {
+    for (PetscInt a = 0, idx = 0; a < n0; a++)
+      for (PetscInt b = 0; b < n1; b++)
+        for (PetscInt e = 0; e < n2; e++, idx++) {
+          const PetscReal k2 = g->k2lev[0][a] + g->k2lev[1][b] + k2in[e];
+          s->fac[idx]        = 1.0 / (3.0 + tdt * (m->S * k2 + m->A * m->kappa * k2 * k2));
+        }
+    s->fac_dt = -dt;
+  }
+  /* c* = 2 c^n - c^{n-1}, in the previous state's storage (c^n is kept in cvec) */
+  PetscCall(VecAXPBY(s->c_prev, 2.0, -1.0, cvec));
+  PetscCall(VecGetArrayRead(s->c_prev, &cs));
+  PetscCall(PetscLogEventBegin(s->ev_pointwise, 0, 0, 0, 0));
+  PointwiseBulkMu(g, m, cs);
+  PetscCall(PetscLogEventEnd(s->ev_pointwise, 0, 0, 0, 0));
+  PetscCall(UphillGridForward(g));
+
+  /* mu*_k = FT(f'(c*)) + kappa k^2 c*_k; rhs = 4 c^n_k - c^{n-1}_k + 2 dt L c*_k; w = i k_x mu*_k */
+  PetscCall(PetscLogEventBegin(s->ev_spectral, 0, 0, 0, 0));
+  for (PetscInt a = 0, row = 0; a < n0; a++)
+    for (PetscInt b = 0; b < n1; b++, row += n2) {
+      const PetscReal  k2ab = g->k2lev[0][a] + g->k2lev[1][b];
+      PetscReal        kc;
+      const PetscReal *kv = RowK(g, 0, a, b, &kc);
+      for (PetscInt e = 0; e < n2; e++) {
+        const PetscInt  i  = row + e;
+        const PetscReal k2 = k2ab + k2in[e], k = kv ? kv[e] : kc, L = m->S * k2 + m->A * m->kappa * k2 * k2;
+        const PetscReal sr = 2.0 * chat[i][0] - rhs[i][0], si = 2.0 * chat[i][1] - rhs[i][1];
+        const PetscReal re = w[i][0] + m->kappa * k2 * sr, im = w[i][1] + m->kappa * k2 * si;
+        rhs[i][0]   = 4.0 * chat[i][0] - rhs[i][0] + tdt * L * sr;
+        rhs[i][1]   = 4.0 * chat[i][1] - rhs[i][1] + tdt * L * si;
+        muhat[i][0] = re;
+        muhat[i][1] = im;
+        w[i][0]     = -k * im;
+        w[i][1]     = k * re;
+      }
+    }
+  PetscCall(PetscLogEventEnd(s->ev_spectral, 0, 0, 0, 0));
+
+  for (PetscInt d = 0; d < g->dim; d++) {
+    const PetscBool more = (PetscBool)(d + 1 < g->dim);
+
+    PetscCall(UphillGridBackward(g));
+    PetscCall(PetscLogEventBegin(s->ev_pointwise, 0, 0, 0, 0));
+    PointwiseFlux(g, m, cs);
+    PetscCall(PetscLogEventEnd(s->ev_pointwise, 0, 0, 0, 0));
+    PetscCall(UphillGridForward(g));
+
+    /* rhs += 2 dt i k_d FT(flux_d); then the next gradient, or after the last direction
+     * c^{n+1}_k = rhs/(3 + 2 dt L), with c^n_k kept as the new previous state */
+    PetscCall(PetscLogEventBegin(s->ev_spectral, 0, 0, 0, 0));
+    for (PetscInt a = 0, row = 0; a < n0; a++)
+      for (PetscInt b = 0; b < n1; b++, row += n2) {
+        PetscReal        kc, kn = 0;
+        const PetscReal *kv = RowK(g, d, a, b, &kc), *knv = more ? RowK(g, d + 1, a, b, &kn) : NULL;
+        for (PetscInt e = 0; e < n2; e++) {
+          const PetscInt  i  = row + e;
+          const PetscReal k  = kv ? kv[e] : kc;
+          const PetscReal rr = rhs[i][0] - tdt * k * w[i][1], ri = rhs[i][1] + tdt * k * w[i][0];
+          if (more) {
+            const PetscReal k1 = knv ? knv[e] : kn;
+            rhs[i][0]          = rr;
+            rhs[i][1]          = ri;
+            w[i][0]            = -k1 * muhat[i][1];
+            w[i][1]            = k1 * muhat[i][0];
+          } else {
+            const PetscReal f = s->fac[i], nr = f * rr, ni = f * ri;
+            rhs[i][0]         = chat[i][0];
+            rhs[i][1]         = chat[i][1];
+            chat[i][0] = w[i][0] = nr;
+            chat[i][1] = w[i][1] = ni;
+          }
+        }
+      }
+    PetscCall(PetscLogEventEnd(s->ev_spectral, 0, 0, 0, 0));
+  }
+  PetscCall(VecRestoreArrayRead(s->c_prev, &cs));
+  PetscCall(VecCopy(cvec, s->c_prev)); /* c^n becomes the previous state */
+  PetscCall(FinishStep(s, cvec));
+  s->nfft += 2 * g->dim + 2;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode UphillSchemeStep(UphillScheme s, Vec cvec, PetscReal dt)
 {
   UphillGrid         g  = s->grid;
@@ -206,6 +349,17 @@ PetscErrorCode UphillSchemeStep(UphillScheme s, Vec cvec, PetscReal dt)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(s->ev_step, 0, 0, 0, 0));
+  if (m->order == 2 && s->have_prev) {
+    PetscCall(SchemeStepBDF2(s, cvec, dt));
+    PetscCall(PetscLogEventEnd(s->ev_step, 0, 0, 0, 0));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  if (m->order == 2) {
+    /* BDF2 starts from one first-order step, which leaves it the previous state */
+    PetscCall(VecCopy(cvec, s->c_prev));
+    PetscCall(PetscArraycpy((PetscReal *)s->chat_prev, (PetscReal *)s->chat, 2 * g->nloc_k));
+    s->have_prev = PETSC_TRUE;
+  }
   SchemeFactors(s, dt);
   PetscCall(VecGetArrayRead(cvec, &c));
 
@@ -270,32 +424,7 @@ PetscErrorCode UphillSchemeStep(UphillScheme s, Vec cvec, PetscReal dt)
   }
   PetscCall(VecRestoreArrayRead(cvec, &c));
 
-  /* c = IFFT(c_k)/N^d, with the bounds of the new field taken on the way */
-  PetscCall(UphillGridBackward(g));
-  {
-    const PetscInt  rows = (PetscInt)g->nr * g->rows_per_slab, nx = g->nx, np = g->nxpad;
-    const PetscReal invN = 1.0 / (PetscReal)g->Ntot;
-    PetscReal      *x, red[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, 0.0}; /* -min, max, NaN */
-    PetscCall(VecGetArray(cvec, &x));
-    for (PetscInt r = 0; r < rows; r++) {
-      const double *br = g->buf + r * np;
-      PetscReal    *xr = x + r * nx, lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL, bad = 0;
-      for (PetscInt i = 0; i < nx; i++) {
-        const PetscReal v = br[i] * invN;
-        xr[i]             = v;
-        lo                = PetscMin(lo, v);
-        hi                = PetscMax(hi, v);
-        bad += (v != v);
-      }
-      red[0] = PetscMax(red[0], -lo);
-      red[1] = PetscMax(red[1], hi);
-      red[2] = PetscMax(red[2], bad);
-    }
-    PetscCall(VecRestoreArray(cvec, &x));
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, red, 3, MPIU_REAL, MPIU_MAX, g->comm));
-    s->cmin = red[2] > 0 ? NAN : -red[0];
-    s->cmax = red[2] > 0 ? NAN : red[1];
-  }
+  PetscCall(FinishStep(s, cvec));
   s->nfft += 2 * g->dim + 2;
   PetscCall(PetscLogEventEnd(s->ev_step, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);

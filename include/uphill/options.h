@@ -9,12 +9,14 @@ typedef enum { UPHILL_UNITS_SI, UPHILL_UNITS_REDUCED } UphillUnits;
 typedef enum { UPHILL_IC_RANDOM, UPHILL_IC_PFHUB1A, UPHILL_IC_MODE, UPHILL_IC_FILE } UphillIC;
 typedef enum { UPHILL_MOBILITY_SINGLE, UPHILL_MOBILITY_DARKEN } UphillMobility;
 typedef enum { UPHILL_FRAMES_LOG, UPHILL_FRAMES_LINEAR } UphillFrameSpacing;
+typedef enum { UPHILL_SCHEME_EULER, UPHILL_SCHEME_BDF2 } UphillScheme_t;
 
 extern const char *const UphillModelNames[];
 extern const char *const UphillUnitsNames[];
 extern const char *const UphillICNames[];
 extern const char *const UphillMobilityNames[];
 extern const char *const UphillFrameSpacingNames[];
+extern const char *const UphillSchemeNames[];
 
 typedef struct {
   /* ---- as given (SI when -units si) ---- */
@@ -31,6 +33,7 @@ typedef struct {
   PetscReal      L, dt, t_end; /* run units: m and s (si), l and tau (reduced) */
   PetscInt       max_steps;
   PetscBool      adapt;
+  UphillScheme_t scheme;
   PetscReal      adapt_tol, dt_max;
   PetscReal      stab_A, stab_S; /* < 0: default (max M, max bulk diffusivity) */
   UphillIC       ic;

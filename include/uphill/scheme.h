@@ -11,6 +11,7 @@ typedef struct {
   PetscReal   chi, r_darken;
   PetscReal   rho, ca, cb, kappa, mobility;
   PetscReal   A, S; /* stabilizers of the k^4 and k^2 terms */
+  PetscInt    order; /* 1: stabilized semi-implicit Euler; 2: BDF2 with extrapolation */
 } SchemeModel;
 
 typedef struct _n_UphillScheme *UphillScheme;
@@ -22,7 +23,10 @@ struct _n_UphillScheme {
   PetscInt64    nfft;  /* transforms done (for the FFTs-per-step report) */
   PetscReal     cmin, cmax;  /* bounds of c after the last step (NaN-aware: NaN if any) */
   PetscReal    *fac;         /* dt/(1 + dt S k^2 + dt A kappa k^4) per spectral element */
-  PetscReal     fac_dt;      /* the dt fac was computed for */
+  PetscReal     fac_dt;      /* the dt fac was computed for (-dt: the BDF2 factor) */
+  UphillComplex *chat_prev;  /* order 2: previous spectral state, also the rhs accumulator */
+  Vec            c_prev;     /* order 2: previous field, also the extrapolated c* */
+  PetscBool      have_prev;  /* order 2: a previous state exists (else take an Euler step) */
   PetscLogEvent ev_step, ev_pointwise, ev_spectral;
 };
 
@@ -36,11 +40,12 @@ PetscErrorCode UphillSchemeCreate(UphillGrid grid, const SchemeModel *m, UphillS
 PetscErrorCode UphillSchemeDestroy(UphillScheme *s);
 /* Take c as the state: computes chat (one forward transform). */
 PetscErrorCode UphillSchemeSetState(UphillScheme s, Vec c);
-/* Advance (c, chat) by dt: 2d+2 transforms, no allocation. Also leaves the global
+/* Advance (c, chat) by dt: 2d+2 transforms, no allocation. Order 2 takes a first-order
+ * step when it has no previous state (first step, after SetState) and BDF2 after that. Also leaves the global
  * bounds of the new c in s->cmin/cmax. */
 PetscErrorCode UphillSchemeStep(UphillScheme s, Vec c, PetscReal dt);
 /* Integral of M |grad mu|^2 (= -dF/dt) of the current state c (d+1 transforms). Collective. */
 PetscErrorCode UphillSchemeDissipation(UphillScheme s, Vec c, PetscReal *diss);
-/* Discrete amplification factor of the linearized step for a mode of wavenumber k
+/* Discrete amplification factor of the linearized first-order step for a mode of wavenumber k
  * around c0 (what a small-amplitude mode must grow by per step). */
 PetscReal UphillSchemeAmplification(const SchemeModel *m, PetscReal c0, PetscReal k, PetscReal dt);
