@@ -27,8 +27,8 @@ static PetscErrorCode OptReal(PetscOptionItems *PetscOptionsObject, const char *
   PetscCall(PetscOptionsReal(name, text, NULL, *v, v, &flg));
   if (set) *set = flg;
   (void)snprintf(val, sizeof(val), "%g", (double)*v);
-  PetscCheck(!PetscIsInfOrNanReal(*v), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s = %s is not a number; allowed range %s", name, val, range);
-  PetscCheck((lo_open ? *v > lo : *v >= lo) && (hi_open ? *v < hi : *v <= hi), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s = %s is out of range; allowed range %s", name, val, range);
+  PetscCheck(!PetscIsInfOrNanReal(*v), PetscOptionsObject->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s = %s is not a number; allowed range %s", name, val, range);
+  PetscCheck((lo_open ? *v > lo : *v >= lo) && (hi_open ? *v < hi : *v <= hi), PetscOptionsObject->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s = %s is out of range; allowed range %s", name, val, range);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -41,7 +41,7 @@ static PetscErrorCode OptInt(PetscOptionItems *PetscOptionsObject, const char *n
   PetscCall(PetscSNPrintf(text, sizeof(text), "%s, in [%" PetscInt_FMT ", %" PetscInt_FMT "]", help, lo, hi));
   PetscCall(PetscOptionsInt(name, text, NULL, *v, v, &flg));
   if (set) *set = flg;
-  PetscCheck(*v >= lo && *v <= hi, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s = %" PetscInt_FMT " is out of range; allowed range [%" PetscInt_FMT ", %" PetscInt_FMT "]", name, *v, lo, hi);
+  PetscCheck(*v >= lo && *v <= hi, PetscOptionsObject->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s = %" PetscInt_FMT " is out of range; allowed range [%" PetscInt_FMT ", %" PetscInt_FMT "]", name, *v, lo, hi);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -204,6 +204,18 @@ static void PointwiseFlux(UphillGrid g, const SchemeModel *m, const PetscReal *c
   }
 }
 
+/* i k_d mu_k in the buffer -> FT(M(c) grad_d mu): one inverse and one forward transform */
+static PetscErrorCode FluxSpectrum(UphillScheme s, const PetscReal *c)
+{
+  PetscFunctionBegin;
+  PetscCall(UphillGridBackward(s->grid)); /* grad_d mu */
+  PetscCall(PetscLogEventBegin(s->ev_pointwise, 0, 0, 0, 0));
+  PointwiseFlux(s->grid, &s->m, c);
+  PetscCall(PetscLogEventEnd(s->ev_pointwise, 0, 0, 0, 0));
+  PetscCall(UphillGridForward(s->grid)); /* FT(M grad_d mu) */
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* c = IFFT(c_k)/N^d from the buffer's spectral view, with the bounds of the new field
  * taken on the way (so no separate min/max pass is needed) */
 static PetscErrorCode FinishStep(UphillScheme s, Vec cvec)
@@ -298,11 +310,7 @@ static PetscErrorCode SchemeStepBDF2(UphillScheme s, Vec cvec, PetscReal dt)
   for (PetscInt d = 0; d < g->dim; d++) {
     const PetscBool more = (PetscBool)(d + 1 < g->dim);
 
-    PetscCall(UphillGridBackward(g));
-    PetscCall(PetscLogEventBegin(s->ev_pointwise, 0, 0, 0, 0));
-    PointwiseFlux(g, m, cs);
-    PetscCall(PetscLogEventEnd(s->ev_pointwise, 0, 0, 0, 0));
-    PetscCall(UphillGridForward(g));
+    PetscCall(FluxSpectrum(s, cs));
 
     /* rhs += 2 dt i k_d FT(flux_d); then the next gradient, or after the last direction
      * c^{n+1}_k = rhs/(3 + 2 dt L), with c^n_k kept as the new previous state */
@@ -390,11 +398,7 @@ PetscErrorCode UphillSchemeStep(UphillScheme s, Vec cvec, PetscReal dt)
   for (PetscInt d = 0; d < g->dim; d++) {
     const PetscBool more = (PetscBool)(d + 1 < g->dim);
 
-    PetscCall(UphillGridBackward(g)); /* grad_d mu */
-    PetscCall(PetscLogEventBegin(s->ev_pointwise, 0, 0, 0, 0));
-    PointwiseFlux(g, m, c);
-    PetscCall(PetscLogEventEnd(s->ev_pointwise, 0, 0, 0, 0));
-    PetscCall(UphillGridForward(g)); /* FT(M grad_d mu) */
+    PetscCall(FluxSpectrum(s, c));
 
     /* c_k += fac i k_d FT(flux_d)_k; in the same pass set up the next transform: the
      * next gradient i k_{d+1} mu_k, or after the last direction the new c_k itself */
