@@ -69,8 +69,8 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   PetscCall(PetscOptionsEnum("-units", "Units of inputs and outputs (regular model): si (m, s, J/mol, K) or reduced (l = sqrt(kappa/RT), tau = l^2/D*)", NULL, UphillUnitsNames, (PetscEnum)o->units, (PetscEnum *)&o->units, &setUnits));
 
   /* Defaults depend on the model and units, so they are set after those are known:
-   * SI defaults are a Cu-Ag-like alloy quenched to 1000 K (inputs/cuag.opts explains
-   * each value); reduced defaults a chi = 3 quench; polynomial defaults the PFHub 1a
+   * SI defaults are the Cu-Ag-like alloy quenched to 1000 K of inputs/cuag.opts, which
+   * explains each value (that file also selects -scheme bdf2); reduced defaults a chi = 3 quench; polynomial defaults the PFHub 1a
    * benchmark. */
   si   = (PetscBool)(o->model == UPHILL_MODEL_REGULAR && o->units == UPHILL_UNITS_SI);
   poly = (PetscBool)(o->model == UPHILL_MODEL_POLYNOMIAL);
@@ -96,7 +96,7 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   o->N = poly ? 200 : (si ? 512 : 256);
   o->L = si ? 1.784e-7 : (poly ? 200.0 : 154.0);
   o->dt = si ? 3.2e-4 : (poly ? 0.1 : 0.5);
-  o->t_end = si ? 3.24 : (poly ? 1000.0 : 2000.0);
+  o->t_end = si ? 9.72 : (poly ? 1000.0 : 2000.0);
   o->max_steps = PETSC_MAX_INT;
   o->adapt = PETSC_FALSE;
   o->adapt_tol = 1e-3;
@@ -106,7 +106,7 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   o->ic = poly ? UPHILL_IC_PFHUB1A : UPHILL_IC_RANDOM;
   o->ic_mode = 1;
   o->ic_amp = 1e-4;
-  o->frames = si ? 60 : 40;
+  o->frames = si ? 80 : 40;
   o->frame_scale = 0;
   o->frame_spacing = UPHILL_FRAMES_LOG;
   o->frame_autorange = PETSC_FALSE;
