@@ -168,7 +168,7 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   PetscCall(OptInt(PetscOptionsObject, "-checkpoint_every", "Write a checkpoint every this many steps (0: only at the end and on a signal)", &o->checkpoint_every, 0, PETSC_MAX_INT, NULL));
   PetscCall(OptReal(PetscOptionsObject, "-checkpoint_wall", "Write a checkpoint every this many minutes of wall time (0: off)", &o->checkpoint_wall, 0, PETSC_FALSE, 1e6, PETSC_FALSE, NULL));
   PetscCall(PetscOptionsString("-restart", "Continue from a checkpoint file, or 'auto' for the newest checkpoint in -output", NULL, o->restart, o->restart, sizeof(o->restart), NULL));
-  PetscCall(PetscOptionsBool("-force", "Start a new run in an -output directory that already holds one (its checkpoints are removed)", NULL, o->force, &o->force, NULL));
+  PetscCall(PetscOptionsBool("-force", "Start a new run in an -output directory that already holds one (the old run's files are removed once the inputs are read)", NULL, o->force, &o->force, NULL));
   PetscCall(PetscOptionsBool("-quiet", "No progress output", NULL, o->quiet, &o->quiet, NULL));
   PetscCall(PetscOptionsBool("-explain", "Print the thermodynamic and stability analysis of the inputs and exit", NULL, o->explain, &o->explain, NULL));
   PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file, loaded and updated so later runs skip planning (none: off)", NULL, o->wisdom, o->wisdom, sizeof(o->wisdom), NULL));
