@@ -75,6 +75,7 @@ static PetscErrorCode WriteCheckpointFile(UphillRun run, const CheckpointState *
   {
     PetscInt have = run->scheme->have_prev && run->scheme->m.order == 2;
     PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "have_prev", PETSC_INT, &have));
+    PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "dt_prev", PETSC_REAL, &run->scheme->dt_prev));
     if (have) {
       PetscCall(PetscObjectSetName((PetscObject)run->scheme->c_prev, "c_prev"));
       PetscCall(VecView(run->scheme->c_prev, viewer));
@@ -224,6 +225,7 @@ PetscErrorCode UphillCheckpointRead(UphillRun run, const char *path, CheckpointS
       PetscCall(PetscObjectSetName((PetscObject)run->scheme->c_prev, "c_prev"));
       PetscCall(VecLoad(run->scheme->c_prev, viewer));
       PetscCall(LoadSpectral(run, viewer, "chat_prev", run->scheme->chat_prev));
+      PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "dt_prev", PETSC_REAL, NULL, &run->scheme->dt_prev));
       run->scheme->have_prev = PETSC_TRUE;
     }
   }

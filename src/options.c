@@ -47,10 +47,10 @@ static PetscErrorCode OptInt(PetscOptionItems *PetscOptionsObject, const char *n
 
 /* Options that mean nothing for the chosen model/units are refused, not silently
  * ignored: a user who sets -T in a reduced run believes it changed something. */
-static PetscErrorCode RefuseUnused(PetscBool set, const char *name, const char *why)
+static PetscErrorCode RefuseUnused(MPI_Comm comm, PetscBool set, const char *name, const char *why)
 {
   PetscFunctionBegin;
-  PetscCheck(!set, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP, "%s is not used %s; remove it", name, why);
+  PetscCheck(!set, comm, PETSC_ERR_ARG_INCOMP, "%s is not used %s; remove it", name, why);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -182,39 +182,39 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   /* ---- consistency: refuse what the chosen model and units do not use ---- */
   if (poly) {
     const char *why = "with -model polynomial (it uses -rho -c_alpha -c_beta -kappa -mobility)";
-    PetscCall(RefuseUnused(setT, "-T", why));
-    PetscCall(RefuseUnused(setOmega, "-omega", why));
-    PetscCall(RefuseUnused(setChi, "-chi", why));
-    PetscCall(RefuseUnused(setD0 || setD0B, "-D0/-D0_B", why));
-    PetscCall(RefuseUnused(setQ || setQB, "-Q/-Q_B", why));
-    PetscCall(RefuseUnused(setVm, "-Vm", why));
-    PetscCall(RefuseUnused(setRatio, "-D_ratio", why));
-    PetscCall(RefuseUnused(setUnits, "-units", "with -model polynomial (it works in its own units)"));
-    PetscCall(RefuseUnused(setMobModel, "-mobility_model", why));
+    PetscCall(RefuseUnused(comm, setT, "-T", why));
+    PetscCall(RefuseUnused(comm, setOmega, "-omega", why));
+    PetscCall(RefuseUnused(comm, setChi, "-chi", why));
+    PetscCall(RefuseUnused(comm, setD0 || setD0B, "-D0/-D0_B", why));
+    PetscCall(RefuseUnused(comm, setQ || setQB, "-Q/-Q_B", why));
+    PetscCall(RefuseUnused(comm, setVm, "-Vm", why));
+    PetscCall(RefuseUnused(comm, setRatio, "-D_ratio", why));
+    PetscCall(RefuseUnused(comm, setUnits, "-units", "with -model polynomial (it works in its own units)"));
+    PetscCall(RefuseUnused(comm, setMobModel, "-mobility_model", why));
     PetscCheck(o->c_alpha < o->c_beta, comm, PETSC_ERR_ARG_OUTOFRANGE, "-c_alpha (%g) must be smaller than -c_beta (%g)", (double)o->c_alpha, (double)o->c_beta);
   } else {
     const char *why = "with -model regular (it is a polynomial-model parameter)";
-    PetscCall(RefuseUnused(setRho, "-rho", why));
-    PetscCall(RefuseUnused(setCa, "-c_alpha", why));
-    PetscCall(RefuseUnused(setCb, "-c_beta", why));
-    PetscCall(RefuseUnused(setMob, "-mobility", why));
+    PetscCall(RefuseUnused(comm, setRho, "-rho", why));
+    PetscCall(RefuseUnused(comm, setCa, "-c_alpha", why));
+    PetscCall(RefuseUnused(comm, setCb, "-c_beta", why));
+    PetscCall(RefuseUnused(comm, setMob, "-mobility", why));
     if (si) {
-      PetscCall(RefuseUnused(setChi, "-chi", "with -units si (chi = Omega/RT follows from -omega and -T; use -units reduced to set chi)"));
-      PetscCall(RefuseUnused(setRatio, "-D_ratio", "with -units si (give -D0_B and -Q_B)"));
+      PetscCall(RefuseUnused(comm, setChi, "-chi", "with -units si (chi = Omega/RT follows from -omega and -T; use -units reduced to set chi)"));
+      PetscCall(RefuseUnused(comm, setRatio, "-D_ratio", "with -units si (give -D0_B and -Q_B)"));
     } else {
       const char *whyr = "with -units reduced (only -chi sets the thermodynamics; lengths are in l, times in tau)";
-      PetscCall(RefuseUnused(setT, "-T", whyr));
-      PetscCall(RefuseUnused(setOmega, "-omega", whyr));
-      PetscCall(RefuseUnused(setKappa, "-kappa", whyr));
-      PetscCall(RefuseUnused(setD0 || setD0B, "-D0/-D0_B", whyr));
-      PetscCall(RefuseUnused(setQ || setQB, "-Q/-Q_B", whyr));
-      PetscCall(RefuseUnused(setVm, "-Vm", whyr));
+      PetscCall(RefuseUnused(comm, setT, "-T", whyr));
+      PetscCall(RefuseUnused(comm, setOmega, "-omega", whyr));
+      PetscCall(RefuseUnused(comm, setKappa, "-kappa", whyr));
+      PetscCall(RefuseUnused(comm, setD0 || setD0B, "-D0/-D0_B", whyr));
+      PetscCall(RefuseUnused(comm, setQ || setQB, "-Q/-Q_B", whyr));
+      PetscCall(RefuseUnused(comm, setVm, "-Vm", whyr));
     }
     if (o->mobility_model == UPHILL_MOBILITY_SINGLE) {
-      PetscCall(RefuseUnused(setD0B || setQB || setRatio, "-D0_B/-Q_B/-D_ratio", "with -mobility_model single (use -mobility_model darken)"));
+      PetscCall(RefuseUnused(comm, setD0B || setQB || setRatio, "-D0_B/-Q_B/-D_ratio", "with -mobility_model single (use -mobility_model darken)"));
     }
   }
-  PetscCall(RefuseUnused(!o->adapt && (setTol || setDtMax), "-adapt_tol/-dt_max", "without -adapt"));
+  PetscCall(RefuseUnused(comm, !o->adapt && (setTol || setDtMax), "-adapt_tol/-dt_max", "without -adapt"));
   PetscCheck(!(o->adapt && o->scheme == UPHILL_SCHEME_BDF2), comm, PETSC_ERR_ARG_INCOMP, "-scheme bdf2 needs a fixed -dt; -adapt works with -scheme euler");
   PetscCheck(!(o->restart[0] && o->force), comm, PETSC_ERR_ARG_INCOMP, "-restart and -force contradict each other: -restart continues the run in -output, -force replaces it");
   PetscCheck(o->ic == UPHILL_IC_FILE || !setFile, comm, PETSC_ERR_ARG_INCOMP, "-ic_file is only used with -ic file");
@@ -283,7 +283,7 @@ PetscErrorCode UphillOptionsWrite(const UphillOptions *o, FILE *fp)
   if (o->ic == UPHILL_IC_RANDOM) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-noise %.17g\n-seed %" PetscInt_FMT "\n", (double)o->noise, o->seed));
   if (o->ic == UPHILL_IC_MODE) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-ic_mode %" PetscInt_FMT "\n-ic_amp %.17g\n", o->ic_mode, (double)o->ic_amp));
   if (o->ic == UPHILL_IC_FILE) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-ic_file %s\n", o->ic_file));
-  PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-output %s\n-frames %" PetscInt_FMT "\n-frame_spacing %s\n-frame_scale %" PetscInt_FMT "\n-frame_autorange %s\n-frame_colorbar %s\n-diag_every %" PetscInt_FMT "\n-dump_every %" PetscInt_FMT "\n-checkpoint_every %" PetscInt_FMT "\n-checkpoint_wall %g\n", o->output, o->frames,
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-output %s\n-frames %" PetscInt_FMT "\n-frame_spacing %s\n-frame_scale %" PetscInt_FMT "\n-frame_autorange %s\n-frame_colorbar %s\n-diag_every %" PetscInt_FMT "\n-dump_every %" PetscInt_FMT "\n-checkpoint_every %" PetscInt_FMT "\n-checkpoint_wall %.17g\n", o->output, o->frames,
                          UphillFrameSpacingNames[o->frame_spacing], o->frame_scale, o->frame_autorange ? "true" : "false", o->frame_colorbar ? "true" : "false", o->diag_every, o->dump_every, o->checkpoint_every, (double)o->checkpoint_wall));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "-fftw_plan %s\n", plan));
   PetscFunctionReturn(PETSC_SUCCESS);

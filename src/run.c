@@ -57,11 +57,11 @@ static PetscErrorCode WriteRunOpts(UphillRun run)
     fp = fopen(tmp, "w");
     if (fp) {
       PetscMPIInt size;
-      PetscCall(UphillOptionsWrite(&run->opt, fp));
-      PetscCallMPI(MPI_Comm_size(run->comm, &size));
-      PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "# ranks: %d\n", (int)size));
-      if (run->restarted) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "# continued from %s\n", run->restart_path));
-      if (ferror(fp) || fclose(fp) || rename(tmp, path)) err = errno ? errno : EIO;
+      /* rank 0 alone: failures become an errno that every rank learns, never a lone return */
+      const PetscErrorCode ierr = UphillOptionsWrite(&run->opt, fp);
+      (void)MPI_Comm_size(run->comm, &size);
+      if (fprintf(fp, "# ranks: %d\n", (int)size) < 0 || (run->restarted && fprintf(fp, "# continued from %s\n", run->restart_path) < 0) || ierr) err = errno ? errno : EIO;
+      if (ferror(fp) || fclose(fp) || rename(tmp, path)) err = err ? err : (errno ? errno : EIO);
     } else err = errno ? errno : EIO;
     if (err) (void)remove(tmp);
   }
@@ -150,8 +150,10 @@ static PetscErrorCode RemoveOldRun(UphillRun r)
     while (d && (e = readdir(d))) {
       const char *n = e->d_name;
       char        old[2 * PETSC_MAX_PATH_LEN + 128];
-      const int   ours = !strncmp(n, "checkpoint_", 11) || !strncmp(n, "frame_", 6) || !strncmp(n, "c_", 2) || !strncmp(n, "final.", 6) || !strncmp(n, "last_good.", 10) ||
-                       !strcmp(n, "diagnostics.csv") || !strcmp(n, "run.opts");
+      /* only what a run writes: exact names at the top, frame_/c_ files in their folders */
+      const int ours = k == 0 ? (!strncmp(n, "checkpoint_", 11) || !strcmp(n, "final.h5") || !strcmp(n, "final.xmf") || !strcmp(n, "last_good.h5") || !strcmp(n, "last_good.xmf") || !strcmp(n, "last_good.png") ||
+                                 !strcmp(n, "diagnostics.csv") || !strcmp(n, "run.opts"))
+                              : (k == 1 ? !strncmp(n, "frame_", 6) : !strncmp(n, "c_", 2));
       if (!ours) continue;
       (void)snprintf(old, sizeof(old), "%s/%s", path, n);
       (void)remove(old);

@@ -81,12 +81,13 @@ PetscErrorCode UphillSchemeCreate(UphillGrid grid, const SchemeModel *m, UphillS
   sc->m    = *m;
   PetscCall(UphillGridAllocComplex(grid, &sc->chat));
   PetscCall(UphillGridAllocComplex(grid, &sc->muhat));
-  PetscCall(PetscMalloc1(PetscMax(grid->nloc_k, 1), &sc->fac));
+  PetscCall(PetscCalloc1(PetscMax(grid->nloc_k, 1), &sc->fac));
   if (m->order == 2) {
     PetscCall(UphillGridAllocComplex(grid, &sc->chat_prev));
     PetscCall(DMCreateGlobalVector(grid->da, &sc->c_prev));
   }
-  sc->fac_dt = -1;
+  sc->fac_dt  = NAN; /* equal to no step: the first use computes the factors */
+  sc->dt_prev = NAN;
   PetscCall(PetscLogEventRegister("UphillStep", DM_CLASSID, &sc->ev_step));
   PetscCall(PetscLogEventRegister("UphillPointwise", DM_CLASSID, &sc->ev_pointwise));
   PetscCall(PetscLogEventRegister("UphillSpectral", DM_CLASSID, &sc->ev_spectral));
@@ -357,6 +358,10 @@ PetscErrorCode UphillSchemeStep(UphillScheme s, Vec cvec, PetscReal dt)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(s->ev_step, 0, 0, 0, 0));
+  /* the BDF2 weights assume equal steps: after a change of step (the shortened last step,
+   * a restart with another -dt) one first-order step starts a new history */
+  if (m->order == 2 && s->have_prev && !(PetscAbsReal(dt - s->dt_prev) <= 1e-12 * dt)) s->have_prev = PETSC_FALSE;
+  s->dt_prev = dt;
   if (m->order == 2 && s->have_prev) {
     PetscCall(SchemeStepBDF2(s, cvec, dt));
     PetscCall(PetscLogEventEnd(s->ev_step, 0, 0, 0, 0));

@@ -95,8 +95,12 @@ static PetscErrorCode Fail(Stepper *s, PetscInt step, PetscReal t, const char *c
   PetscCall(UphillRunPath(run, "last_good.h5", path, sizeof(path)));
   PetscCall(UphillH5WriteField(run->grid, s->c_save, path, t * run->opt.tau, step - 1));
   PetscCall(WriteFrame(s, s->c_save, t, "last_good.png"));
-  SETERRQ(run->comm, PETSC_ERR_NOT_CONVERGED, "numerical failure at step %" PetscInt_FMT ", t = %g (%g in core units): %s. The last good state is in %s/last_good.h5 and last_good.png; reduce -dt or use -adapt",
-          step, (double)(t * run->opt.tau), (double)t, cause, run->dir);
+  {
+    char when[96];
+    (void)snprintf(when, sizeof(when), "t = %g (%g in core units)", (double)(t * run->opt.tau), (double)t);
+    SETERRQ(run->comm, PETSC_ERR_NOT_CONVERGED, "numerical failure at step %" PetscInt_FMT ", %s: %s. The state before the step is in %s/last_good.h5 and last_good.png; %s", step, when, cause, run->dir,
+            run->opt.scheme == UPHILL_SCHEME_BDF2 ? "reduce -dt, or use -scheme euler (more robust at large steps; it also allows -adapt)" : "reduce -dt or use -adapt");
+  }
 }
 
 /* Admissible compositions: (0,1) for the regular solution (the log barrier keeps the
@@ -233,6 +237,8 @@ static PetscErrorCode Solve(UphillRun run, UphillStepperStats *stats)
   PetscCallMPI(MPI_Comm_rank(run->comm, &rank));
   PetscCall(PetscMemzero(&s, sizeof(s)));
   PetscCall(PetscMemzero(stats, sizeof(*stats)));
+  /* step doubling restores only (c, c_k), not a BDF2 history */
+  PetscCheck(!o->adapt || run->scheme->m.order == 1, run->comm, PETSC_ERR_ARG_INCOMP, "-adapt needs -scheme euler");
   s.run = run;
   PetscCall(VecDuplicate(run->c, &s.c_save));
   if (o->adapt) {
@@ -263,7 +269,9 @@ static PetscErrorCode Solve(UphillRun run, UphillStepperStats *stats)
     dt = o->adapt ? rs->dt : o->dt_core;
     /* frames already written stay; frame times from a changed -t_end start after t */
     while (s.frame < o->frames && s.frame_t[s.frame] <= t * (1 + 1e-12)) s.frame++;
-    PetscCall(UphillDiagOpenCSV(run->diag, path, rs->row ? step : step - 1));
+    /* an off-cadence row (written because the run ended there) is dropped, since the
+     * continued run will not end there, unless the continuation takes no step at all */
+    PetscCall(UphillDiagOpenCSV(run->diag, path, (rs->row || !(t < te && step < o->max_steps)) ? step : step - 1));
     if (!o->quiet) PetscCall(PetscPrintf(run->comm, "continuing from %s: step %" PetscInt_FMT ", t = %g (%g core units)\n", run->restart_path, step, (double)(t * o->tau), (double)t));
   } else {
     s.F_last = F;

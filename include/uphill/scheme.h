@@ -27,6 +27,7 @@ struct _n_UphillScheme {
   UphillComplex *chat_prev;  /* order 2: previous spectral state, also the rhs accumulator */
   Vec            c_prev;     /* order 2: previous field, also the extrapolated c* */
   PetscBool      have_prev;  /* order 2: a previous state exists (else take an Euler step) */
+  PetscReal      dt_prev;    /* the step that produced the current state */
   PetscLogEvent ev_step, ev_pointwise, ev_spectral;
 };
 
