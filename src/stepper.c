@@ -299,6 +299,9 @@ static PetscErrorCode Solve(UphillRun run, UphillStepperStats *stats)
     } else {
       /* a remainder of round-off size would be a spurious extra step: absorb it */
       h = te - t <= dt * (1 + 1e-6) ? te - t : dt;
+      /* a last step equal to dt but for the round-off accumulated in t stays exactly dt,
+       * so BDF2 keeps its equal-step history (t is set to t_end exactly below) */
+      if (PetscAbsReal(h - dt) <= 1e-6 * dt) h = dt;
       PetscCall(SaveState(&s));
       PetscCall(UphillSchemeStep(run->scheme, run->c, h));
       cmin = run->scheme->cmin;
