@@ -316,14 +316,18 @@ static PetscErrorCode Solve(UphillRun run, UphillStepperStats *stats)
     if (s.frame < o->frames && t >= s.frame_t[s.frame] * (1 - 1e-12)) frame_now = PETSC_TRUE;
     row_regular = (PetscBool)(step % o->diag_every == 0 || frame_now);
     diag_now    = (PetscBool)(row_regular || last);
-    if (diag_now && !o->adapt) {
-      /* fixed step: the energy is checked at every diagnostics row */
-      PetscCall(UphillDiagEnergyBounds(run->diag, run->c, &F, &cmin, &cmax));
-      PetscCall(CheckState(&s, F, cmin, cmax, PETSC_TRUE, cause, sizeof(cause), &ok));
-      if (!ok) PetscCall(Fail(&s, step, t - h, cause));
-      s.F_last = F;
+    if (diag_now) {
+      DiagValues v;
+      /* one pass of reductions serves the row and, with a fixed step, the energy check
+       * (the adaptive controller has checked this state already) */
+      PetscCall(UphillDiagCompute(run->diag, run->c, &v));
+      if (!o->adapt) {
+        PetscCall(CheckState(&s, v.total_core, v.cmin, v.cmax, PETSC_TRUE, cause, sizeof(cause), &ok));
+        if (!ok) PetscCall(Fail(&s, step, t - h, cause));
+        s.F_last = v.total_core;
+      }
+      PetscCall(UphillDiagWriteRow(run->diag, step, t, h, &v));
     }
-    if (diag_now) PetscCall(DiagRow(&s, step, t, h));
     if (frame_now) {
       /* with a fixed step several frame times may fall in one step: write one frame */
       while (s.frame < o->frames && t >= s.frame_t[s.frame] * (1 - 1e-12)) s.frame++;

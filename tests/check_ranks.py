@@ -23,7 +23,7 @@ import sys
 import h5py
 import numpy as np
 
-from testlib import Tally, run_timed
+from testlib import Tally, mpirun
 
 TOL_FIELD = 1e-10
 TOL_DIAG = 1e-10
@@ -36,12 +36,7 @@ check = _tally.check
 
 
 def run(args, cmd, np_):
-    full = [args.mpiexec, args.np_flag, str(np_)] + args.mpi_flags.split() + cmd
-    print("$ " + " ".join(full), flush=True)
-    r = run_timed(full)
-    if r.returncode != 0:
-        print(r.stdout)
-    return r.returncode == 0
+    return mpirun(args, np_, cmd)
 
 
 def read_c(path):

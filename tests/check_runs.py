@@ -36,7 +36,7 @@ import sys
 import h5py
 import numpy as np
 
-from testlib import Tally, run_timed
+from testlib import Tally, mpirun, run_timed
 
 _tally = Tally()
 check = _tally.check
@@ -50,12 +50,7 @@ def rel(a, b):
 
 
 def run(args, np_, opts):
-    cmd = [args.mpiexec, args.np_flag, str(np_)] + args.mpi_flags.split() + [args.uphill] + opts
-    print("$ " + " ".join(cmd), flush=True)
-    r = run_timed(cmd)
-    if r.returncode != 0:
-        print(r.stdout)
-    return r.returncode == 0
+    return mpirun(args, np_, [args.uphill] + opts)
 
 
 def read_csv(path):

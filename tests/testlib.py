@@ -31,3 +31,13 @@ def run_timed(cmd, timeout=120):
         out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
         print("TIMEOUT after %d s: %s" % (timeout, " ".join(cmd)))
         return subprocess.CompletedProcess(cmd, 124, out + "\nuphill: error: (test) timed out after %d s\n" % timeout)
+
+
+def mpirun(args, np_, cmd):
+    """Run cmd on np_ ranks with the test's mpiexec, np-flag and flags; True on success."""
+    full = [args.mpiexec, args.np_flag, str(np_)] + args.mpi_flags.split() + cmd
+    print("$ " + " ".join(full), flush=True)
+    r = run_timed(full)
+    if r.returncode != 0:
+        print(r.stdout)
+    return r.returncode == 0
