@@ -290,7 +290,7 @@ static PetscErrorCode Solve(UphillRun run, UphillStepperStats *stats)
 
   while (t < te && step < o->max_steps) {
     PetscReal h = 0, hmax_event = te - t;
-    PetscBool diag_now, frame_now = PETSC_FALSE, last, to_end;
+    PetscBool diag_now, frame_now = PETSC_FALSE, last, to_end, final = PETSC_FALSE;
     PetscInt  flags[2];
 
     if (o->adapt && s.frame < o->frames) hmax_event = PetscMin(hmax_event, s.frame_t[s.frame] - t);
@@ -298,10 +298,11 @@ static PetscErrorCode Solve(UphillRun run, UphillStepperStats *stats)
       PetscCall(AdaptiveStep(&s, step, t, &dt, hmax_event, &h, &cmin, &cmax, stats));
     } else {
       /* a remainder of round-off size would be a spurious extra step: absorb it */
-      h = te - t <= dt * (1 + 1e-6) ? te - t : dt;
+      final = (PetscBool)(te - t <= dt * (1 + 1e-6));
+      h     = final ? te - t : dt;
       /* a last step equal to dt but for the round-off accumulated in t stays exactly dt,
        * so BDF2 keeps its equal-step history (t is set to t_end exactly below) */
-      if (PetscAbsReal(h - dt) <= 1e-6 * dt) h = dt;
+      if (final && PetscAbsReal(h - dt) <= 1e-6 * dt) h = dt;
       PetscCall(SaveState(&s));
       PetscCall(UphillSchemeStep(run->scheme, run->c, h));
       cmin = run->scheme->cmin;
@@ -310,7 +311,7 @@ static PetscErrorCode Solve(UphillRun run, UphillStepperStats *stats)
       if (!ok) PetscCall(Fail(&s, step + 1, t, cause));
     }
     step++;
-    to_end = (PetscBool)(h >= (te - t) * (1 - 1e-12));
+    to_end = o->adapt ? (PetscBool)(h >= (te - t) * (1 - 1e-12)) : final;
     t      = to_end ? te : t + h; /* land exactly on t_end */
     last   = (PetscBool)(to_end || step >= o->max_steps);
     if (s.frame < o->frames && t >= s.frame_t[s.frame] * (1 - 1e-12)) frame_now = PETSC_TRUE;
