@@ -56,6 +56,8 @@ ranges = [
     (POLY + ["-mobility", "0"], "-mobility"), (POLY + ["-c_alpha", "0.7", "-c_beta", "0.3"], "-c_alpha"),
     (RED + ["-mobility_model", "darken", "-D_ratio", "0"], "-D_ratio"), (["-dt", "10", "-t_end", "1"], "-dt"),
     (["-stab_A", "-5"], "-stab_A"), (["-model", "ideal"], "-model"), (["-units", "cgs"], "-units"),
+    (["-scheme", "rk4"], "-scheme"), (["-fftw_plan", "fast"], "-fftw_plan"), (["-frame_spacing", "cubic"], "-frame_spacing"),
+    (["-ic", "sphere"], "-ic"), (["-mobility_model", "x"], "-mobility_model"),
 ]
 for argv, needle in ranges:
     expect_error(argv, [needle], "out of range")
@@ -68,6 +70,7 @@ contra = [
     (["-ic", "file"], ["-ic_file"]), (["-D0_B", "1e-5"], ["-mobility_model"]),
     (POLY + ["-units", "si"], ["-units", "polynomial"]), (POLY + ["-mobility_model", "darken"], ["-mobility_model"]),
     (RED + ["-Vm", "1e-5"], ["-Vm", "-units reduced"]), (["-adapt_tol", "1e-3"], ["-adapt_tol", "without -adapt"]),
+    (["-scheme", "bdf2", "-adapt"], ["-scheme bdf2", "-adapt"]),
 ]
 for argv, needles in contra:
     expect_error(argv, needles, "contradictory")
