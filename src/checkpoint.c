@@ -1,16 +1,11 @@
-/* Checkpoint files: c and the spectral state c_k, the loop state, and the run identity. */
+/* Checkpoint files: the scheme's state and history, the loop state, the run's identity. */
 #include <uphill/checkpoint.h>
+#include <uphill/collective.h>
+#include <uphill/package.h>
 #include <uphill/version.h>
 #include <petscviewerhdf5.h>
 #include <dirent.h>
 #include <unistd.h>
-
-/* What makes two runs the same simulation: a checkpoint from another grid or another
- * model must be refused, not silently interpolated or reinterpreted. */
-typedef struct {
-  const char *name;
-  PetscReal   value;
-} Identity;
 
 /* "checkpoint_<step>.h5" (not a leftover "*.h5.tmp"): its step, or -1 */
 static long long CheckpointStep(const char *name)
@@ -21,77 +16,35 @@ static long long CheckpointStep(const char *name)
   return -1;
 }
 
-static PetscInt RunIdentity(UphillRun run, Identity id[])
-{
-  const SchemeModel *m = &run->scheme->m;
-  PetscInt           n = 0;
-  id[n++] = (Identity){"dim", (PetscReal)run->grid->dim};
-  id[n++] = (Identity){"N", (PetscReal)run->grid->N};
-  id[n++] = (Identity){"L_core", run->grid->L};
-  id[n++] = (Identity){"model", (PetscReal)m->model};
-  id[n++] = (Identity){"chi", m->chi};
-  id[n++] = (Identity){"r_darken", m->r_darken};
-  id[n++] = (Identity){"rho", m->rho};
-  id[n++] = (Identity){"c_alpha", m->ca};
-  id[n++] = (Identity){"c_beta", m->cb};
-  id[n++] = (Identity){"kappa", m->kappa};
-  id[n++] = (Identity){"mobility", m->mobility};
-  /* SI runs: the units, so a changed -D0, -Q, -kappa or -T cannot silently rescale time */
-  id[n++] = (Identity){"ell", run->opt.ell};
-  id[n++] = (Identity){"tau", run->opt.tau};
-  return n;
-}
+#define ATTR(viewer, name, type, ptr, load) ((load) ? PetscViewerHDF5ReadAttribute(viewer, "/c", name, type, NULL, ptr) : PetscViewerHDF5WriteAttribute(viewer, "/c", name, type, ptr))
 
-/* c_k as a Vec: the transposed half spectrum has the same global order for any rank
- * count (rows of the transposed index in rank order), so it can be stored and reloaded
- * on another decomposition. */
-static PetscErrorCode SpectralVec(UphillRun run, UphillComplex *a, const char *name, Vec *v)
+/* The loop state as attributes of /c, written or read by the same list. */
+static PetscErrorCode LoopAttributes(PetscViewer v, UphillCheckpointState *st, PetscBool load)
 {
   PetscFunctionBegin;
-  PetscCall(VecCreateMPIWithArray(run->comm, 1, 2 * run->grid->nloc_k, PETSC_DECIDE, (PetscScalar *)a, v));
-  PetscCall(PetscObjectSetName((PetscObject)*v, name));
+  PetscCall(ATTR(v, "step", PETSC_INT, &st->loop.step, load));
+  PetscCall(ATTR(v, "t_reduced", PETSC_REAL, &st->loop.t, load));
+  PetscCall(ATTR(v, "dt_next_reduced", PETSC_REAL, &st->loop.h_next, load));
+  PetscCall(ATTR(v, "F_tol", PETSC_REAL, &st->loop.F_tol, load));
+  PetscCall(ATTR(v, "adapt_err_prev", PETSC_REAL, &st->loop.adapt.err_prev, load));
+  PetscCall(ATTR(v, "adapt_rejected", PETSC_INT, &st->loop.adapt.rejected, load));
+  PetscCall(ATTR(v, "diag_row", PETSC_INT, &st->row, load));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode WriteCheckpointFile(UphillRun run, const CheckpointState *st, const char *tmp)
+static PetscErrorCode WriteFile(MPI_Comm comm, UphillScheme scheme, const char *file, const UphillCheckpointState *st, PetscInt nid, const UphillIdentity id[])
 {
-  PetscViewer viewer;
-  Vec         chat;
-  Identity    id[16];
-  PetscInt    nid = RunIdentity(run, id);
-  PetscMPIInt size;
-  PetscInt    nranks;
+  PetscViewer           viewer;
+  UphillCheckpointState s = *st;
+  PetscMPIInt           size;
+  PetscInt              nranks;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_size(run->comm, &size));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
   nranks = size;
-  PetscCall(PetscObjectSetName((PetscObject)run->c, "c")); /* the dataset name */
-  PetscCall(PetscViewerHDF5Open(run->comm, tmp, FILE_MODE_WRITE, &viewer));
-  PetscCall(VecView(run->c, viewer));
-  PetscCall(SpectralVec(run, run->scheme->chat, "chat", &chat));
-  PetscCall(VecView(chat, viewer));
-  PetscCall(VecDestroy(&chat));
-  /* BDF2 needs its previous state for an exact continuation */
-  {
-    PetscInt have = run->scheme->have_prev && run->scheme->m.order == 2;
-    PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "have_prev", PETSC_INT, &have));
-    PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "dt_prev", PETSC_REAL, &run->scheme->dt_prev));
-    if (have) {
-      PetscCall(PetscObjectSetName((PetscObject)run->scheme->c_prev, "c_prev"));
-      PetscCall(VecView(run->scheme->c_prev, viewer));
-      PetscCall(SpectralVec(run, run->scheme->chat_prev, "chat_prev", &chat));
-      PetscCall(VecView(chat, viewer));
-      PetscCall(VecDestroy(&chat));
-    }
-  }
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "step", PETSC_INT, &st->step));
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "frame", PETSC_INT, &st->frame));
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "t_core", PETSC_REAL, &st->t));
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "dt_core", PETSC_REAL, &st->dt));
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "F_last", PETSC_REAL, &st->F_last));
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "F_scale", PETSC_REAL, &st->Fscale));
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "seed", PETSC_INT, &st->seed));
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "diag_row", PETSC_INT, &st->row));
+  PetscCall(PetscViewerHDF5Open(comm, file, FILE_MODE_WRITE, &viewer));
+  PetscCall(UphillSchemeView(scheme, viewer));
+  PetscCall(LoopAttributes(viewer, &s, PETSC_FALSE));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "ranks", PETSC_INT, &nranks));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "version", PETSC_STRING, UPHILL_VERSION));
   for (PetscInt i = 0; i < nid; i++) PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", id[i].name, PETSC_REAL, &id[i].value));
@@ -99,137 +52,87 @@ static PetscErrorCode WriteCheckpointFile(UphillRun run, const CheckpointState *
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode UphillCheckpointWrite(UphillRun run, const CheckpointState *st, char *path, size_t len)
+/* Rank 0: keep the newest two checkpoints up to `step` (the one just written); newer ones
+ * belong to a timeline a restart from an older checkpoint abandoned. */
+static void Prune(const char *dir, long long step)
 {
-  char        tmp[PETSC_MAX_PATH_LEN + 8];
-  PetscInt    ok = 1;
-  PetscMPIInt rank;
+  DIR           *d = opendir(dir);
+  struct dirent *e;
+  long long      newest[2] = {-1, -1};
+
+  if (!d) return;
+  while ((e = readdir(d))) {
+    const long long s = CheckpointStep(e->d_name);
+    if (s < 0 || s > step) continue;
+    if (s > newest[0]) {
+      newest[1] = newest[0];
+      newest[0] = s;
+    } else if (s > newest[1]) newest[1] = s;
+  }
+  rewinddir(d);
+  while ((e = readdir(d))) {
+    const long long s = CheckpointStep(e->d_name);
+    char            old[PETSC_MAX_PATH_LEN + 300];
+    if (s < 0 || (s >= newest[1] && s <= step)) continue;
+    (void)snprintf(old, sizeof(old), "%s/%s", dir, e->d_name);
+    (void)remove(old);
+  }
+  closedir(d);
+}
+
+PetscErrorCode UphillCheckpointWrite(UphillScheme scheme, const char *dir, const UphillCheckpointState *st, PetscInt nid, const UphillIdentity id[], char *path, size_t len)
+{
+  char           tmp[PETSC_MAX_PATH_LEN + 8];
+  PetscMPIInt    rank;
+  UphillGridInfo g;
+  Vec            c;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(run->ev_io, 0, 0, 0, 0));
-  PetscCallMPI(MPI_Comm_rank(run->comm, &rank));
-  PetscCall(PetscSNPrintf(path, len, "%s/checkpoint_%08" PetscInt_FMT ".h5", run->dir, st->step));
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
-  {
-    /* a failed write (full disk) must not leave its temporary file behind */
-    PetscErrorCode ierr = WriteCheckpointFile(run, st, tmp);
-    if (ierr && rank == 0) (void)remove(tmp);
-    PetscCall(ierr);
-  }
-  /* rename, then drop all but the newest two */
-  if (rank == 0) {
-    ok = rename(tmp, path) == 0;
-    if (ok) {
-      DIR           *d = opendir(run->dir);
-      struct dirent *e;
-      PetscInt64     steps[3] = {-1, -1, -1};
-      /* find the two newest steps; remove anything older */
-      while (d && (e = readdir(d))) {
-        const long long s = CheckpointStep(e->d_name);
-        /* a restart from an older checkpoint abandons the newer ones: keep the newest two
-         * up to the one just written */
-        if (s >= 0 && s <= st->step) {
-          if (s > steps[0]) {
-            steps[2] = steps[1];
-            steps[1] = steps[0];
-            steps[0] = s;
-          } else if (s > steps[1]) {
-            steps[2] = steps[1];
-            steps[1] = s;
-          } else steps[2] = PetscMax(steps[2], s);
-        }
-      }
-      if (d) rewinddir(d);
-      while (d && (e = readdir(d))) {
-        const long long s = CheckpointStep(e->d_name);
-        char            old[PETSC_MAX_PATH_LEN + 300];
-        if (s >= 0 && (s < steps[1] || s > st->step)) {
-          (void)snprintf(old, sizeof(old), "%s/%s", run->dir, e->d_name);
-          (void)remove(old);
-        }
-      }
-      if (d) closedir(d);
-    } else (void)remove(tmp);
-  }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPIU_INT, 0, run->comm));
-  PetscCheck(ok, run->comm, PETSC_ERR_FILE_WRITE, "cannot rename checkpoint %s to %s", tmp, path);
-  PetscCall(PetscLogEventEnd(run->ev_io, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(UPHILL_CHECKPOINT, 0, 0, 0, 0));
+  PetscCall(UphillSchemeGetState(scheme, &c));
+  PetscCall(PetscObjectGetComm((PetscObject)c, &g.comm));
+  PetscCallMPI(MPI_Comm_rank(g.comm, &rank));
+  PetscCall(PetscSNPrintf(path, len, "%s/checkpoint_%08" PetscInt_FMT ".h5", dir, st->loop.step));
+  PetscCheck(!UphillTmpName(path, tmp, sizeof(tmp)), g.comm, PETSC_ERR_ARG_SIZ, "path too long: %s", path);
+  PetscCall(UphillCommitFile(g.comm, path, WriteFile(g.comm, scheme, tmp, st, nid, id)));
+  if (rank == 0) Prune(dir, (long long)st->loop.step);
+  PetscCall(PetscLogEventEnd(UPHILL_CHECKPOINT, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* VecLoad may swap in its own storage, so load into a Vec of the same layout and copy */
-static PetscErrorCode LoadSpectral(UphillRun run, PetscViewer viewer, const char *name, UphillComplex *a)
-{
-  Vec                v;
-  const PetscScalar *x;
-
-  PetscFunctionBegin;
-  PetscCall(VecCreateMPI(run->comm, 2 * run->grid->nloc_k, PETSC_DECIDE, &v));
-  PetscCall(PetscObjectSetName((PetscObject)v, name));
-  PetscCall(VecLoad(v, viewer));
-  PetscCall(VecGetArrayRead(v, &x));
-  PetscCall(PetscArraycpy((PetscReal *)a, x, 2 * run->grid->nloc_k));
-  PetscCall(VecRestoreArrayRead(v, &x));
-  PetscCall(VecDestroy(&v));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-PetscErrorCode UphillCheckpointRead(UphillRun run, const char *path, CheckpointState *st)
+PetscErrorCode UphillCheckpointRead(MPI_Comm comm, UphillScheme scheme, const char *path, PetscInt nid, const UphillIdentity id[], UphillCheckpointState *st)
 {
   PetscViewer viewer;
-  Identity    id[16];
-  PetscInt    nid = RunIdentity(run, id), ok = 0;
   PetscMPIInt rank;
   PetscBool   has;
+  int         err = 0;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(run->comm, &rank));
-  if (rank == 0) {
-    if (access(path, R_OK)) ok = 1;
-    else if (H5Fis_hdf5(path) <= 0) ok = 2;
-  }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPIU_INT, 0, run->comm));
-  PetscCheck(ok != 1, run->comm, PETSC_ERR_FILE_OPEN, "-restart %s: file missing or unreadable", path);
-  PetscCheck(ok != 2, run->comm, PETSC_ERR_FILE_UNEXPECTED, "-restart %s: not an HDF5 file (corrupt or truncated checkpoint?)", path);
-  PetscCall(PetscViewerHDF5Open(run->comm, path, FILE_MODE_READ, &viewer));
+  PetscCall(PetscLogEventBegin(UPHILL_CHECKPOINT, 0, 0, 0, 0));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0 && access(path, R_OK)) err = UphillErrno();
+  PetscCall(UphillCheckRoot(comm, err, PETSC_ERR_FILE_OPEN, "-restart %s: file missing or unreadable", path));
+  if (rank == 0 && H5Fis_hdf5(path) <= 0) err = EINVAL;
+  PetscCall(UphillCheckRoot(comm, err, PETSC_ERR_FILE_UNEXPECTED, "-restart %s: not an HDF5 file (corrupt or truncated checkpoint?)", path));
+  PetscCall(PetscViewerHDF5Open(comm, path, FILE_MODE_READ, &viewer));
   PetscCall(PetscViewerHDF5HasDataset(viewer, "/c", &has));
-  PetscCheck(has, run->comm, PETSC_ERR_FILE_UNEXPECTED, "-restart %s: no dataset /c; not an uphill checkpoint", path);
+  PetscCheck(has, comm, PETSC_ERR_FILE_UNEXPECTED, "-restart %s: no dataset /c; not an uphill checkpoint", path);
   PetscCall(PetscViewerHDF5HasDataset(viewer, "/chat", &has));
-  PetscCheck(has, run->comm, PETSC_ERR_FILE_UNEXPECTED, "-restart %s: no dataset /chat; not an uphill checkpoint (a final.h5 can be used with -ic file)", path);
+  PetscCheck(has, comm, PETSC_ERR_FILE_UNEXPECTED, "-restart %s: no dataset /chat; not an uphill checkpoint (a final.h5 can be used with -ic file)", path);
   for (PetscInt i = 0; i < nid; i++) {
     PetscReal v;
     PetscCall(PetscViewerHDF5HasAttribute(viewer, "/c", id[i].name, &has));
-    PetscCheck(has, run->comm, PETSC_ERR_FILE_UNEXPECTED, "-restart %s: attribute %s missing; not an uphill checkpoint", path, id[i].name);
+    PetscCheck(has, comm, PETSC_ERR_FILE_UNEXPECTED, "-restart %s: attribute %s missing; not a checkpoint of this uphill version", path, id[i].name);
     PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", id[i].name, PETSC_REAL, NULL, &v));
-    PetscCheck(PetscAbsReal(v - id[i].value) <= 1e-12 * PetscMax(1.0, PetscAbsReal(id[i].value)), run->comm, PETSC_ERR_ARG_INCOMP,
+    PetscCheck(PetscAbsReal(v - id[i].value) <= 1e-12 * PetscMax(1.0, PetscAbsReal(id[i].value)), comm, PETSC_ERR_ARG_INCOMP,
                "-restart %s is from another run: its %s is %.17g, this run's is %.17g (grid and model options must match the checkpoint)", path, id[i].name, (double)v, (double)id[i].value);
   }
-  PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "step", PETSC_INT, NULL, &st->step));
-  PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "frame", PETSC_INT, NULL, &st->frame));
-  PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "t_core", PETSC_REAL, NULL, &st->t));
-  PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "dt_core", PETSC_REAL, NULL, &st->dt));
-  PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "F_last", PETSC_REAL, NULL, &st->F_last));
-  PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "F_scale", PETSC_REAL, NULL, &st->Fscale));
-  PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "seed", PETSC_INT, NULL, &st->seed));
-  PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "diag_row", PETSC_INT, NULL, &st->row));
-  PetscCall(PetscObjectSetName((PetscObject)run->c, "c"));
-  PetscCall(VecLoad(run->c, viewer));
-  PetscCall(LoadSpectral(run, viewer, "chat", run->scheme->chat));
-  run->scheme->have_prev = PETSC_FALSE;
-  {
-    PetscInt have = 0;
-    PetscCall(PetscViewerHDF5HasAttribute(viewer, "/c", "have_prev", &has));
-    if (has) PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "have_prev", PETSC_INT, NULL, &have));
-    /* a BDF2 run continues with its history; an Euler checkpoint starts BDF2 afresh */
-    if (have && run->scheme->m.order == 2) {
-      PetscCall(PetscObjectSetName((PetscObject)run->scheme->c_prev, "c_prev"));
-      PetscCall(VecLoad(run->scheme->c_prev, viewer));
-      PetscCall(LoadSpectral(run, viewer, "chat_prev", run->scheme->chat_prev));
-      PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "dt_prev", PETSC_REAL, NULL, &run->scheme->dt_prev));
-      run->scheme->have_prev = PETSC_TRUE;
-    }
-  }
+  PetscCall(PetscViewerHDF5HasAttribute(viewer, "/c", "F_tol", &has));
+  PetscCheck(has, comm, PETSC_ERR_FILE_UNEXPECTED, "-restart %s: written by an older uphill (no loop state of this version); start it again, or continue from its field with -ic file -ic_file %s", path, path);
+  PetscCall(LoopAttributes(viewer, st, PETSC_TRUE));
+  PetscCall(UphillSchemeLoad(scheme, viewer));
   PetscCall(PetscViewerDestroy(&viewer));
+  PetscCall(PetscLogEventEnd(UPHILL_CHECKPOINT, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -250,26 +153,5 @@ PetscErrorCode UphillCheckpointFindLatest(MPI_Comm comm, const char *dir, char *
   PetscCallMPI(MPI_Bcast(&best, 1, MPI_LONG_LONG, 0, comm));
   if (best < 0) path[0] = 0;
   else PetscCall(PetscSNPrintf(path, len, "%s/checkpoint_%08lld.h5", dir, best));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-PetscErrorCode UphillCheckpointRemoveAll(MPI_Comm comm, const char *dir)
-{
-  PetscMPIInt rank;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    DIR           *d = opendir(dir);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-      char old[PETSC_MAX_PATH_LEN + 300];
-      if (strncmp(e->d_name, "checkpoint_", 11)) continue;
-      (void)snprintf(old, sizeof(old), "%s/%s", dir, e->d_name);
-      (void)remove(old);
-    }
-    if (d) closedir(d);
-  }
-  PetscCallMPI(MPI_Barrier(comm));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -1,43 +1,42 @@
 /* Diagnostics: domain integrals and spectral measures of the field. */
 #include <uphill/diag.h>
-#include <uphill/thermo.h>
+#include <uphill/collective.h>
+#include <uphill/package.h>
 #include <math.h>
-#include <errno.h>
+#include <string.h>
 
 struct _n_UphillDiag {
-  UphillScheme         scheme;
-  const UphillOptions *opt;
-  PetscReal            escale;  /* energy integral: core -> run units */
-  PetscReal            sscale;  /* entropy integral: core -> run units */
-  PetscReal            lscale, tscale;
-  PetscInt             nshell;  /* structure-factor shells of width 2 pi/L */
-  PetscReal           *shell;   /* [2*nshell]: sum of S and count per shell */
-  FILE                *csv;     /* rank 0 only */
-  PetscLogEvent        ev_diag;
+  UphillGrid       grid;
+  UphillGridInfo   gi;
+  UphillSpectral   sp;
+  UphillDiagParams p;
+  PetscInt         nshell; /* structure-factor shells of width 2 pi/L_max */
+  PetscReal        dk;
+  PetscReal       *shell;  /* [2*nshell]: sum of S and count per shell */
+  UphillComplex   *muhat;  /* work: mu_k of the row's state */
+  FILE            *csv;    /* rank 0 only */
+  char             csv_path[PETSC_MAX_PATH_LEN];
 };
 
-PetscErrorCode UphillDiagCreate(UphillScheme scheme, const UphillOptions *opt, UphillDiag *diag)
+PetscErrorCode UphillDiagCreate(UphillGrid grid, const UphillDiagParams *p, UphillDiag *diag)
 {
-  UphillDiag      d;
-  const PetscReal vol = PetscPowRealInt(opt->ell, (PetscInt)opt->dim);
+  UphillDiag d;
+  PetscReal  lmax = 0, kmax = 0;
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&d));
-  d->scheme = scheme;
-  d->opt    = opt;
-  d->lscale = opt->ell;
-  d->tscale = opt->tau;
-  if (opt->model == UPHILL_MODEL_REGULAR && opt->units == UPHILL_UNITS_SI) {
-    /* F = (1/Vm) int f dV, f in RT and lengths in l */
-    d->escale = opt->RT / opt->Vm * vol;
-    d->sscale = UPHILL_R / opt->Vm * vol;
-  } else {
-    d->escale = 1.0;
-    d->sscale = 1.0;
+  d->grid = grid;
+  d->p    = *p;
+  PetscCall(UphillGridGetInfo(grid, &d->gi));
+  PetscCall(UphillGridGetSpectral(grid, &d->sp));
+  for (PetscInt a = 0; a < d->gi.dim; a++) {
+    lmax = PetscMax(lmax, d->gi.len[a]);
+    kmax += PetscSqr(PETSC_PI / d->gi.h[a]);
   }
-  d->nshell = scheme->grid->N / 2 + 1;
+  d->dk     = 2.0 * PETSC_PI / lmax;
+  d->nshell = (PetscInt)(PetscSqrtReal(kmax) / d->dk) + 2;
   PetscCall(PetscMalloc1(2 * d->nshell, &d->shell));
-  PetscCall(PetscLogEventRegister("UphillDiag", DM_CLASSID, &d->ev_diag));
+  PetscCall(UphillGridAllocComplex(grid, &d->muhat));
   *diag = d;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -48,242 +47,214 @@ PetscErrorCode UphillDiagDestroy(UphillDiag *diag)
   if (!*diag) PetscFunctionReturn(PETSC_SUCCESS);
   if ((*diag)->csv) (void)fclose((*diag)->csv);
   PetscCall(PetscFree((*diag)->shell));
+  PetscCall(UphillGridFreeComplex(&(*diag)->muhat));
   PetscCall(PetscFree(*diag));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Gradient energy by Parseval on the spectral state, so it costs no transform:
- * sum_x |grad c|^2 = (1/N^d) sum_k |k|^2 |c_k|^2 over the full spectrum. */
-static PetscReal GradientSum(UphillGrid g, const UphillComplex *chat)
+/* Parseval on the half spectrum: sum_x |grad c|^2 = (1/N^d) sum_k w |k|^2 |c_k|^2; and the
+ * shell sums of the structure factor S(k) = |c_k|^2 (k = 0 excluded). */
+static PetscReal SpectralSums(UphillDiag d, const UphillComplex *ch)
 {
-  PetscReal sum = 0;
-  PetscInt  idx = 0;
-  for (PetscInt a = 0; a < g->nlev[0]; a++)
-    for (PetscInt b = 0; b < g->nlev[1]; b++)
-      for (PetscInt e = 0; e < g->nlev[2]; e++, idx++) {
-        const PetscReal k2 = g->k2lev[0][a] + g->k2lev[1][b] + g->k2lev[2][e];
-        const PetscReal w  = g->wlev[0][a] * g->wlev[1][b] * g->wlev[2][e];
-        sum += w * k2 * (chat[idx][0] * chat[idx][0] + chat[idx][1] * chat[idx][1]);
-      }
-  return sum / (PetscReal)g->Ntot;
-}
+  const UphillSpectral *sp  = &d->sp;
+  PetscReal             sum = 0;
 
-PetscErrorCode UphillDiagEnergyBounds(UphillDiag d, Vec cvec, PetscReal *F, PetscReal *cmin, PetscReal *cmax)
-{
-  UphillGrid         g = d->scheme->grid;
-  const SchemeModel *m = &d->scheme->m;
-  const PetscReal   *c;
-  PetscInt           n;
-  PetscReal          loc[3] = {0, PETSC_MAX_REAL, PETSC_MAX_REAL}; /* sum, -max, min */
-  const PetscReal    hd     = PetscPowRealInt(g->h, g->dim);
-
-  PetscFunctionBegin;
-  PetscCall(VecGetLocalSize(cvec, &n));
-  PetscCall(VecGetArrayRead(cvec, &c));
-  for (PetscInt i = 0; i < n; i++) {
-    loc[0] += SchemeBulkF(m, c[i]);
-    loc[1] = PetscMin(loc[1], -c[i]);
-    loc[2] = PetscMin(loc[2], c[i]);
-    /* a NaN never compares smaller: make it visible in the minimum */
-    if (PetscIsNanReal(c[i])) loc[2] = loc[1] = -(PetscReal)INFINITY; /* PETSC_NINFINITY is finite in 3.18 */
-  }
-  PetscCall(VecRestoreArrayRead(cvec, &c));
-  loc[0] = loc[0] + 0.5 * m->kappa * GradientSum(g, d->scheme->chat);
-  {
-    PetscReal sum = loc[0], mm[2] = {loc[1], loc[2]};
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, g->comm));
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, mm, 2, MPIU_REAL, MPIU_MIN, g->comm));
-    *F    = sum * hd;
-    *cmax = -mm[0];
-    *cmin = mm[1];
-  }
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-PetscErrorCode UphillDiagCompute(UphillDiag d, Vec cvec, DiagValues *v)
-{
-  UphillGrid         g = d->scheme->grid;
-  const SchemeModel *m = &d->scheme->m;
-  const PetscBool    reg = (PetscBool)(m->model == UPHILL_MODEL_REGULAR);
-  const PetscReal   *c;
-  PetscInt           n;
-  const PetscReal    hd = PetscPowRealInt(g->h, g->dim);
-  /* sums: bulk, grad, smix, hmix, c, spinodal count */
-  PetscReal          s[6] = {0, 0, 0, 0, 0, 0};
-
-  PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(d->ev_diag, 0, 0, 0, 0));
-  PetscCall(VecGetLocalSize(cvec, &n));
-  PetscCall(VecGetArrayRead(cvec, &c));
-  for (PetscInt i = 0; i < n; i++) {
-    const PetscReal ci = c[i];
-    s[0] += SchemeBulkF(m, ci);
-    if (reg) {
-      s[2] += ThermoSmix(PetscMin(PetscMax(ci, 0.0), 1.0)) / UPHILL_R; /* in R */
-      s[3] += m->chi * ci * (1.0 - ci);                                /* in RT */
-      s[5] += ThermoReducedPhi(ci, m->chi) < 0 ? 1.0 : 0.0;
-    } else {
-      s[5] += ThermoPolyD2F(ci, m->rho, m->ca, m->cb) < 0 ? 1.0 : 0.0;
-    }
-    s[4] += ci;
-  }
-  PetscCall(VecRestoreArrayRead(cvec, &c));
-  s[1] = 0.5 * m->kappa * GradientSum(g, d->scheme->chat);
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s, 6, MPIU_REAL, MPIU_SUM, g->comm));
-  PetscCall(VecMin(cvec, NULL, &v->cmin));
-  PetscCall(VecMax(cvec, NULL, &v->cmax));
-
-  v->total_core        = (s[0] + s[1]) * hd;
-  v->bulk              = s[0] * hd * d->escale;
-  v->grad              = s[1] * hd * d->escale;
-  v->total             = v->bulk + v->grad;
-  v->smix              = reg ? s[2] * hd * d->sscale : NAN;
-  v->hmix              = reg ? s[3] * hd * d->escale : NAN;
-  v->cmean             = s[4] / (PetscReal)g->Ntot;
-  v->spinodal_fraction = s[5] / (PetscReal)g->Ntot;
-  /* dS/dt = (1/T) int M |grad mu|^2 / Vm: the seed's D (dc/dx)^2/(c(1-c)) for an ideal
-   * solution, generalized to the Cahn-Hilliard flux. In core units T = 1 (energy RT). */
-  {
-    PetscReal diss;
-    PetscCall(UphillSchemeDissipation(d->scheme, cvec, &diss));
-    v->entropy_production = reg ? diss * d->sscale / d->tscale : NAN;
-    v->dissipation        = diss * d->escale / d->tscale;
-  }
-
-  /* L = 2 pi / k1, k1 = sum_s k_s S(k_s) / sum_s S(k_s), S shell-averaged (k = 0 excluded) */
-  {
-    const PetscReal dk = 2.0 * PETSC_PI / g->L;
-    PetscInt        idx = 0;
-    PetscReal       num = 0, den = 0;
-    PetscCall(PetscArrayzero(d->shell, 2 * d->nshell));
-    for (PetscInt a = 0; a < g->nlev[0]; a++)
-      for (PetscInt b = 0; b < g->nlev[1]; b++)
-        for (PetscInt e = 0; e < g->nlev[2]; e++, idx++) {
-          const PetscReal k2 = g->k2lev[0][a] + g->k2lev[1][b] + g->k2lev[2][e];
-          const PetscInt  sh = (PetscInt)PetscFloorReal(PetscSqrtReal(k2) / dk + 0.5);
-          if (sh < 1 || sh >= d->nshell) continue;
-          const PetscReal w = g->wlev[0][a] * g->wlev[1][b] * g->wlev[2][e];
-          d->shell[2 * sh] += w * (d->scheme->chat[idx][0] * d->scheme->chat[idx][0] + d->scheme->chat[idx][1] * d->scheme->chat[idx][1]);
+  memset(d->shell, 0, 2 * (size_t)d->nshell * sizeof(PetscReal));
+  for (PetscInt a = 0, i = 0; a < sp->nlev[0]; a++)
+    for (PetscInt b = 0; b < sp->nlev[1]; b++)
+      for (PetscInt e = 0; e < sp->nlev[2]; e++, i++) {
+        const PetscReal w  = sp->w[0][a] * sp->w[1][b] * sp->w[2][e], S = ch[i][0] * ch[i][0] + ch[i][1] * ch[i][1];
+        const PetscInt  sh = (PetscInt)PetscFloorReal(PetscSqrtReal(sp->ksq[i]) / d->dk + 0.5);
+        sum += w * sp->ksq[i] * S;
+        if (sh >= 1 && sh < d->nshell) {
+          d->shell[2 * sh] += w * S;
           d->shell[2 * sh + 1] += w;
         }
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, d->shell, 2 * d->nshell, MPIU_REAL, MPIU_SUM, g->comm));
-    for (PetscInt sh = 1; sh < d->nshell; sh++) {
-      if (d->shell[2 * sh + 1] <= 0) continue;
-      const PetscReal S = d->shell[2 * sh] / d->shell[2 * sh + 1];
-      num += sh * dk * S;
-      den += S;
-    }
-    v->length = (num > 0 ? 2.0 * PETSC_PI * den / num : g->L) * d->lscale;
+      }
+  return sum / sp->ntot;
+}
+
+/* Integral of M |grad mu|^2 over the box (reduced units), mu = f'(c) - kappa lap c with the
+ * logarithm of the regular solution evaluated as is: d+1 transforms. */
+static PetscErrorCode Dissipation(UphillDiag d, const PetscReal *c, const UphillComplex *ch, PetscReal *diss)
+{
+  const UphillSpectral *sp = &d->sp;
+  const UphillGridInfo *g  = &d->gi;
+  double               *buf;
+  UphillComplex        *w;
+  PetscReal             sum = 0;
+
+  PetscFunctionBegin;
+  PetscCall(UphillGridGetBuffer(d->grid, &buf));
+  w = (UphillComplex *)buf;
+  for (PetscInt r = 0; r < g->rows; r++)
+    for (PetscInt i = 0; i < g->nx; i++) buf[r * g->nxpad + i] = ThermoModelDF(&d->p.model, c[r * g->nx + i]);
+  PetscCall(UphillGridForward(d->grid));
+  /* mu_k = FT f'(c) + kappa k^2 c_k */
+  for (PetscInt i = 0; i < sp->nloc_k; i++)
+    for (PetscInt j = 0; j < 2; j++) d->muhat[i][j] = w[i][j] + d->p.model.kappa * sp->ksq[i] * ch[i][j];
+  for (PetscInt ax = 0; ax < g->dim; ax++) {
+    const PetscInt lev = sp->level_of_axis[ax];
+    for (PetscInt a = 0, i = 0; a < sp->nlev[0]; a++)
+      for (PetscInt b = 0; b < sp->nlev[1]; b++)
+        for (PetscInt e = 0; e < sp->nlev[2]; e++, i++) {
+          const PetscReal k = sp->k[lev][lev == 0 ? a : (lev == 1 ? b : e)];
+          w[i][0]           = -k * d->muhat[i][1];
+          w[i][1]           = k * d->muhat[i][0];
+        }
+    PetscCall(UphillGridBackward(d->grid));
+    for (PetscInt r = 0; r < g->rows; r++)
+      for (PetscInt i = 0; i < g->nx; i++) {
+        const PetscReal gm = buf[r * g->nxpad + i] / sp->ntot;
+        sum += ThermoModelMobility(&d->p.model, c[r * g->nx + i]) * gm * gm;
+      }
   }
-  PetscCall(PetscLogEventEnd(d->ev_diag, 0, 0, 0, 0));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, g->comm));
+  *diss = sum * g->cell;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscReal UphillDiagEnergyToRun(UphillDiag d, PetscReal F_core)
+PetscErrorCode UphillDiagCompute(UphillDiag d, Vec cvec, const UphillComplex *chat, UphillDiagValues *v)
 {
-  return F_core * d->escale;
+  const ThermoModel    *m   = &d->p.model;
+  const UphillGridInfo *g   = &d->gi;
+  const PetscBool       reg = (PetscBool)(m->kind == THERMO_MODEL_REGULAR);
+  const PetscReal      *c;
+  /* sums: bulk f, smix (R), hmix (RT), c, spinodal count, gradient; then -min, max */
+  PetscReal s[6] = {0, 0, 0, 0, 0, 0}, mm[2] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL}, diss = 0, num = 0, den = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(UPHILL_DIAG, 0, 0, 0, 0));
+  PetscCall(VecGetArrayRead(cvec, &c));
+  for (PetscInt i = 0; i < g->nlocal; i++) {
+    const PetscReal ci = c[i];
+    s[0] += ThermoModelF(m, ci);
+    if (reg) {
+      s[1] += ThermoModelSmix(m, PetscMin(PetscMax(ci, 0.0), 1.0));
+      s[2] += ThermoModelHmix(m, ci);
+    }
+    s[3] += ci;
+    s[4] += ThermoModelD2F(m, ci) < 0 ? 1.0 : 0.0; /* Phi < 0 <=> f'' < 0 */
+    mm[0] = PetscMax(mm[0], -ci);
+    mm[1] = PetscMax(mm[1], ci);
+    if (PetscIsNanReal(ci)) mm[0] = mm[1] = NAN;
+  }
+  s[5] = SpectralSums(d, chat);
+  PetscCall(Dissipation(d, c, chat, &diss));
+  PetscCall(VecRestoreArrayRead(cvec, &c));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s, 6, MPIU_REAL, MPIU_SUM, g->comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, mm, 2, MPIU_REAL, MPIU_MAX, g->comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, d->shell, 2 * d->nshell, MPIU_REAL, MPIU_SUM, g->comm));
+
+  v->total_red        = (s[0] + 0.5 * m->kappa * s[5]) * g->cell;
+  v->bulk              = s[0] * g->cell * d->p.energy;
+  v->grad              = 0.5 * m->kappa * s[5] * g->cell * d->p.energy;
+  v->total             = v->bulk + v->grad;
+  v->smix              = reg ? s[1] * g->cell * d->p.entropy : NAN;
+  v->hmix              = reg ? s[2] * g->cell * d->p.energy : NAN;
+  v->cmean             = s[3] / (PetscReal)g->ntot;
+  v->spinodal_fraction = s[4] / (PetscReal)g->ntot;
+  v->cmin              = -mm[0];
+  v->cmax              = mm[1];
+  /* dS/dt = (1/T) int M |grad mu|^2 / Vm: the seed's D (dc/dx)^2/(c(1-c)) for an ideal
+   * solution, generalized to the Cahn-Hilliard flux; in reduced units T = 1 (energy RT) */
+  v->entropy_production = reg ? diss * d->p.entropy / d->p.time : NAN;
+  v->dissipation        = diss * d->p.energy / d->p.time;
+  /* L = 2 pi / k1, k1 = sum_s k_s S(k_s) / sum_s S(k_s), S shell-averaged */
+  for (PetscInt sh = 1; sh < d->nshell; sh++) {
+    if (d->shell[2 * sh + 1] <= 0) continue;
+    const PetscReal S = d->shell[2 * sh] / d->shell[2 * sh + 1];
+    num += sh * d->dk * S;
+    den += S;
+  }
+  v->length = (num > 0 ? 2.0 * PETSC_PI * den / num : 2.0 * PETSC_PI / d->dk) * d->p.length;
+  PetscCall(PetscLogEventEnd(UPHILL_DIAG, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscReal UphillDiagEnergyToRun(UphillDiag d, PetscReal F_red)
+{
+  return F_red * d->p.energy;
 }
 
 static const char CSVHeader[] = "step,t,dt,free_energy,bulk_energy,gradient_energy,mixing_entropy,mixing_enthalpy,c_mean,c_min,c_max,spinodal_fraction,length,t_reduced,dt_reduced,entropy_production,dissipation\n";
 
-/* Rank 0 only. Rewrites path keeping the header and rows with step <= keep_through. */
-static PetscErrorCode TruncateCSV(const char *path, PetscInt keep_through, PetscBool *ok)
-{
-  FILE *in, *out;
-  char  tmp[PETSC_MAX_PATH_LEN + 8], line[4096];
+typedef struct {
+  const char *path;
+  PetscInt    keep_through;
+} KeepRows;
 
-  PetscFunctionBegin;
-  *ok = PETSC_FALSE;
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
-  in = fopen(path, "r");
-  if (!in) PetscFunctionReturn(PETSC_SUCCESS);
-  out = fopen(tmp, "w");
-  if (!out) {
-    (void)fclose(in);
-    PetscFunctionReturn(PETSC_SUCCESS);
-  }
-  while (fgets(line, sizeof(line), in)) {
+/* Copy the header and the rows with step <= keep_through; a line cut by a kill during
+ * writing has no newline: it and what follows go. */
+static int CopyKeptRows(FILE *out, void *ctx)
+{
+  const KeepRows *k  = (const KeepRows *)ctx;
+  FILE           *in = fopen(k->path, "r");
+  char            line[4096];
+  int             err = 0;
+
+  if (!in) return UphillErrno();
+  while (!err && fgets(line, sizeof(line), in)) {
     long long step;
     size_t    n = strlen(line);
-    /* a line cut by a kill during writing has no newline: it and what follows go */
     if (n == 0 || line[n - 1] != '\n') break;
-    if (sscanf(line, "%lld,", &step) == 1 && step > keep_through) break;
-    if (fputs(line, out) == EOF) break;
+    if (sscanf(line, "%lld,", &step) == 1 && step > k->keep_through) break;
+    if (fputs(line, out) == EOF) err = UphillErrno();
   }
   (void)fclose(in);
-  *ok = (PetscBool)(fclose(out) == 0 && rename(tmp, path) == 0);
-  if (!*ok) (void)remove(tmp);
-  PetscFunctionReturn(PETSC_SUCCESS);
+  return err;
 }
 
 PetscErrorCode UphillDiagOpenCSV(UphillDiag d, const char *path, PetscInt keep_through)
 {
   PetscMPIInt rank;
-  PetscInt    err = 0;
+  int         err = 0;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(d->scheme->grid->comm, &rank));
+  PetscCall(PetscStrncpy(d->csv_path, path, sizeof(d->csv_path)));
+  PetscCallMPI(MPI_Comm_rank(d->gi.comm, &rank));
   if (rank == 0) {
-    PetscBool kept = PETSC_FALSE;
-    if (keep_through >= 0) PetscCall(TruncateCSV(path, keep_through, &kept));
-    d->csv = fopen(path, kept ? "a" : "w");
-    if (d->csv && !kept && (fputs(CSVHeader, d->csv) == EOF || fflush(d->csv))) err = errno ? errno : EIO;
-    if (!d->csv) err = errno ? errno : EIO;
+    KeepRows k = {path, keep_through};
+    errno      = 0;
+    if (keep_through >= 0) err = UphillWriteFileAtomic(path, "w", CopyKeptRows, &k);
+    if (!err) d->csv = fopen(path, keep_through >= 0 ? "a" : "w");
+    if (!err && !d->csv) err = UphillErrno();
+    if (!err && keep_through < 0 && (fputs(CSVHeader, d->csv) == EOF || fflush(d->csv))) err = UphillErrno();
   }
-  PetscCallMPI(MPI_Bcast(&err, 1, MPIU_INT, 0, d->scheme->grid->comm));
-  PetscCheck(!err, d->scheme->grid->comm, PETSC_ERR_FILE_OPEN, "cannot write %s (%s)", path, strerror((int)err));
+  PetscCall(UphillCheckRoot(d->gi.comm, err, PETSC_ERR_FILE_OPEN, "cannot write %s", path));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Quantities a model does not define are written as nan, not as a made-up zero. */
-static PetscErrorCode Field(FILE *fp, PetscReal x)
+static int Field(FILE *fp, PetscReal x)
 {
-  PetscFunctionBegin;
-  if (PetscIsNanReal(x)) PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, ",nan"));
-  else PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, ",%.12e", (double)x));
-  PetscFunctionReturn(PETSC_SUCCESS);
+  return PetscIsNanReal(x) ? fprintf(fp, ",nan") : fprintf(fp, ",%.12e", (double)x);
 }
 
-static PetscErrorCode WriteRow(UphillDiag d, PetscInt step, PetscReal t, PetscReal dt, const DiagValues *v, PetscBool *ok)
+static int WriteRow(UphillDiag d, PetscInt step, PetscReal t, PetscReal dt, const UphillDiagValues *v)
 {
-  FILE *fp = d->csv;
+  FILE           *fp     = d->csv;
+  const PetscReal vals[] = {t * d->p.time, dt * d->p.time, v->total, v->bulk, v->grad, v->smix, v->hmix, v->cmean, v->cmin, v->cmax, v->spinodal_fraction, v->length, t, dt, v->entropy_production, v->dissipation};
+  int             bad    = fprintf(fp, "%lld", (long long)step) < 0;
 
-  PetscFunctionBegin;
-  *ok = PETSC_TRUE;
-  if (!fp) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "%" PetscInt_FMT, step));
-  PetscCall(Field(fp, t * d->tscale));
-  PetscCall(Field(fp, dt * d->tscale));
-  PetscCall(Field(fp, v->total));
-  PetscCall(Field(fp, v->bulk));
-  PetscCall(Field(fp, v->grad));
-  PetscCall(Field(fp, v->smix));
-  PetscCall(Field(fp, v->hmix));
-  PetscCall(Field(fp, v->cmean));
-  PetscCall(Field(fp, v->cmin));
-  PetscCall(Field(fp, v->cmax));
-  PetscCall(Field(fp, v->spinodal_fraction));
-  PetscCall(Field(fp, v->length));
-  PetscCall(Field(fp, t));
-  PetscCall(Field(fp, dt));
-  PetscCall(Field(fp, v->entropy_production));
-  PetscCall(Field(fp, v->dissipation));
-  PetscCall(PetscFPrintf(PETSC_COMM_SELF, fp, "\n"));
-  *ok = (PetscBool)(fflush(fp) == 0 && !ferror(fp));
-  PetscFunctionReturn(PETSC_SUCCESS);
+  errno = 0;
+  for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) bad |= Field(fp, vals[i]) < 0;
+  bad |= fputc('\n', fp) == EOF;
+  bad |= fflush(fp) != 0 || ferror(fp);
+  return bad ? UphillErrno() : 0;
 }
 
 /* Rank 0 writes; all ranks learn whether it worked (a full disk stops every rank). */
-PetscErrorCode UphillDiagWriteRow(UphillDiag d, PetscInt step, PetscReal t, PetscReal dt, const DiagValues *v)
+PetscErrorCode UphillDiagWriteRow(UphillDiag d, PetscInt step, PetscReal t, PetscReal dt, const UphillDiagValues *v)
 {
-  PetscBool ok;
-  PetscInt  err;
+  PetscMPIInt rank;
+  int         err = 0;
 
   PetscFunctionBegin;
-  errno = 0;
-  PetscCall(WriteRow(d, step, t, dt, v, &ok));
-  err = ok ? 0 : (errno ? errno : EIO);
-  PetscCallMPI(MPI_Bcast(&err, 1, MPIU_INT, 0, d->scheme->grid->comm));
-  PetscCheck(!err, d->scheme->grid->comm, PETSC_ERR_FILE_WRITE, "writing diagnostics.csv in the run directory failed (%s)", strerror((int)err));
+  PetscCall(PetscLogEventBegin(UPHILL_IO, 0, 0, 0, 0));
+  PetscCallMPI(MPI_Comm_rank(d->gi.comm, &rank));
+  if (rank == 0 && d->csv) err = WriteRow(d, step, t, dt, v);
+  PetscCall(UphillCheckRoot(d->gi.comm, err, PETSC_ERR_FILE_WRITE, "writing %s failed", d->csv_path));
+  PetscCall(PetscLogEventEnd(UPHILL_IO, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

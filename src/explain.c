@@ -291,7 +291,7 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
     a.delta = si ? delta_l * opt->ell : delta_l;
   }
   if (si) {
-    PetscCall(PetscViewerASCIIPrintf(v, "\nUnits of the solver core: l = sqrt(kappa/RT) = %s m, tau = l^2/D*_A = %s s (kappa = %s J m^2/mol).\n", Num(f, opt->ell), Num(f, opt->tau), Num(f, opt->kappa)));
+    PetscCall(PetscViewerASCIIPrintf(v, "\nReduced units of the solver: l = sqrt(kappa/RT) = %s m, tau = l^2/D*_A = %s s (kappa = %s J m^2/mol).\n", Num(f, opt->ell), Num(f, opt->tau), Num(f, opt->kappa)));
   }
   PetscCall(PrintStability(opt, v, f, &a, M0, si ? "m^2 mol/(J s)" : "l^2/(RT tau)"));
   PetscCall(PrintGrid(opt, v, f, &a));

@@ -1,6 +1,38 @@
-/* FFTW-MPI slab layout, DMDA with the same ownership, wavenumbers and plans. */
+/* FFTW-MPI slab layout, a DMDA with the same ownership, wavenumbers and plans. The only
+ * file that includes FFTW's headers. */
 #include <uphill/grid.h>
+#include <uphill/fileio.h>
+#include <uphill/package.h>
+#include <fftw3-mpi.h>
 #include <unistd.h>
+
+struct _n_UphillGrid {
+  UphillGridInfo info;
+  /* transposed spectral rows [k0, k0+nk) of the first transposed axis (kx in 2D, ky in 3D) */
+  ptrdiff_t      k0, nk;
+  ptrdiff_t      alloc; /* complex elements of a transform buffer */
+  PetscInt       nlev[3];
+  PetscReal     *klev[3], *k2lev[3], *wlev[3];
+  PetscInt       level_of_axis[3];
+  PetscReal     *ksq;
+  double        *buf;
+  fftw_plan      fwd, bwd;
+  PetscInt64     ntransforms;
+};
+
+PetscErrorCode UphillGridInitializePackage(void)
+{
+  PetscFunctionBegin;
+  fftw_mpi_init();
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillGridFinalizePackage(void)
+{
+  PetscFunctionBegin;
+  fftw_mpi_cleanup();
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
 /* Rank 0 reads the wisdom file and broadcasts it, so every rank plans the same way and
  * a repeated run skips the FFTW_MEASURE search. A missing file is not an error. */
@@ -16,148 +48,164 @@ static PetscErrorCode GridImportWisdom(MPI_Comm comm, const char *path)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Written to a temporary name and renamed, so a crash never leaves half a wisdom file.
- * Failure to save wisdom only costs planning time later: warn, do not stop the run. */
+static int WriteWisdom(FILE *fp, void *ctx)
+{
+  (void)ctx;
+  fftw_export_wisdom_to_file(fp);
+  return ferror(fp) ? EIO : 0;
+}
+
+/* Failure to save wisdom only costs planning time later: say so under -info, go on. */
 static PetscErrorCode GridExportWisdom(MPI_Comm comm, const char *path)
 {
   PetscMPIInt rank;
-  char        tmp[PETSC_MAX_PATH_LEN + 16];
 
   PetscFunctionBegin;
   if (!path || !path[0] || !strcmp(path, "none")) PetscFunctionReturn(PETSC_SUCCESS);
   fftw_mpi_gather_wisdom(comm);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()));
-    if (!fftw_export_wisdom_to_filename(tmp) || rename(tmp, path)) {
-      (void)remove(tmp);
-      PetscCall(PetscInfo(NULL, "could not save FFTW wisdom to %s\n", path));
-    }
-  }
+  if (rank == 0 && UphillWriteFileAtomic(path, "w", WriteWisdom, NULL)) PetscCall(PetscInfo(NULL, "could not save FFTW wisdom to %s\n", path));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Integer wavenumber of index j on an N-point periodic axis (FFT ordering). */
-static inline PetscInt WaveIndex(PetscInt j, PetscInt N)
+/* Fill one level of the spectral walk from indices [start, start+n) of axis `axis`. half:
+ * the r2c axis (indices 0..N/2). The Nyquist wavenumber of an odd derivative is zeroed: its
+ * sine mode is not representable on the grid, and keeping it would make the derivative of a
+ * real field complex. */
+static PetscErrorCode GridFillLevel(UphillGrid g, PetscInt lev, PetscInt axis, PetscInt start, PetscInt n, PetscBool half)
 {
-  return j <= N / 2 ? j : j - N;
-}
-
-/* Fill one level of the spectral walk. half: the r2c axis (indices 0..N/2), else full.
- * The Nyquist wavenumber of an odd derivative is zeroed: its sine mode is not
- * representable on the grid, and keeping it would make the derivative of a real field
- * complex. */
-static PetscErrorCode GridFillLevel(UphillGrid g, PetscInt lev, PetscInt start, PetscInt n, PetscBool half, PetscBool dummy)
-{
-  const PetscReal twopi_L = 2.0 * PETSC_PI / g->L;
+  const PetscInt  N       = axis < 0 ? 1 : g->info.n[axis];
+  const PetscReal twopi_L = axis < 0 ? 0.0 : 2.0 * PETSC_PI / g->info.len[axis];
 
   PetscFunctionBegin;
   g->nlev[lev] = n;
+  if (axis >= 0) g->level_of_axis[axis] = lev;
   PetscCall(PetscMalloc3(PetscMax(n, 1), &g->klev[lev], PetscMax(n, 1), &g->k2lev[lev], PetscMax(n, 1), &g->wlev[lev]));
   for (PetscInt a = 0; a < n; a++) {
-    if (dummy) {
-      g->klev[lev][a] = g->k2lev[lev][a] = 0.0;
-      g->wlev[lev][a] = 1.0;
-      continue;
-    }
-    const PetscInt j = start + a, m = WaveIndex(j, g->N);
-    const PetscReal k = twopi_L * m;
-    const PetscBool nyq = (PetscBool)(g->N % 2 == 0 && j == g->N / 2);
-    g->klev[lev][a]  = nyq ? 0.0 : k;
-    g->k2lev[lev][a] = k * k;
+    const PetscInt  j   = start + a, m = j <= N / 2 ? j : j - N;
+    const PetscReal k   = twopi_L * m;
+    const PetscBool nyq = (PetscBool)(axis >= 0 && N % 2 == 0 && j == N / 2);
+    g->klev[lev][a]     = nyq ? 0.0 : k;
+    g->k2lev[lev][a]    = k * k;
     /* r2c stores one of each +-k pair: interior half-axis modes count twice */
     g->wlev[lev][a] = (half && j != 0 && !nyq) ? 2.0 : 1.0;
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode UphillGridCreate(MPI_Comm comm, const UphillGridParams *p, UphillGrid *grid)
+static PetscErrorCode GridCheckParams(MPI_Comm comm, const UphillGridParams *p)
 {
-  UphillGrid  g;
-  PetscMPIInt size, rank;
-  PetscInt   *own;
-  PetscInt    nr;
-  ptrdiff_t   N;
+  PetscMPIInt np;
 
   PetscFunctionBegin;
   PetscCheck(p->dim == 2 || p->dim == 3, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be 2 or 3, got %" PetscInt_FMT, p->dim);
-  PetscCheck(p->N >= 8, comm, PETSC_ERR_ARG_OUTOFRANGE, "-N must be >= 8, got %" PetscInt_FMT, p->N);
-  PetscCheck(p->L > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-L must be > 0");
-  {
-    PetscMPIInt np;
-    PetscCallMPI(MPI_Comm_size(comm, &np));
-    /* a slab decomposition of N rows keeps at most N ranks busy; PETSc's DMDA refuses more */
-    PetscCheck(np <= p->N, comm, PETSC_ERR_ARG_OUTOFRANGE, "%d MPI ranks for -N %" PetscInt_FMT ": the slab decomposition uses at most N ranks; use fewer ranks or a larger -N", (int)np, p->N);
+  for (PetscInt d = 0; d < p->dim; d++) {
+    PetscCheck(p->n[d] >= 8, comm, PETSC_ERR_ARG_OUTOFRANGE, "-N must be >= 8 along every axis, got %" PetscInt_FMT, p->n[d]);
+    PetscCheck(p->len[d] > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-L must be > 0 along every axis");
   }
-  PetscCall(PetscNew(&g));
-  g->comm  = comm;
-  g->dim   = p->dim;
-  g->N     = p->N;
-  g->L     = p->L;
-  g->h     = p->L / p->N;
-  g->ell   = 1.0;
-  g->flags = p->fftw_flags;
-  N        = (ptrdiff_t)p->N;
-  g->Ntot  = p->dim == 2 ? p->N * p->N : p->N * p->N * p->N;
-  g->nx    = p->N;
-  g->nxpad = 2 * (p->N / 2 + 1);
-  g->plane = p->dim == 2 ? p->N : p->N * p->N;
-  g->rows_per_slab = p->dim == 2 ? 1 : p->N;
-  PetscCall(PetscLogEventRegister("UphillFFT", DM_CLASSID, &g->ev_fft));
+  PetscCallMPI(MPI_Comm_size(comm, &np));
+  /* a slab decomposition of N rows keeps at most N ranks busy; PETSc's DMDA refuses more */
+  PetscCheck(np <= p->n[p->dim - 1], comm, PETSC_ERR_ARG_OUTOFRANGE, "%d MPI ranks for %" PetscInt_FMT " points along the slowest axis: the slab decomposition uses at most that many ranks; use fewer ranks or a larger -N", (int)np, p->n[p->dim - 1]);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  if (p->dim == 2) g->alloc = fftw_mpi_local_size_2d_transposed(N, N / 2 + 1, comm, &g->nr, &g->r0, &g->nk, &g->k0);
-  else g->alloc = fftw_mpi_local_size_3d_transposed(N, N, N / 2 + 1, comm, &g->nr, &g->r0, &g->nk, &g->k0);
-  /* fftw_malloc(0) may return NULL; keep every rank's buffer a real allocation */
-  g->alloc = PetscMax(g->alloc, 1);
+/* The DMDA takes FFTW's slab rows as its ownership, so a Vec's local part is exactly the
+ * real data this rank transforms (zero rows allowed). */
+static PetscErrorCode GridCreateDA(UphillGrid g)
+{
+  UphillGridInfo *G = &g->info;
+  PetscMPIInt     size;
+  PetscInt       *own;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(G->comm, &size));
+  PetscCall(PetscMalloc1(size, &own));
+  PetscCallMPI(MPI_Allgather(&G->nr, 1, MPIU_INT, own, 1, MPIU_INT, G->comm));
+  if (G->dim == 2) PetscCall(DMDACreate2d(G->comm, DM_BOUNDARY_PERIODIC, DM_BOUNDARY_PERIODIC, DMDA_STENCIL_STAR, G->n[0], G->n[1], 1, size, 1, 0, NULL, own, &G->da));
+  else PetscCall(DMDACreate3d(G->comm, DM_BOUNDARY_PERIODIC, DM_BOUNDARY_PERIODIC, DM_BOUNDARY_PERIODIC, DMDA_STENCIL_STAR, G->n[0], G->n[1], G->n[2], 1, 1, size, 1, 0, NULL, NULL, own, &G->da));
+  PetscCall(PetscFree(own));
+  PetscCall(DMSetUp(G->da));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode GridPlan(UphillGrid g, const UphillGridParams *p)
+{
+  UphillGridInfo *G = &g->info;
+  const unsigned  rigour[] = {FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT, FFTW_EXHAUSTIVE};
+  const unsigned  f        = rigour[PetscMin(PetscMax(p->plan, 0), 3)];
+
+  PetscFunctionBegin;
+  PetscCall(GridImportWisdom(G->comm, p->wisdom));
+  /* FFTW's dimensions run slowest first: (ny, nx) and (nz, ny, nx) */
+  if (G->dim == 2) {
+    g->fwd = fftw_mpi_plan_dft_r2c_2d(G->n[1], G->n[0], g->buf, (fftw_complex *)g->buf, G->comm, f | FFTW_MPI_TRANSPOSED_OUT);
+    g->bwd = fftw_mpi_plan_dft_c2r_2d(G->n[1], G->n[0], (fftw_complex *)g->buf, g->buf, G->comm, f | FFTW_MPI_TRANSPOSED_IN);
+  } else {
+    g->fwd = fftw_mpi_plan_dft_r2c_3d(G->n[2], G->n[1], G->n[0], g->buf, (fftw_complex *)g->buf, G->comm, f | FFTW_MPI_TRANSPOSED_OUT);
+    g->bwd = fftw_mpi_plan_dft_c2r_3d(G->n[2], G->n[1], G->n[0], (fftw_complex *)g->buf, g->buf, G->comm, f | FFTW_MPI_TRANSPOSED_IN);
+  }
+  PetscCheck(g->fwd && g->bwd, G->comm, PETSC_ERR_LIB, "FFTW-MPI could not plan the transforms of this grid");
+  PetscCall(GridExportWisdom(G->comm, p->wisdom));
+  /* planning with FFTW_MEASURE scribbles over the buffer */
+  PetscCall(PetscArrayzero(g->buf, 2 * g->alloc));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillGridCreate(MPI_Comm comm, const UphillGridParams *p, UphillGrid *grid)
+{
+  UphillGrid      g;
+  UphillGridInfo *G;
+  ptrdiff_t       nr, r0;
+
+  PetscFunctionBegin;
+  PetscCall(GridCheckParams(comm, p));
+  PetscCall(PetscNew(&g));
+  G        = &g->info;
+  G->comm  = comm;
+  G->dim   = p->dim;
+  G->unit  = p->unit > 0 ? p->unit : 1.0;
+  G->cell  = 1.0;
+  G->ntot  = 1;
+  for (PetscInt d = 0; d < 3; d++) {
+    G->n[d]   = d < p->dim ? p->n[d] : 1;
+    G->len[d] = d < p->dim ? p->len[d] : 1.0;
+    G->h[d]   = G->len[d] / G->n[d];
+    if (d < p->dim) G->cell *= G->h[d];
+    G->ntot *= G->n[d];
+  }
+  G->nx    = G->n[0];
+  G->nxpad = 2 * (G->n[0] / 2 + 1);
+  G->plane = p->dim == 2 ? G->n[0] : G->n[0] * G->n[1];
+
+  if (p->dim == 2) g->alloc = fftw_mpi_local_size_2d_transposed(G->n[1], G->n[0] / 2 + 1, comm, &nr, &r0, &g->nk, &g->k0);
+  else g->alloc = fftw_mpi_local_size_3d_transposed(G->n[2], G->n[1], G->n[0] / 2 + 1, comm, &nr, &r0, &g->nk, &g->k0);
+  g->alloc = PetscMax(g->alloc, 1); /* fftw_malloc(0) may return NULL */
+  G->nr     = (PetscInt)nr;
+  G->r0     = (PetscInt)r0;
+  G->rows   = p->dim == 2 ? G->nr : G->nr * G->n[1];
+  G->nlocal = G->rows * G->nx;
 
   if (p->dim == 2) {
     /* the dummy level goes outside so the innermost loop runs over a whole ky row */
-    PetscCall(GridFillLevel(g, 0, 0, 1, PETSC_FALSE, PETSC_TRUE));
-    PetscCall(GridFillLevel(g, 1, g->k0, g->nk, PETSC_TRUE, PETSC_FALSE)); /* kx, local */
-    PetscCall(GridFillLevel(g, 2, 0, p->N, PETSC_FALSE, PETSC_FALSE));    /* ky */
-    g->level_of_axis[0] = 1;
-    g->level_of_axis[1] = 2;
+    PetscCall(GridFillLevel(g, 0, -1, 0, 1, PETSC_FALSE));
+    PetscCall(GridFillLevel(g, 1, 0, g->k0, g->nk, PETSC_TRUE)); /* kx, local, half axis */
+    PetscCall(GridFillLevel(g, 2, 1, 0, G->n[1], PETSC_FALSE));  /* ky */
     g->level_of_axis[2] = 0;
   } else {
-    PetscCall(GridFillLevel(g, 0, g->k0, g->nk, PETSC_FALSE, PETSC_FALSE)); /* ky, local */
-    PetscCall(GridFillLevel(g, 1, 0, p->N, PETSC_FALSE, PETSC_FALSE));     /* kz */
-    PetscCall(GridFillLevel(g, 2, 0, p->N / 2 + 1, PETSC_TRUE, PETSC_FALSE)); /* kx */
-    g->level_of_axis[0] = 2;
-    g->level_of_axis[1] = 0;
-    g->level_of_axis[2] = 1;
+    PetscCall(GridFillLevel(g, 0, 1, g->k0, g->nk, PETSC_FALSE));      /* ky, local */
+    PetscCall(GridFillLevel(g, 1, 2, 0, G->n[2], PETSC_FALSE));        /* kz */
+    PetscCall(GridFillLevel(g, 2, 0, 0, G->n[0] / 2 + 1, PETSC_TRUE)); /* kx, half axis */
   }
-  g->nloc_k = g->nlev[0] * g->nlev[1] * g->nlev[2];
+  G->nloc_k = g->nlev[0] * g->nlev[1] * g->nlev[2];
+  PetscCall(PetscMalloc1(PetscMax(G->nloc_k, 1), &g->ksq));
+  for (PetscInt a = 0, i = 0; a < g->nlev[0]; a++)
+    for (PetscInt b = 0; b < g->nlev[1]; b++)
+      for (PetscInt e = 0; e < g->nlev[2]; e++, i++) g->ksq[i] = g->k2lev[0][a] + g->k2lev[1][b] + g->k2lev[2][e];
 
-  /* The DMDA takes FFTW's slab rows as its ownership, so a Vec's local part is exactly
-   * the real data this rank transforms (zero rows allowed). */
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscMalloc1(size, &own));
-  nr = (PetscInt)g->nr;
-  PetscCallMPI(MPI_Allgather(&nr, 1, MPIU_INT, own, 1, MPIU_INT, comm));
-  if (p->dim == 2) {
-    PetscCall(DMDACreate2d(comm, DM_BOUNDARY_PERIODIC, DM_BOUNDARY_PERIODIC, DMDA_STENCIL_STAR, p->N, p->N, 1, size, 1, 0, NULL, own, &g->da));
-  } else {
-    PetscCall(DMDACreate3d(comm, DM_BOUNDARY_PERIODIC, DM_BOUNDARY_PERIODIC, DM_BOUNDARY_PERIODIC, DMDA_STENCIL_STAR, p->N, p->N, p->N, 1, 1, size, 1, 0, NULL, NULL, own, &g->da));
-  }
-  PetscCall(PetscFree(own));
-  PetscCall(DMSetUp(g->da));
-
+  PetscCall(GridCreateDA(g));
   g->buf = fftw_alloc_real(2 * (size_t)g->alloc);
   PetscCheck(g->buf, comm, PETSC_ERR_MEM, "FFTW could not allocate the %g MB transform buffer", 16.0 * g->alloc / 1e6);
-
-  PetscCall(GridImportWisdom(comm, p->wisdom));
-  if (p->dim == 2) {
-    g->fwd = fftw_mpi_plan_dft_r2c_2d(N, N, g->buf, (fftw_complex *)g->buf, comm, g->flags | FFTW_MPI_TRANSPOSED_OUT);
-    g->bwd = fftw_mpi_plan_dft_c2r_2d(N, N, (fftw_complex *)g->buf, g->buf, comm, g->flags | FFTW_MPI_TRANSPOSED_IN);
-  } else {
-    g->fwd = fftw_mpi_plan_dft_r2c_3d(N, N, N, g->buf, (fftw_complex *)g->buf, comm, g->flags | FFTW_MPI_TRANSPOSED_OUT);
-    g->bwd = fftw_mpi_plan_dft_c2r_3d(N, N, N, (fftw_complex *)g->buf, g->buf, comm, g->flags | FFTW_MPI_TRANSPOSED_IN);
-  }
-  PetscCheck(g->fwd && g->bwd, comm, PETSC_ERR_LIB, "FFTW-MPI could not create plans for a %" PetscInt_FMT "^%" PetscInt_FMT " grid", p->N, p->dim);
-  PetscCall(GridExportWisdom(comm, p->wisdom));
-  /* planning with FFTW_MEASURE scribbles over the buffer */
-  PetscCall(PetscArrayzero(g->buf, 2 * g->alloc));
+  PetscCall(GridPlan(g, p));
   *grid = g;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -172,9 +220,54 @@ PetscErrorCode UphillGridDestroy(UphillGrid *grid)
   if (g->bwd) fftw_destroy_plan(g->bwd);
   if (g->buf) fftw_free(g->buf);
   for (PetscInt l = 0; l < 3; l++) PetscCall(PetscFree3(g->klev[l], g->k2lev[l], g->wlev[l]));
-  PetscCall(DMDestroy(&g->da));
+  PetscCall(PetscFree(g->ksq));
+  PetscCall(DMDestroy(&g->info.da));
   PetscCall(PetscFree(g));
   *grid = NULL;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillGridGetInfo(UphillGrid grid, UphillGridInfo *info)
+{
+  PetscFunctionBegin;
+  *info = grid->info;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillGridGetSpectral(UphillGrid g, UphillSpectral *sp)
+{
+  PetscFunctionBegin;
+  for (PetscInt l = 0; l < 3; l++) {
+    sp->nlev[l]          = g->nlev[l];
+    sp->k[l]             = g->klev[l];
+    sp->k2[l]            = g->k2lev[l];
+    sp->w[l]             = g->wlev[l];
+    sp->level_of_axis[l] = g->level_of_axis[l];
+  }
+  sp->ksq    = g->ksq;
+  sp->nloc_k = g->info.nloc_k;
+  sp->ntot   = (PetscReal)g->info.ntot;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillGridCreateVec(UphillGrid grid, Vec *v)
+{
+  PetscFunctionBegin;
+  PetscCall(DMCreateGlobalVector(grid->info.da, v));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillGridGetBuffer(UphillGrid grid, double **buf)
+{
+  PetscFunctionBegin;
+  *buf = grid->buf;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillGridGetTransformCount(UphillGrid grid, PetscInt64 *count)
+{
+  PetscFunctionBegin;
+  *count = grid->ntransforms;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -182,7 +275,7 @@ PetscErrorCode UphillGridAllocComplex(UphillGrid grid, UphillComplex **a)
 {
   PetscFunctionBegin;
   *a = (UphillComplex *)fftw_alloc_complex((size_t)grid->alloc);
-  PetscCheck(*a, grid->comm, PETSC_ERR_MEM, "could not allocate a spectral array of %g MB", 16.0 * grid->alloc / 1e6);
+  PetscCheck(*a, grid->info.comm, PETSC_ERR_MEM, "could not allocate a spectral array of %g MB", 16.0 * grid->alloc / 1e6);
   PetscCall(PetscArrayzero((PetscReal *)*a, 2 * grid->alloc));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -198,25 +291,27 @@ PetscErrorCode UphillGridFreeComplex(UphillComplex **a)
 PetscErrorCode UphillGridForward(UphillGrid grid)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(grid->ev_fft, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(UPHILL_FFT, 0, 0, 0, 0));
   fftw_execute(grid->fwd);
-  PetscCall(PetscLogEventEnd(grid->ev_fft, 0, 0, 0, 0));
+  grid->ntransforms++;
+  PetscCall(PetscLogEventEnd(UPHILL_FFT, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode UphillGridBackward(UphillGrid grid)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(grid->ev_fft, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(UPHILL_FFT, 0, 0, 0, 0));
   fftw_execute(grid->bwd);
-  PetscCall(PetscLogEventEnd(grid->ev_fft, 0, 0, 0, 0));
+  grid->ntransforms++;
+  PetscCall(PetscLogEventEnd(UPHILL_FFT, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode UphillGridVecToBuf(UphillGrid grid, Vec v, PetscReal scale)
 {
   const PetscScalar *x;
-  const PetscInt     rows = (PetscInt)grid->nr * grid->rows_per_slab, nx = grid->nx, np = grid->nxpad;
+  const PetscInt     rows = grid->info.rows, nx = grid->info.nx, np = grid->info.nxpad;
 
   PetscFunctionBegin;
   PetscCall(VecGetArrayRead(v, &x));
@@ -232,7 +327,7 @@ PetscErrorCode UphillGridVecToBuf(UphillGrid grid, Vec v, PetscReal scale)
 PetscErrorCode UphillGridBufToVec(UphillGrid grid, Vec v, PetscReal scale)
 {
   PetscScalar   *x;
-  const PetscInt rows = (PetscInt)grid->nr * grid->rows_per_slab, nx = grid->nx, np = grid->nxpad;
+  const PetscInt rows = grid->info.rows, nx = grid->info.nx, np = grid->info.nxpad;
 
   PetscFunctionBegin;
   PetscCall(VecGetArray(v, &x));

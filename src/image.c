@@ -1,6 +1,7 @@
 #include <uphill/image.h>
 #include <uphill/colormap.h>
 #include <uphill/font.h>
+#include <uphill/fileio.h>
 
 #include <errno.h>
 #include <png.h>
@@ -206,16 +207,26 @@ static int EncodePNG(FILE *fp, PetscInt w, PetscInt h, const unsigned char *rgb,
   return 0;
 }
 
+typedef struct {
+  PetscInt             w, h;
+  const unsigned char *rgb;
+  PNGErrorInfo        *info;
+} EncodeCtx;
+
+static int EncodeToFile(FILE *fp, void *ctx)
+{
+  const EncodeCtx *e = (const EncodeCtx *)ctx;
+  return EncodePNG(fp, e->w, e->h, e->rgb, e->info) ? EIO : 0;
+}
+
 PetscErrorCode ImageWritePNG(const char *path, PetscInt npanels, const ImagePanel panels[], const ImageStyle *style)
 {
   Layout         L;
   unsigned char *rgb;
-  char           tmp[PETSC_MAX_PATH_LEN];
-  FILE          *fp;
   PNGErrorInfo   info = {{0}};
   size_t         npix;
   PetscInt       x;
-  int            failed, err;
+  int            err;
 
   PetscFunctionBeginUser;
   PetscCheck(path && path[0], PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "ImageWritePNG needs a file name");
@@ -233,8 +244,6 @@ PetscErrorCode ImageWritePNG(const char *path, PetscInt npanels, const ImagePane
                "Panel %" PetscInt_FMT " of image %s would be %" PetscInt_FMT " x %" PetscInt_FMT " pixels at scale %" PetscInt_FMT ": lower the scale", i, path, panels[i].nx * style->scale, panels[i].ny * style->scale, style->scale);
   }
   PetscCall(ComputeLayout(npanels, panels, style, &L));
-  PetscCheck(strlen(path) + 5 <= sizeof(tmp), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "Image path %s is too long", path);
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
 
   npix = (size_t)L.width * (size_t)L.height;
   PetscCall(PetscMalloc1(3 * npix, &rgb));
@@ -247,32 +256,12 @@ PetscErrorCode ImageWritePNG(const char *path, PetscInt npanels, const ImagePane
   if (style->label) FontDrawText(rgb, L.width, L.height, L.margin, L.margin, L.ts, style->label, ink);
   if (style->colorbar) DrawColorbar(rgb, &L);
 
-  fp = fopen(tmp, "wb");
-  if (!fp) {
-    err = errno;
-    PetscCall(PetscFree(rgb));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write image %s: cannot create %s: %s", path, tmp, strerror(err));
-  }
-  failed = EncodePNG(fp, L.width, L.height, rgb, &info);
-  /* stdio buffers the tail of the file, so a full disk often shows up only here */
-  if (!failed && fflush(fp) != 0) {
-    failed = 1;
-    snprintf(info.msg, sizeof(info.msg), "%s", strerror(errno));
-  }
-  if (fclose(fp) != 0 && !failed) {
-    failed = 1;
-    snprintf(info.msg, sizeof(info.msg), "%s", strerror(errno));
+  {
+    EncodeCtx e = {L.width, L.height, rgb, &info};
+    err         = UphillWriteFileAtomic(path, "wb", EncodeToFile, &e);
   }
   PetscCall(PetscFree(rgb));
-  if (failed) {
-    (void)remove(tmp);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write image %s: %s", path, info.msg[0] ? info.msg : "libpng error");
-  }
-  if (rename(tmp, path) != 0) {
-    err = errno;
-    (void)remove(tmp);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write image %s: renaming %s failed: %s", path, tmp, strerror(err));
-  }
+  PetscCheck(!err, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write image %s: %s", path, info.msg[0] ? info.msg : strerror(err));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -1,36 +1,57 @@
-/* Setting up a run: directory, provenance (run.opts), grid, scheme, field, initial state. */
+/* Assembling a run from the options: directory, provenance (run.opts), grid, scheme,
+ * diagnostics, initial state, stepper and monitors; and reporting how it ended. */
 #include <uphill/run.h>
-#include <uphill/io_h5.h>
-#include <uphill/checkpoint.h>
-#include <dirent.h>
+#include <uphill/monitors.h>
+#include <uphill/collective.h>
+#include <uphill/hash.h>
+#include <uphill/package.h>
 #include <uphill/version.h>
+#include <uphill/io_h5.h>
+#include <dirent.h>
 #include <sys/stat.h>
-#include <errno.h>
 #include <unistd.h>
 
-/* mkdir -p on rank 0; every rank learns the outcome, so a bad -output stops all ranks
- * with one message before anything is computed. */
+#define RUN_MAX_ID 16
+
+struct _n_UphillRun {
+  MPI_Comm       comm;
+  UphillOptions  opt;
+  UphillGrid     grid;
+  UphillScheme   scheme;
+  UphillDiag     diag;
+  UphillStepper  stepper;
+  UphillOutput   out;
+  char           dir[PETSC_MAX_PATH_LEN];
+  char           restart_path[PETSC_MAX_PATH_LEN]; /* "" for a new run */
+  PetscBool      replace; /* -force over an existing run: its files go before new ones come */
+  UphillIdentity id[RUN_MAX_ID];
+  PetscInt       nid;
+};
+
+/* mkdir -p on rank 0; every rank learns the outcome, so a bad -output stops all ranks with
+ * one message before anything is computed. */
+static int MakeDirsLocal(const char *dir)
+{
+  char path[PETSC_MAX_PATH_LEN];
+
+  if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) return ENAMETOOLONG;
+  for (char *p = path + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (mkdir(path, 0777) && errno != EEXIST) return UphillErrno();
+    *p = '/';
+  }
+  if (mkdir(path, 0777) && errno != EEXIST) return UphillErrno();
+  return access(path, W_OK) ? UphillErrno() : 0;
+}
+
 static PetscErrorCode MakeDirs(MPI_Comm comm, const char *dir)
 {
   PetscMPIInt rank;
-  PetscInt    err = 0;
-  char        path[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    PetscCall(PetscStrncpy(path, dir, sizeof(path)));
-    for (char *p = path + 1; *p && !err; p++) {
-      if (*p != '/') continue;
-      *p = 0;
-      if (mkdir(path, 0777) && errno != EEXIST) err = errno;
-      *p = '/';
-    }
-    if (!err && mkdir(path, 0777) && errno != EEXIST) err = errno;
-    if (!err && access(path, W_OK)) err = errno;
-  }
-  PetscCallMPI(MPI_Bcast(&err, 1, MPIU_INT, 0, comm));
-  PetscCheck(!err, comm, PETSC_ERR_FILE_OPEN, "-output %s: cannot create or write the run directory (%s)", dir, strerror((int)err));
+  PetscCall(UphillCheckRoot(comm, rank == 0 ? MakeDirsLocal(dir) : 0, PETSC_ERR_FILE_OPEN, "-output %s: cannot create or write the run directory", dir));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -41,99 +62,178 @@ PetscErrorCode UphillRunPath(UphillRun run, const char *name, char *path, size_t
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode WriteRunOpts(UphillRun run)
+static int WriteRunOpts(FILE *fp, void *ctx)
 {
-  PetscMPIInt rank;
-  char        path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
-  PetscInt    err = 0;
+  const UphillRun run = (UphillRun)ctx;
+  PetscMPIInt     size;
+  int             err = UphillOptionsWrite(&run->opt, fp);
 
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(run->comm, &rank));
-  if (rank == 0) {
-    FILE *fp;
-    errno = 0;
-    PetscCall(UphillRunPath(run, "run.opts", path, sizeof(path)));
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", path));
-    fp = fopen(tmp, "w");
-    if (fp) {
-      PetscMPIInt size;
-      /* rank 0 alone: failures become an errno that every rank learns, never a lone return */
-      const PetscErrorCode ierr = UphillOptionsWrite(&run->opt, fp);
-      (void)MPI_Comm_size(run->comm, &size);
-      if (fprintf(fp, "# ranks: %d\n", (int)size) < 0 || (run->restarted && fprintf(fp, "# continued from %s\n", run->restart_path) < 0) || ierr) err = errno ? errno : EIO;
-      if (ferror(fp) || fclose(fp) || rename(tmp, path)) err = err ? err : (errno ? errno : EIO);
-    } else err = errno ? errno : EIO;
-    if (err) (void)remove(tmp);
-  }
-  PetscCallMPI(MPI_Bcast(&err, 1, MPIU_INT, 0, run->comm));
-  PetscCheck(!err, run->comm, PETSC_ERR_FILE_WRITE, "cannot write run.opts in -output %s (%s)", run->dir, strerror((int)err));
-  PetscFunctionReturn(PETSC_SUCCESS);
+  (void)MPI_Comm_size(run->comm, &size);
+  if (!err && fprintf(fp, "# ranks: %d\n", (int)size) < 0) err = UphillErrno();
+  if (!err && run->restart_path[0] && fprintf(fp, "# continued from %s\n", run->restart_path) < 0) err = UphillErrno();
+  return err;
 }
 
-/* A run directory belongs to one run: a new run refuses a directory that holds another
- * (its results would be mixed or overwritten) unless -force; -restart needs a checkpoint. */
+/* A run directory belongs to one run: a new run refuses a directory that holds another (its
+ * results would be mixed or overwritten) unless -force; -restart needs a checkpoint. */
 static PetscErrorCode ClaimDirectory(UphillRun r)
 {
   const UphillOptions *o = &r->opt;
   PetscMPIInt          rank;
-  PetscInt             holds = 0;
-  char                 path[PETSC_MAX_PATH_LEN + 64];
+  int                  holds = 0;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(r->comm, &rank));
   if (o->restart[0]) {
     if (!strcmp(o->restart, "auto")) {
       PetscCall(UphillCheckpointFindLatest(r->comm, r->dir, r->restart_path, sizeof(r->restart_path)));
       PetscCheck(r->restart_path[0], r->comm, PETSC_ERR_FILE_OPEN, "-restart auto: no checkpoint_*.h5 in -output %s", r->dir);
     } else PetscCall(PetscStrncpy(r->restart_path, o->restart, sizeof(r->restart_path)));
-    r->restarted = PETSC_TRUE;
     PetscFunctionReturn(PETSC_SUCCESS);
   }
+  PetscCallMPI(MPI_Comm_rank(r->comm, &rank));
   if (rank == 0) {
     const char *marks[] = {"run.opts", "diagnostics.csv", "final.h5"};
     for (int i = 0; i < 3 && !holds; i++) {
+      char path[PETSC_MAX_PATH_LEN + 64];
       (void)snprintf(path, sizeof(path), "%s/%s", r->dir, marks[i]);
       holds = access(path, F_OK) == 0;
     }
   }
-  PetscCallMPI(MPI_Bcast(&holds, 1, MPIU_INT, 0, r->comm));
+  PetscCallMPI(MPI_Bcast(&holds, 1, MPI_INT, 0, r->comm));
   PetscCheck(!holds || o->force, r->comm, PETSC_ERR_FILE_OPEN, "-output %s already holds a run; continue it with -restart auto, replace it with -force, or choose another -output", r->dir);
-  r->replace = (PetscBool)holds; /* cleared in UphillRunOpenOutput, once the inputs are read */
+  r->replace = (PetscBool)holds; /* acted on in OpenOutput, once the inputs are read */
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* What makes two runs the same simulation (checked when a checkpoint is read). */
+static void SetIdentity(UphillRun r, const UphillGridInfo *g, const UphillSchemeParams *sp)
+{
+  const ThermoModel *m = &sp->model;
+  PetscInt           n = 0;
+
+  r->id[n++] = (UphillIdentity){"dim", (PetscReal)g->dim};
+  r->id[n++] = (UphillIdentity){"N", (PetscReal)g->n[0]};
+  r->id[n++] = (UphillIdentity){"Ny", (PetscReal)g->n[1]};
+  r->id[n++] = (UphillIdentity){"Nz", (PetscReal)g->n[2]};
+  r->id[n++] = (UphillIdentity){"L", g->len[0]};
+  r->id[n++] = (UphillIdentity){"model", (PetscReal)m->kind};
+  r->id[n++] = (UphillIdentity){"chi", m->chi};
+  r->id[n++] = (UphillIdentity){"r_darken", m->r};
+  r->id[n++] = (UphillIdentity){"rho", m->rho};
+  r->id[n++] = (UphillIdentity){"c_alpha", m->ca};
+  r->id[n++] = (UphillIdentity){"c_beta", m->cb};
+  r->id[n++] = (UphillIdentity){"kappa", m->kappa};
+  r->id[n++] = (UphillIdentity){"mobility", m->mobility};
+  r->id[n++] = (UphillIdentity){"order", (PetscReal)sp->order};
+  /* SI runs: the units, so a changed -D0, -Q, -kappa or -T cannot silently rescale time */
+  r->id[n++] = (UphillIdentity){"ell", r->opt.ell};
+  r->id[n++] = (UphillIdentity){"tau", r->opt.tau};
+  r->nid     = n;
+}
+
+static PetscErrorCode SchemeParamsFromOptions(const UphillOptions *o, UphillSchemeParams *p)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(p, sizeof(*p)));
+  if (o->model == UPHILL_MODEL_REGULAR) {
+    p->model.kind  = THERMO_MODEL_REGULAR;
+    p->model.chi   = o->chi_eff;
+    p->model.r     = o->r_darken;
+    p->model.kappa = 1.0;
+  } else {
+    p->model.kind     = THERMO_MODEL_POLYNOMIAL;
+    p->model.rho      = o->rho;
+    p->model.ca       = o->c_alpha;
+    p->model.cb       = o->c_beta;
+    p->model.mobility = o->mobility;
+    p->model.kappa    = o->kappa;
+    p->model.r        = 1.0;
+  }
+  p->order = o->scheme == UPHILL_SCHEME_BDF2 ? 2 : 1;
+  p->flux  = (UphillFluxForm)o->flux;
+  p->A     = o->stab_A;
+  p->S     = o->stab_S;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRun *run)
 {
-  UphillRun        r;
-  UphillGridParams gp;
-  SchemeModel      m;
+  UphillRun          r;
+  UphillGridParams   gp;
+  UphillSchemeParams sp;
+  UphillDiagParams   dp;
+  UphillGridInfo     g;
 
   PetscFunctionBegin;
+  PetscCall(PetscLogStagePush(UPHILL_STAGE_SETUP));
   PetscCall(PetscNew(&r));
   r->comm = comm;
   r->opt  = *opt;
   PetscCall(PetscStrncpy(r->dir, opt->output, sizeof(r->dir)));
-  PetscCall(PetscLogEventRegister("UphillIO", DM_CLASSID, &r->ev_io));
-
-  gp.dim        = opt->dim;
-  gp.N          = opt->N;
-  gp.L          = opt->L_core;
-  gp.fftw_flags = (unsigned)opt->fftw_flags;
+  PetscCall(PetscMemzero(&gp, sizeof(gp)));
+  gp.dim = opt->dim;
+  for (PetscInt d = 0; d < opt->dim; d++) {
+    gp.n[d]   = opt->N;
+    gp.len[d] = opt->L_red;
+  }
+  gp.unit       = opt->ell;
+  gp.plan       = (PetscInt)opt->fftw_plan;
   gp.wisdom     = opt->wisdom;
   PetscCall(UphillGridCreate(comm, &gp, &r->grid));
-  r->grid->ell = opt->ell;
-  PetscCall(SchemeModelFromOptions(opt, &m));
-  PetscCall(UphillSchemeCreate(r->grid, &m, &r->scheme));
-  PetscCall(UphillDiagCreate(r->scheme, &r->opt, &r->diag));
-  PetscCall(DMCreateGlobalVector(r->grid->da, &r->c));
-  PetscCall(PetscObjectSetName((PetscObject)r->c, "c"));
-
+  PetscCall(UphillGridGetInfo(r->grid, &g));
+  PetscCall(SchemeParamsFromOptions(opt, &sp));
+  PetscCall(UphillSchemeCreate(r->grid, &sp, &r->scheme));
+  dp.model = sp.model;
+  /* F = (1/Vm) int f dV, f in RT and lengths in l: energy unit RT l^d/Vm; entropy R l^d/Vm */
+  dp.energy  = 1.0;
+  dp.entropy = 1.0;
+  if (opt->model == UPHILL_MODEL_REGULAR && opt->units == UPHILL_UNITS_SI) {
+    const PetscReal vol = PetscPowRealInt(opt->ell, opt->dim);
+    dp.energy           = opt->RT / opt->Vm * vol;
+    dp.entropy          = UPHILL_R / opt->Vm * vol;
+  }
+  dp.length = opt->ell;
+  dp.time   = opt->tau;
+  PetscCall(UphillDiagCreate(r->grid, &dp, &r->diag));
+  SetIdentity(r, &g, &sp);
   PetscCall(ClaimDirectory(r));
+  PetscCall(PetscLogStagePop());
   *run = r;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Remove the files of the run being replaced (-force), top level and one folder deep. */
+PetscErrorCode UphillRunDestroy(UphillRun *run)
+{
+  UphillRun r = *run;
+
+  PetscFunctionBegin;
+  if (!r) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(UphillStepperDestroy(&r->stepper));
+  PetscCall(UphillOutputDestroy(&r->out));
+  PetscCall(UphillDiagDestroy(&r->diag));
+  PetscCall(UphillSchemeDestroy(&r->scheme));
+  PetscCall(UphillGridDestroy(&r->grid));
+  PetscCall(PetscFree(r));
+  *run = NULL;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillRunGetScheme(UphillRun run, UphillScheme *scheme)
+{
+  PetscFunctionBegin;
+  *scheme = run->scheme;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillRunGetGrid(UphillRun run, UphillGrid *grid)
+{
+  PetscFunctionBegin;
+  *grid = run->grid;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Remove the files of the run being replaced (-force): only what a run writes, exact names
+ * at the top, frame_/c_ files in their folders. */
 static PetscErrorCode RemoveOldRun(UphillRun r)
 {
   PetscMPIInt       rank;
@@ -148,12 +248,11 @@ static PetscErrorCode RemoveOldRun(UphillRun r)
     (void)snprintf(path, sizeof(path), "%s%s", r->dir, sub[k]);
     d = opendir(path);
     while (d && (e = readdir(d))) {
-      const char *n = e->d_name;
+      const char *n    = e->d_name;
+      const char *top[] = {"final.h5", "final.xmf", "last_good.h5", "last_good.xmf", "last_good.png", "diagnostics.csv", "run.opts"};
+      int         ours = k == 1 ? !strncmp(n, "frame_", 6) : (k == 2 ? !strncmp(n, "c_", 2) : !strncmp(n, "checkpoint_", 11));
       char        old[2 * PETSC_MAX_PATH_LEN + 128];
-      /* only what a run writes: exact names at the top, frame_/c_ files in their folders */
-      const int ours = k == 0 ? (!strncmp(n, "checkpoint_", 11) || !strcmp(n, "final.h5") || !strcmp(n, "final.xmf") || !strcmp(n, "last_good.h5") || !strcmp(n, "last_good.xmf") || !strcmp(n, "last_good.png") ||
-                                 !strcmp(n, "diagnostics.csv") || !strcmp(n, "run.opts"))
-                              : (k == 1 ? !strncmp(n, "frame_", 6) : !strncmp(n, "c_", 2));
+      for (int i = 0; k == 0 && i < 7; i++) ours = ours || !strcmp(n, top[i]);
       if (!ours) continue;
       (void)snprintf(old, sizeof(old), "%s/%s", path, n);
       (void)remove(old);
@@ -166,91 +265,189 @@ static PetscErrorCode RemoveOldRun(UphillRun r)
 
 /* Only once the inputs (options, -ic_file, -restart) have been read without error is
  * anything written or removed, so bad input never damages or half-makes a run directory. */
-PetscErrorCode UphillRunOpenOutput(UphillRun r)
+static PetscErrorCode OpenOutput(UphillRun r)
 {
-  const UphillOptions *opt  = &r->opt;
-  MPI_Comm             comm = r->comm;
-  char                 path[PETSC_MAX_PATH_LEN];
+  char path[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
   if (r->replace) PetscCall(RemoveOldRun(r));
-  PetscCall(MakeDirs(comm, r->dir));
-  if (opt->frames > 0) {
+  PetscCall(MakeDirs(r->comm, r->dir));
+  if (r->opt.frames > 0) {
     PetscCall(UphillRunPath(r, "frames", path, sizeof(path)));
-    PetscCall(MakeDirs(comm, path));
+    PetscCall(MakeDirs(r->comm, path));
   }
-  if (opt->dump_every > 0) {
+  if (r->opt.dump_every > 0) {
     PetscCall(UphillRunPath(r, "fields", path, sizeof(path)));
-    PetscCall(MakeDirs(comm, path));
+    PetscCall(MakeDirs(r->comm, path));
   }
-  PetscCall(WriteRunOpts(r));
+  PetscCall(UphillRunPath(r, "run.opts", path, sizeof(path)));
+  PetscCall(UphillWriteFileRoot(r->comm, path, WriteRunOpts, r));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode UphillRunDestroy(UphillRun *run)
-{
-  PetscFunctionBegin;
-  if (!*run) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(VecDestroy(&(*run)->c));
-  PetscCall(UphillDiagDestroy(&(*run)->diag));
-  PetscCall(UphillSchemeDestroy(&(*run)->scheme));
-  PetscCall(UphillGridDestroy(&(*run)->grid));
-  PetscCall(PetscFree(*run));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* splitmix64: a counter-based generator, so the value at a grid point depends only on
- * the seed and the point's global index, never on the decomposition. */
-static inline PetscReal HashUniform(PetscInt64 seed, PetscInt64 index)
-{
-  uint64_t z = (uint64_t)seed * 0x9E3779B97F4A7C15ULL + (uint64_t)index + 0x632BE59BD9B4E019ULL;
-  z          = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z          = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  z          = z ^ (z >> 31);
-  return (PetscReal)(z >> 11) * 0x1.0p-53; /* [0,1) */
-}
-
-PetscErrorCode UphillRunInitialCondition(UphillRun run)
+/* The initial condition of the options: the same field for any rank count (the random
+ * field is counter-based on the global index). */
+static PetscErrorCode InitialField(UphillRun run, Vec cvec)
 {
   const UphillOptions *o = &run->opt;
-  UphillGrid           g = run->grid;
+  UphillGridInfo       g;
   PetscScalar         *c;
-  PetscInt             n;
 
   PetscFunctionBegin;
-  if (run->restarted) {
-    PetscCall(UphillCheckpointRead(run, run->restart_path, &run->restart_state));
+  PetscCall(UphillGridGetInfo(run->grid, &g));
+  if (o->ic == UPHILL_IC_FILE) {
+    PetscCall(UphillH5ReadField(run->grid, cvec, o->ic_file, "-ic_file"));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
-  if (o->ic == UPHILL_IC_FILE) {
-    PetscCall(UphillH5ReadField(g, run->c, o->ic_file));
-  } else {
-    PetscCheck(o->ic != UPHILL_IC_PFHUB1A || g->dim == 2, run->comm, PETSC_ERR_ARG_INCOMP, "-ic pfhub1a is the 2D benchmark field; use -dim 2");
-    PetscCall(VecGetLocalSize(run->c, &n));
-    PetscCall(VecGetArray(run->c, &c));
-    for (PetscInt i = 0; i < n; i++) {
-      const PetscInt64 gi = UphillGridGlobalIndex(g, i);
-      const PetscReal  x  = (PetscReal)(gi % g->N) * g->h;
-      const PetscReal  y  = (PetscReal)((gi / g->N) % g->N) * g->h;
-      switch (o->ic) {
-      case UPHILL_IC_RANDOM:
-        c[i] = o->c0 + o->noise * (2.0 * HashUniform(o->seed, gi) - 1.0);
-        break;
-      case UPHILL_IC_MODE:
-        c[i] = o->c0 + o->ic_amp * PetscCosReal(2.0 * PETSC_PI * o->ic_mode * x / g->L);
-        break;
-      case UPHILL_IC_PFHUB1A: {
-        /* PFHub benchmark 1a: c0 + eps[cos(0.105x)cos(0.11y) + (cos(0.13x)cos(0.087y))^2
-         *                            + cos(0.025x - 0.15y) cos(0.07x - 0.02y)], eps = 0.01 */
-        const PetscReal eps = 0.01, a = PetscCosReal(0.13 * x) * PetscCosReal(0.087 * y);
-        c[i] = o->c0 + eps * (PetscCosReal(0.105 * x) * PetscCosReal(0.11 * y) + a * a + PetscCosReal(0.025 * x - 0.15 * y) * PetscCosReal(0.07 * x - 0.02 * y));
-      } break;
-      default:
-        break;
-      }
+  PetscCall(VecGetArray(cvec, &c));
+  for (PetscInt i = 0; i < g.nlocal; i++) {
+    PetscReal x[3];
+    UphillGridCoordinates(&g, i, x);
+    switch (o->ic) {
+    case UPHILL_IC_RANDOM:
+      c[i] = o->c0 + o->noise * (2.0 * UphillHashUniform((uint64_t)o->seed, (uint64_t)UphillGridGlobalIndex(&g, i)) - 1.0);
+      break;
+    case UPHILL_IC_MODE:
+      c[i] = o->c0 + o->ic_amp * PetscCosReal(2.0 * PETSC_PI * o->ic_mode * x[0] / g.len[0]);
+      break;
+    case UPHILL_IC_PFHUB1A: {
+      /* PFHub benchmark 1a: c0 + eps[cos(0.105x)cos(0.11y) + (cos(0.13x)cos(0.087y))^2
+       *                            + cos(0.025x - 0.15y) cos(0.07x - 0.02y)], eps = 0.01 */
+      const PetscReal eps = 0.01, a = PetscCosReal(0.13 * x[0]) * PetscCosReal(0.087 * x[1]);
+      c[i] = o->c0 + eps * (PetscCosReal(0.105 * x[0]) * PetscCosReal(0.11 * x[1]) + a * a + PetscCosReal(0.025 * x[0] - 0.15 * x[1]) * PetscCosReal(0.07 * x[0] - 0.02 * x[1]));
+    } break;
+    default:
+      break;
     }
-    PetscCall(VecRestoreArray(run->c, &c));
   }
-  PetscCall(UphillSchemeSetState(run->scheme, run->c));
+  PetscCall(VecRestoreArray(cvec, &c));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The first adaptive step, from the linear growth time 1/R_max of the mean composition,
+ * R_max = M0 f''(c0)^2 / (4 kappa) (for a stable alloy the same expression is the decay
+ * rate of the mode at k^2 = |f''|/(2 kappa)): a thousandth of it, so the steps the
+ * controller cannot yet estimate (BDF2's start) are accurate. */
+static PetscReal FirstStep(const UphillSchemeParams *sp, PetscReal c0)
+{
+  const ThermoModel *m   = &sp->model;
+  const PetscReal    fpp = ThermoModelD2F(m, c0), M0 = ThermoModelMobility(m, c0);
+  const PetscReal    R   = M0 * fpp * fpp / (4.0 * m->kappa);
+  return R > 0 ? 1e-3 / R : 1e-3;
+}
+
+static PetscErrorCode CreateStepper(UphillRun r, const UphillCheckpointState *rs)
+{
+  const UphillOptions *o = &r->opt;
+  UphillStepperParams  p;
+  UphillSchemeParams   sp;
+  UphillGridInfo       g;
+
+  PetscFunctionBegin;
+  PetscCall(UphillSchemeGetParams(r->scheme, &sp));
+  PetscCall(UphillGridGetInfo(r->grid, &g));
+  PetscCall(PetscMemzero(&p, sizeof(p)));
+  p.t_end     = o->t_end_red;
+  p.max_steps = o->max_steps;
+  p.adapt     = o->adapt;
+  p.dt        = o->dt_red > 0 ? o->dt_red : PetscMin(FirstStep(&sp, o->c0), 0.01 * o->t_end_red);
+  p.tol       = o->adapt_tol;
+  p.dt_max    = o->dt_max_red;
+  p.order     = sp.order;
+  p.energy    = PETSC_TRUE;
+  p.energy_every = o->adapt ? 1 : o->diag_every;
+  p.bounds01  = (PetscBool)(o->model == UPHILL_MODEL_REGULAR);
+  p.volume    = g.cell * (PetscReal)g.ntot;
+  PetscCall(UphillStepperCreate(r->scheme, &p, &r->stepper));
+  if (rs) PetscCall(UphillStepperSetState(r->stepper, &rs->loop));
+  PetscCall(UphillOutputAttach(r->out, r->stepper));
+  PetscCall(UphillStepperSetUp(r->stepper));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillRunSetUp(UphillRun r)
+{
+  UphillCheckpointState rs;
+  PetscReal             F, cmin, cmax;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogStagePush(UPHILL_STAGE_SETUP));
+  if (r->restart_path[0]) {
+    PetscCall(UphillCheckpointRead(r->comm, r->scheme, r->restart_path, r->nid, r->id, &rs));
+  } else {
+    Vec c;
+    PetscCall(UphillGridCreateVec(r->grid, &c));
+    PetscCall(InitialField(r, c));
+    PetscCall(UphillSchemeSetState(r->scheme, c));
+    PetscCall(VecDestroy(&c));
+  }
+  PetscCall(UphillSchemeGetEnergy(r->scheme, &F, &cmin, &cmax));
+  {
+    const char *what = r->restart_path[0] ? "restart state" : "initial condition";
+    char        range[96];
+    PetscCheck(!PetscIsInfOrNanReal(cmin) && !PetscIsInfOrNanReal(cmax) && !PetscIsInfOrNanReal(F), r->comm, PETSC_ERR_ARG_OUTOFRANGE, "the %s is not admissible: the field contains NaN or Inf", what);
+    (void)snprintf(range, sizeof(range), "[%g, %g]", (double)cmin, (double)cmax);
+    PetscCheck(r->opt.model == UPHILL_MODEL_POLYNOMIAL || (cmin > 0 && cmax < 1), r->comm, PETSC_ERR_ARG_OUTOFRANGE, "the %s is not admissible: c in %s leaves (0,1)", what, range);
+  }
+  PetscCall(OpenOutput(r));
+  PetscCall(UphillOutputCreate(&r->opt, r->dir, r->grid, r->diag, r->nid, r->id, &r->out));
+  PetscCall(UphillOutputOpen(r->out, r->restart_path[0] ? &rs : NULL));
+  PetscCall(CreateStepper(r, r->restart_path[0] ? &rs : NULL));
+  if (r->restart_path[0] && !r->opt.quiet) PetscCall(PetscPrintf(r->comm, "continuing from %s: step %" PetscInt_FMT ", t = %g %s\n", r->restart_path, rs.loop.step, (double)(rs.loop.t * r->opt.tau), UphillOptionsTimeUnit(&r->opt)));
+  PetscCall(PetscLogStagePop());
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* One line on how the run ended; the errors of a failed or stopped run go to stderr. */
+static PetscErrorCode Report(UphillRun r, UphillStopReason reason, const char *msg)
+{
+  const UphillOptions *o = &r->opt;
+  UphillStepperStats   s;
+  PetscReal            t, h;
+  PetscInt             step;
+  const char          *ckpt;
+  char                 line[8192];
+
+  PetscFunctionBegin;
+  PetscCall(UphillStepperGetStats(r->stepper, &s));
+  PetscCall(UphillStepperGetTime(r->stepper, &t, &step, &h));
+  PetscCall(UphillOutputGetCheckpointPath(r->out, &ckpt));
+  if (!o->quiet) {
+    (void)snprintf(line, sizeof(line), "done (%s): %d steps (%d rejected) to t = %g %s in %.2f s; %.3f ms/step, %.2f FFTs/step\n", UphillStopReasons[reason], (int)s.steps, (int)s.rejected, (double)(t * o->tau), UphillOptionsTimeUnit(o), s.wall,
+                   s.steps ? 1e3 * s.wall / s.steps : 0.0, s.steps ? (double)s.transforms / s.steps : 0.0);
+    PetscCall(PetscPrintf(r->comm, "%s", line));
+  }
+  line[0] = 0;
+  if (reason == UPHILL_STOP_SIGNAL)
+    (void)snprintf(line, sizeof(line), "%s after step %d at t = %g %s; checkpoint written to %s. Continue with the same options plus -restart auto", msg, (int)step, (double)(t * o->tau), UphillOptionsTimeUnit(o), ckpt);
+  else if (reason == UPHILL_STOP_FAILED)
+    (void)snprintf(line, sizeof(line), "numerical failure at step %d, t = %g %s (step %g): %s. The state before the step is in %s/last_good.h5 and last_good.png; %s", (int)(step + 1), (double)(t * o->tau), UphillOptionsTimeUnit(o), (double)(h * o->tau), msg, r->dir,
+                   o->adapt ? "lower -adapt_tol or -dt_max" : "reduce -dt, or leave -dt out for error-controlled steps");
+  else if (reason == UPHILL_STOP_MAX_STEPS)
+    (void)snprintf(line, sizeof(line), "stopped at -max_steps %d before -t_end; continue with -restart auto and a larger -max_steps", (int)o->max_steps);
+  if (line[0]) PetscCall(PetscFPrintf(r->comm, PETSC_STDERR, "uphill: %s: %s\n", reason == UPHILL_STOP_FAILED ? "error" : "stopped", line));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillRunSolve(UphillRun r, UphillStopReason *reason)
+{
+  PetscErrorCode ierr;
+  const char    *msg;
+
+  PetscFunctionBegin;
+  if (!r->opt.quiet) {
+    PetscMPIInt size;
+    PetscCallMPI(MPI_Comm_size(r->comm, &size));
+    PetscCall(PetscPrintf(r->comm, "uphill %s: %" PetscInt_FMT "^%" PetscInt_FMT " grid on %d rank(s), %s steps, output in %s\n", UPHILL_VERSION, r->opt.N, r->opt.dim, (int)size, r->opt.adapt ? "error-controlled" : "fixed", r->dir));
+  }
+  PetscCall(PetscLogStagePush(UPHILL_STAGE_LOOP));
+  PetscCall(UphillOutputSignalsInstall(r->out));
+  ierr = UphillStepperSolve(r->stepper);
+  /* the previous handlers come back on every path, errors included */
+  PetscCall(UphillOutputSignalsRestore(r->out));
+  PetscCall(ierr);
+  PetscCall(PetscLogStagePop());
+  PetscCall(UphillStepperGetReason(r->stepper, reason, &msg));
+  PetscCall(Report(r, *reason, msg));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -1,492 +1,818 @@
-/* The stabilized variable-mobility semi-implicit spectral step (Zhu, Chen, Shen, Tikare
- * 1999) with the extra S k^2 stabilizer of DESIGN.md section 2:
+/* Semi-implicit Fourier-spectral steps (docs/design.md, "The scheme").
  *
- *   (1 + dt S k^2 + dt A kappa k^4) c^{n+1}_k
- *       = (1 + dt S k^2 + dt A kappa k^4) c^n_k + dt [i k . FT(M(c^n) grad mu^n)]_k
+ * Regular solution, reduced units, c* the explicit state:
+ *   dc/dt = lap g(c) + div( M(c) grad psi ),  g = c + (r-1)c^2/2,  psi = chi(1-2c) - lap c
+ * because M grad ln(c/(1-c)) = grad g exactly (DESIGN.md 6.1): the ideal-entropy flux needs
+ * no logarithm and its linear part D k^2 goes on the implicit side. grad psi is linear in c,
+ * FT(grad psi) = i k (kappa k^2 - 2 chi) c_k, so a step needs d inverse transforms (grad psi),
+ * d forward ones (the flux M grad psi) and one inverse (the new c): 2d+1; Darken adds one
+ * forward transform of (r-1)c*^2/2.
+ * Polynomial double well, constant M: dc_k/dt = -M k^2 (FT f'(c) + kappa k^2 c_k): one
+ * forward transform of f'(c*) and one inverse, kappa k^4 fully implicit.
  *
- * evaluated in the mu form: 1 forward FFT of f'(c), d inverse FFTs of i k mu_k, d forward
- * FFTs of the fluxes, 1 inverse FFT of c: 2d+2 transforms per step. */
+ * Time discretization, h = h_n, w = h_n/h_{n-1} (variable-step BDF2; Euler: a0 = a1 = 1,
+ * a2 = 0, c* = c^n):
+ *   a0 c^{n+1} - a1 c^n + a2 c^{n-1} = h [ N(c*) - L (c^{n+1} - c*) ] - h Limp c^{n+1}
+ *   a0 = (1+2w)/(1+w), a1 = 1+w, a2 = w^2/(1+w),  c* = (1+w) c^n - w c^{n-1}
+ * with N the explicit tendency, Limp the implicit linear part (D k^2, or M kappa k^4 for the
+ * polynomial model) and L the stabilizers (S k^2 + A kappa k^4 for the regular model, S k^2
+ * for the polynomial one), all diagonal in k.
+ *
+ * Local error (Milne): the predictor P is the polynomial through the last p+1 states (p the
+ * order) evaluated at t_{n+1}. With E c^{(p+1)} the step's local error and -Q c^{(p+1)} the
+ * predictor's, c^{n+1} - P = (E + Q) c^{(p+1)}, so err = E/(E+Q) |c^{n+1} - P|:
+ *   BDF2:  E = h^3 (1+w)^2 / (6 w (1+2w)),   Q = h (h+h1)(h+h1+h2)/6   (2/11 for equal steps)
+ *   Euler: E = h^2/2,                          Q = h (h+h1)/2           (1/3 for equal steps)
+ * That misses the error of the splitting itself: the stabilizers L act on c^{n+1} - c*, an
+ * O(h^p) difference, which adds (h/a0) (J + L)(c* - c^{n+1}) to the local error (J the
+ * Jacobian of the explicit terms). The predictor sees only 2/11 of it; since the stabilizers
+ * are chosen to dominate J, the estimate adds (h/a0) L (c* - c^{n+1}) for the rest. The sum is
+ * scaled by a0/rho'(1) (3/2 for BDF2 at equal steps), the share of a local error in the global
+ * one, and taken in the RMS norm over the grid, by Parseval on the Fourier coefficients. */
 #include <uphill/scheme.h>
-#include <uphill/thermo.h>
+#include <uphill/package.h>
+#include <petscviewerhdf5.h>
 #include <math.h>
+#include <string.h>
 
-PetscReal SchemeMobility(const SchemeModel *m, PetscReal c)
-{
-  if (m->model == UPHILL_MODEL_POLYNOMIAL) return m->mobility;
-  /* M = c(1-c)[(1-c) D*_A + c D*_B]/RT in units of D*_A/RT. A c pushed outside [0,1]
-   * must not give a negative mobility (anti-diffusion); the excursion itself is
-   * reported by the bounds check. */
-  const PetscReal cc = PetscMin(PetscMax(c, 0.0), 1.0);
-  return cc * (1.0 - cc) * ((1.0 - cc) + m->r_darken * cc);
-}
+const char *const UphillFluxNames[] = {"ideal", "log", "auto", "UphillFluxForm", "UPHILL_FLUX_", NULL};
 
-PetscReal SchemeBulkMu(const SchemeModel *m, PetscReal c)
-{
-  if (m->model == UPHILL_MODEL_POLYNOMIAL) return ThermoPolyDF(c, m->rho, m->ca, m->cb);
-  return ThermoReducedDF(c, m->chi);
-}
+struct _n_UphillScheme {
+  UphillGrid         grid;
+  UphillGridInfo     gi;
+  UphillSpectral     sp;
+  UphillSchemeParams p;
+  PetscReal          Dimp;   /* implicit coefficient of the ideal part (regular model) */
+  PetscBool          fluxes; /* variable mobility: the d flux transforms are needed */
+  PetscBool          nlfwd;  /* a pointwise nonlinearity is transformed first */
+  PetscBool          logflux; /* regular model: the LOG form is in use */
+  Vec                c[3];   /* real states: [0] trial, [1] current c^n, [2] c^{n-1} */
+  UphillComplex     *ch[4];  /* their coefficients, and [3] c^{n-2} */
+  UphillComplex     *psi;    /* psi_k of c*, for the gradient directions after the first */
+  PetscInt           nhist;  /* states held: 1 (c^n) to 3 */
+  PetscReal          hprev[2];
+  PetscReal          F, cmin, cmax; /* of the current state */
+  PetscBool          have_trial;
+  PetscReal          h_trial;
+  UphillStepResult   trial;
+};
 
-PetscReal SchemeBulkF(const SchemeModel *m, PetscReal c)
-{
-  if (m->model == UPHILL_MODEL_POLYNOMIAL) return ThermoPolyF(c, m->rho, m->ca, m->cb);
-  return ThermoReducedF(c, m->chi);
-}
+/* The coefficients of one step. */
+typedef struct {
+  PetscInt  order;
+  PetscReal h, a0, a1, a2, e1, e2; /* BDF weights and the extrapolation c* = e1 c^n + e2 c^{n-1} */
+  PetscReal l0, l1, l2, errc;      /* predictor weights on c^n, c^{n-1}, c^{n-2}; Milne factor */
+  PetscReal gfac;                  /* local error -> its share of the global error */
+  PetscBool estimate;              /* the history supports an estimate of this order */
+} StepCoef;
 
-PetscErrorCode SchemeModelFromOptions(const UphillOptions *opt, SchemeModel *m)
+static void Coefficients(const UphillScheme s, PetscReal h, StepCoef *k)
 {
-  PetscFunctionBegin;
-  PetscCall(PetscMemzero(m, sizeof(*m)));
-  m->model = opt->model;
-  if (opt->model == UPHILL_MODEL_REGULAR) {
-    m->chi      = opt->chi_eff;
-    m->r_darken = opt->r_darken;
-    m->kappa    = 1.0;
-    /* A >= max M over (0,1), sampled finely: M is a cubic, its max is smooth */
-    PetscReal Mmax = 0;
-    for (PetscInt i = 1; i < 4096; i++) Mmax = PetscMax(Mmax, SchemeMobility(m, i / 4096.0));
-    m->A = opt->stab_A >= 0 ? opt->stab_A : Mmax;
-    /* M f'' = D*(c) Phi(c) and Phi <= 1: the bulk diffusivity never exceeds max D* */
-    m->S = opt->stab_S >= 0 ? opt->stab_S : PetscMax(1.0, m->r_darken);
+  const PetscReal h1 = s->hprev[0], h2 = s->hprev[1];
+
+  memset(k, 0, sizeof(*k));
+  k->h = h;
+  /* BDF2 needs c^{n-1}; a ratio past the zero-stability limit 1+sqrt(2) restarts it */
+  if (s->p.order == 2 && s->nhist >= 2 && h / h1 < 1.0 + PETSC_SQRT2) {
+    const PetscReal w = h / h1;
+    k->order          = 2;
+    k->a0             = (1.0 + 2.0 * w) / (1.0 + w);
+    k->a1             = 1.0 + w;
+    k->a2             = w * w / (1.0 + w);
+    k->e1             = 1.0 + w;
+    k->e2             = -w;
+    if (s->nhist >= 3) {
+      /* quadratic through t_n = 0, t_{n-1} = -h1, t_{n-2} = -(h1+h2), at h */
+      const PetscReal E = h * h * h * (1.0 + w) * (1.0 + w) / (6.0 * w * (1.0 + 2.0 * w));
+      const PetscReal Q = h * (h + h1) * (h + h1 + h2) / 6.0;
+      k->l0             = (h + h1) * (h + h1 + h2) / (h1 * (h1 + h2));
+      k->l1             = -h * (h + h1 + h2) / (h1 * h2);
+      k->l2             = h * (h + h1) / ((h1 + h2) * h2);
+      /* a local error e adds a0/rho'(1) e to the global error (rho(x) = a0 x^2 - a1 x + a2,
+       * rho'(1) = 2 a0 - a1 = (1 + 2w - w^2)/(1 + w), 1 at equal steps, 0 at the zero-stability
+       * limit 1 + sqrt 2): the estimate is that contribution */
+      k->gfac           = k->a0 / (2.0 * k->a0 - k->a1);
+      k->errc           = k->gfac * E / (E + Q);
+      k->estimate       = PETSC_TRUE;
+    }
   } else {
-    m->rho      = opt->rho;
-    m->ca       = opt->c_alpha;
-    m->cb       = opt->c_beta;
-    m->kappa    = opt->kappa;
-    m->mobility = opt->mobility;
-    m->A        = opt->stab_A >= 0 ? opt->stab_A : opt->mobility;
-    /* max f'' over the working range [ca, cb] is at its ends: 2 rho (cb-ca)^2 */
-    m->S = opt->stab_S >= 0 ? opt->stab_S : opt->mobility * 2.0 * opt->rho * PetscSqr(opt->c_beta - opt->c_alpha);
+    k->order = 1;
+    k->a0 = k->a1 = k->e1 = 1.0;
+    if (s->p.order == 1 && s->nhist >= 2) {
+      /* line through t_n = 0 and t_{n-1} = -h1, at h */
+      k->l0       = (h + h1) / h1;
+      k->l1       = -h / h1;
+      k->gfac     = 1.0;
+      k->errc     = h / (2.0 * h + h1);
+      k->estimate = PETSC_TRUE;
+    }
   }
-  m->order = opt->scheme == UPHILL_SCHEME_BDF2 ? 2 : 1;
+}
+
+/* ------------------------------------------------------------------ create / destroy */
+
+PetscErrorCode UphillSchemeCreate(UphillGrid grid, const UphillSchemeParams *p, UphillScheme *scheme)
+{
+  UphillScheme s;
+
+  PetscFunctionBegin;
+  PetscCheck(p->order == 1 || p->order == 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "scheme order must be 1 or 2");
+  PetscCall(PetscNew(&s));
+  s->grid = grid;
+  s->p    = *p;
+  PetscCall(UphillGridGetInfo(grid, &s->gi));
+  PetscCall(UphillGridGetSpectral(grid, &s->sp));
+  if (p->model.kind == THERMO_MODEL_REGULAR) {
+    /* A >= max M tames the explicit part of the variable-mobility k^4 term; the ideal part
+     * is implicit with D = max g'(c) = max(1, r), so no k^2 stabilizer is needed */
+    s->Dimp   = PetscMax(1.0, p->model.r);
+    s->p.A    = p->A >= 0 ? p->A : ThermoModelMaxMobility(&p->model);
+    s->p.S    = p->S >= 0 ? p->S : 0.0;
+    s->fluxes  = PETSC_TRUE;
+    s->logflux = (PetscBool)(p->flux == UPHILL_FLUX_LOG);
+    s->nlfwd   = (PetscBool)(s->logflux || p->model.r != 1.0);
+  } else {
+    /* the explicit bulk term M f'' k^2: S = M max f'' over [ca, cb], 2 rho (cb-ca)^2 at the ends */
+    s->p.A   = 0.0;
+    s->p.S   = p->S >= 0 ? p->S : p->model.mobility * 2.0 * p->model.rho * PetscSqr(p->model.cb - p->model.ca);
+    s->nlfwd = PETSC_TRUE;
+  }
+  for (PetscInt i = 0; i < 3; i++) PetscCall(UphillGridCreateVec(grid, &s->c[i]));
+  for (PetscInt i = 0; i < 4; i++) PetscCall(UphillGridAllocComplex(grid, &s->ch[i]));
+  if (s->fluxes && s->gi.dim > 1) PetscCall(UphillGridAllocComplex(grid, &s->psi));
+  s->nhist = 0;
+  *scheme  = s;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscReal UphillSchemeAmplification(const SchemeModel *m, PetscReal c0, PetscReal k, PetscReal dt)
+PetscErrorCode UphillSchemeDestroy(UphillScheme *scheme)
 {
-  PetscReal fpp, M0 = SchemeMobility(m, c0);
-  const PetscReal k2 = k * k;
-
-  if (m->model == UPHILL_MODEL_POLYNOMIAL) fpp = ThermoPolyD2F(c0, m->rho, m->ca, m->cb);
-  else fpp = 1.0 / (c0 * (1.0 - c0)) - 2.0 * m->chi;
-  return 1.0 + dt * (-M0 * k2 * (fpp + m->kappa * k2)) / (1.0 + dt * m->S * k2 + dt * m->A * m->kappa * k2 * k2);
-}
-
-PetscErrorCode UphillSchemeCreate(UphillGrid grid, const SchemeModel *m, UphillScheme *s)
-{
-  UphillScheme sc;
+  UphillScheme s = *scheme;
 
   PetscFunctionBegin;
-  PetscCall(PetscNew(&sc));
-  sc->grid = grid;
-  sc->m    = *m;
-  PetscCall(UphillGridAllocComplex(grid, &sc->chat));
-  PetscCall(UphillGridAllocComplex(grid, &sc->muhat));
-  PetscCall(PetscCalloc1(PetscMax(grid->nloc_k, 1), &sc->fac));
-  if (m->order == 2) {
-    PetscCall(UphillGridAllocComplex(grid, &sc->chat_prev));
-    PetscCall(DMCreateGlobalVector(grid->da, &sc->c_prev));
-  }
-  sc->fac_dt  = NAN; /* equal to no step: the first use computes the factors */
-  sc->dt_prev = NAN;
-  PetscCall(PetscLogEventRegister("UphillStep", DM_CLASSID, &sc->ev_step));
-  PetscCall(PetscLogEventRegister("UphillPointwise", DM_CLASSID, &sc->ev_pointwise));
-  PetscCall(PetscLogEventRegister("UphillSpectral", DM_CLASSID, &sc->ev_spectral));
-  *s = sc;
+  if (!s) PetscFunctionReturn(PETSC_SUCCESS);
+  for (PetscInt i = 0; i < 3; i++) PetscCall(VecDestroy(&s->c[i]));
+  for (PetscInt i = 0; i < 4; i++) PetscCall(UphillGridFreeComplex(&s->ch[i]));
+  PetscCall(UphillGridFreeComplex(&s->psi));
+  PetscCall(PetscFree(s));
+  *scheme = NULL;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode UphillSchemeDestroy(UphillScheme *s)
+PetscErrorCode UphillSchemeGetParams(UphillScheme s, UphillSchemeParams *p)
 {
   PetscFunctionBegin;
-  if (!*s) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(UphillGridFreeComplex(&(*s)->chat));
-  PetscCall(UphillGridFreeComplex(&(*s)->muhat));
-  PetscCall(PetscFree((*s)->fac));
-  PetscCall(UphillGridFreeComplex(&(*s)->chat_prev));
-  PetscCall(VecDestroy(&(*s)->c_prev));
-  PetscCall(PetscFree(*s));
+  *p = s->p;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ------------------------------------------------------------------ energy and bounds */
+
+/* Sums over the local real points of one field: bulk f, -min, max, NaN count. */
+static void RealSums(const UphillScheme s, const PetscReal *c, PetscReal sum[1], PetscReal mx[3])
+{
+  const PetscInt nx = s->gi.nx;
+
+  for (PetscInt r = 0; r < s->gi.rows; r++) {
+    const PetscReal *cr = c + r * nx;
+    PetscReal        lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL, bad = 0;
+    for (PetscInt i = 0; i < nx; i++) {
+      lo = PetscMin(lo, cr[i]);
+      hi = PetscMax(hi, cr[i]);
+      bad += !(cr[i] - cr[i] == 0.0); /* NaN or Inf */
+    }
+    sum[0] += ThermoModelSumF(&s->p.model, cr, nx);
+    mx[0] = PetscMax(mx[0], -lo);
+    mx[1] = PetscMax(mx[1], hi);
+    mx[2] = PetscMax(mx[2], bad);
+  }
+}
+
+/* sum_k w |k|^2 |c_k|^2 over the local coefficients (Parseval: N^d sum_x |grad c|^2) */
+static PetscReal GradientSum(const UphillScheme s, const UphillComplex *ch)
+{
+  const UphillSpectral *sp  = &s->sp;
+  PetscReal             sum = 0;
+
+  for (PetscInt a = 0, i = 0; a < sp->nlev[0]; a++)
+    for (PetscInt b = 0; b < sp->nlev[1]; b++) {
+      const PetscReal wab = sp->w[0][a] * sp->w[1][b];
+      for (PetscInt e = 0; e < sp->nlev[2]; e++, i++) sum += wab * sp->w[2][e] * sp->ksq[i] * (ch[i][0] * ch[i][0] + ch[i][1] * ch[i][1]);
+    }
+  return sum;
+}
+
+/* Reduce the local sums of a state into its energy and bounds:
+ * F = h^d [ sum_x f(c) + (kappa/2) sum_x |grad c|^2 ] */
+static PetscErrorCode FinishEnergy(const UphillScheme s, PetscReal bulk, PetscReal grad, const PetscReal mx[3], PetscReal *F, PetscReal *cmin, PetscReal *cmax, PetscReal *extra)
+{
+  PetscReal sum[3] = {bulk, grad, extra ? *extra : 0.0}, m[3] = {mx[0], mx[1], mx[2]};
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, 3, MPIU_REAL, MPIU_SUM, s->gi.comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, m, 3, MPIU_REAL, MPIU_MAX, s->gi.comm));
+  *F    = (sum[0] + 0.5 * s->p.model.kappa * sum[1] / s->sp.ntot) * s->gi.cell;
+  *cmin = m[2] > 0 ? NAN : -m[0];
+  *cmax = m[2] > 0 ? NAN : m[1];
+  if (m[2] > 0) *F = NAN;
+  if (extra) *extra = sum[2];
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode StateEnergy(UphillScheme s)
+{
+  const PetscReal *c;
+  PetscReal        bulk = 0, mx[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, 0};
+
+  PetscFunctionBegin;
+  PetscCall(VecGetArrayRead(s->c[1], &c));
+  RealSums(s, c, &bulk, mx);
+  PetscCall(VecRestoreArrayRead(s->c[1], &c));
+  PetscCall(FinishEnergy(s, bulk, GradientSum(s, s->ch[1]), mx, &s->F, &s->cmin, &s->cmax, NULL));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode UphillSchemeSetState(UphillScheme s, Vec c)
 {
-  UphillGrid g = s->grid;
+  double *buf;
 
   PetscFunctionBegin;
-  PetscCall(UphillGridVecToBuf(g, c, 1.0));
-  PetscCall(UphillGridForward(g));
-  s->nfft++;
-  PetscCall(PetscArraycpy((PetscReal *)s->chat, g->buf, 2 * g->nloc_k));
-  s->have_prev = PETSC_FALSE; /* a new state has no history: BDF2 restarts with one Euler step */
+  PetscCall(VecCopy(c, s->c[1]));
+  PetscCall(UphillGridVecToBuf(s->grid, c, 1.0));
+  PetscCall(UphillGridForward(s->grid));
+  PetscCall(UphillGridGetBuffer(s->grid, &buf));
+  PetscCall(PetscArraycpy((PetscReal *)s->ch[1], buf, 2 * s->gi.nloc_k));
+  s->nhist      = 1;
+  s->hprev[0]   = 0;
+  s->hprev[1]   = 0;
+  s->have_trial = PETSC_FALSE;
+  PetscCall(StateEnergy(s));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* dt/(1 + dt S k^2 + dt A kappa k^4): recomputed only when dt changes (a fixed-step run
- * computes it once), so the update loop has no division. */
-static void SchemeFactors(UphillScheme s, PetscReal dt)
+PetscErrorCode UphillSchemeGetState(UphillScheme s, Vec *c)
 {
-  UphillGrid         g = s->grid;
-  const SchemeModel *m = &s->m;
-  PetscInt           idx = 0;
-
-  if (dt == s->fac_dt) return; /* (a BDF2 factor is cached under -dt, never equal) */
-  for (PetscInt a = 0; a < g->nlev[0]; a++)
-    for (PetscInt b = 0; b < g->nlev[1]; b++) {
-      const PetscReal k2ab = g->k2lev[0][a] + g->k2lev[1][b];
-      for (PetscInt e = 0; e < g->nlev[2]; e++, idx++) {
-        const PetscReal k2 = k2ab + g->k2lev[2][e];
-        s->fac[idx]        = dt / (1.0 + dt * m->S * k2 + dt * m->A * m->kappa * k2 * k2);
-      }
-    }
-  s->fac_dt = dt;
+  PetscFunctionBegin;
+  *c = s->c[1];
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The wavenumber of axis d along a row (a, b) of the spectral walk: constant over the
- * row, or the innermost level's array (then *kc is unused). */
-static inline const PetscReal *RowK(UphillGrid g, PetscInt d, PetscInt a, PetscInt b, PetscReal *kc)
+PetscErrorCode UphillSchemeGetSpectralState(UphillScheme s, const UphillComplex **chat)
 {
-  const PetscInt lev = g->level_of_axis[d];
-  *kc                = lev == 0 ? g->klev[0][a] : (lev == 1 ? g->klev[1][b] : 0.0);
-  return lev == 2 ? g->klev[2] : NULL;
+  PetscFunctionBegin;
+  *chat = (const UphillComplex *)s->ch[1];
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* bulk mu = f'(c) into the padded real buffer; the model test is outside the loop and the
- * regular model's logit is one log (c/(1-c) is exact enough in floating point) */
-static void PointwiseBulkMu(UphillGrid g, const SchemeModel *m, const PetscReal *c)
+PetscErrorCode UphillSchemeGetEnergy(UphillScheme s, PetscReal *F, PetscReal *cmin, PetscReal *cmax)
 {
-  const PetscInt rows = (PetscInt)g->nr * g->rows_per_slab, nx = g->nx, np = g->nxpad;
+  PetscFunctionBegin;
+  if (F) *F = s->F;
+  if (cmin) *cmin = s->cmin;
+  if (cmax) *cmax = s->cmax;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  if (m->model == UPHILL_MODEL_REGULAR) {
-    const PetscReal chi = m->chi, lo = THERMO_C_EPS, hi = 1.0 - THERMO_C_EPS;
-    for (PetscInt r = 0; r < rows; r++) {
-      const PetscReal *cr = c + r * nx;
-      double          *br = g->buf + r * np;
-      for (PetscInt i = 0; i < nx; i++) {
-        /* mu = ln(c/(1-c)) + chi (1-2c); c clamped into [eps, 1-eps] before the log */
-        const PetscReal ci = cr[i], cc = ci < lo ? lo : (ci > hi ? hi : ci);
-        br[i] = PetscLogReal(cc / (1.0 - cc)) + chi * (1.0 - 2.0 * cc);
-      }
-    }
-  } else {
-    for (PetscInt r = 0; r < rows; r++) {
-      const PetscReal *cr = c + r * nx;
-      double          *br = g->buf + r * np;
-      for (PetscInt i = 0; i < nx; i++) br[i] = SchemeBulkMu(m, cr[i]);
-    }
+PetscErrorCode UphillSchemeGetPreviousStep(UphillScheme s, PetscReal *h)
+{
+  PetscFunctionBegin;
+  *h = s->nhist >= 2 ? s->hprev[0] : 0.0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillSchemeFallback(UphillScheme s, PetscBool *switched)
+{
+  PetscFunctionBegin;
+  *switched = (PetscBool)(s->p.flux == UPHILL_FLUX_AUTO && s->fluxes && !s->logflux);
+  if (*switched) {
+    s->logflux = PETSC_TRUE;
+    s->nlfwd   = PETSC_TRUE;
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* flux_d = M(c) grad_d mu (grad_d mu arrives unnormalized in buf) */
-static void PointwiseFlux(UphillGrid g, const SchemeModel *m, const PetscReal *c)
+PetscErrorCode UphillSchemeGetFluxForm(UphillScheme s, UphillFluxForm *form)
 {
-  const PetscInt  rows = (PetscInt)g->nr * g->rows_per_slab, nx = g->nx, np = g->nxpad;
-  const PetscReal invN = 1.0 / (PetscReal)g->Ntot;
+  PetscFunctionBegin;
+  *form = s->logflux ? UPHILL_FLUX_LOG : UPHILL_FLUX_IDEAL;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  if (m->model == UPHILL_MODEL_REGULAR) {
-    const PetscReal r1 = m->r_darken - 1.0;
-    for (PetscInt r = 0; r < rows; r++) {
-      const PetscReal *cr = c + r * nx;
-      double          *br = g->buf + r * np;
+PetscErrorCode UphillSchemeGetTransformCount(UphillScheme s, PetscInt64 *count)
+{
+  PetscFunctionBegin;
+  PetscCall(UphillGridGetTransformCount(s->grid, count));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillSchemeGetTrial(UphillScheme s, Vec *c)
+{
+  PetscFunctionBegin;
+  *c = s->c[0];
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ------------------------------------------------------------------ the step */
+
+/* Wavenumber of axis d along the row (a, b) of the spectral walk: constant over the row,
+ * or the innermost level's array (then *kc is unused). */
+static inline const PetscReal *RowK(const UphillSpectral *sp, PetscInt d, PetscInt a, PetscInt b, PetscReal *kc)
+{
+  const PetscInt lev = sp->level_of_axis[d];
+  *kc                = lev == 0 ? sp->k[0][a] : (lev == 1 ? sp->k[1][b] : 0.0);
+  return lev == 2 ? sp->k[2] : NULL;
+}
+
+/* buf = phi(c*) for the forward transform of the explicit nonlinearity: f'(c*) (polynomial,
+ * or the regular solution's with its logarithm in the LOG form), or (r-1) c*^2/2 (Darken in
+ * the IDEAL form) */
+static PetscErrorCode PointwiseNonlinear(UphillScheme s, const StepCoef *k, double *buf)
+{
+  const PetscReal   *cn, *cp;
+  const ThermoModel *m  = &s->p.model;
+  const PetscInt     nx = s->gi.nx, np = s->gi.nxpad;
+  const PetscReal    e1 = k->e1, e2 = k->e2;
+  const PetscBool    df = (PetscBool)(m->kind == THERMO_MODEL_POLYNOMIAL || s->logflux);
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(UPHILL_POINTWISE, 0, 0, 0, 0));
+  PetscCall(VecGetArrayRead(s->c[1], &cn));
+  PetscCall(VecGetArrayRead(s->c[2], &cp));
+  for (PetscInt r = 0; r < s->gi.rows; r++) {
+    const PetscReal *a = cn + r * nx, *b = cp + r * nx;
+    double          *o = buf + r * np;
 #pragma omp simd
-      for (PetscInt i = 0; i < nx; i++) {
-        /* M = c(1-c)[(1-c) + r c] with c clamped to [0,1] (no anti-diffusion outside) */
-        const PetscReal cc = PetscMin(PetscMax(cr[i], 0.0), 1.0);
-        const PetscReal M = cc * (1.0 - cc) * (1.0 + r1 * cc);
-        br[i]             = M * invN * br[i];
-      }
-    }
-  } else {
-    const PetscReal M = m->mobility;
-    for (PetscInt r = 0; r < rows; r++) {
-      double *br = g->buf + r * np;
+    for (PetscInt i = 0; i < nx; i++) o[i] = e1 * a[i] + e2 * b[i];
+    if (df) ThermoModelDFArray(m, o, o, nx);
+    else {
 #pragma omp simd
-      for (PetscInt i = 0; i < nx; i++) br[i] = M * invN * br[i];
+      for (PetscInt i = 0; i < nx; i++) o[i] = ThermoReducedIdealExcess(o[i], m->r);
     }
   }
-}
-
-/* i k_d mu_k in the buffer -> FT(M(c) grad_d mu): one inverse and one forward transform */
-static PetscErrorCode FluxSpectrum(UphillScheme s, const PetscReal *c)
-{
-  PetscFunctionBegin;
-  PetscCall(UphillGridBackward(s->grid)); /* grad_d mu */
-  PetscCall(PetscLogEventBegin(s->ev_pointwise, 0, 0, 0, 0));
-  PointwiseFlux(s->grid, &s->m, c);
-  PetscCall(PetscLogEventEnd(s->ev_pointwise, 0, 0, 0, 0));
-  PetscCall(UphillGridForward(s->grid)); /* FT(M grad_d mu) */
+  PetscCall(VecRestoreArrayRead(s->c[2], &cp));
+  PetscCall(VecRestoreArrayRead(s->c[1], &cn));
+  PetscCall(PetscLogEventEnd(UPHILL_POINTWISE, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* c = IFFT(c_k)/N^d from the buffer's spectral view, with the bounds of the new field
- * taken on the way (so no separate min/max pass is needed) */
-static PetscErrorCode FinishStep(UphillScheme s, Vec cvec)
+/* buf (grad_d psi, unnormalized) <- M(c*) grad_d psi / N^d */
+static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, double *buf)
 {
-  UphillGrid g = s->grid;
+  const PetscReal *cn, *cp;
+  const PetscInt   nx = s->gi.nx, np = s->gi.nxpad;
+  const PetscReal  e1 = k->e1, e2 = k->e2, invN = 1.0 / s->sp.ntot, r = s->p.model.r;
 
   PetscFunctionBegin;
-  PetscCall(UphillGridBackward(g));
-  {
-    const PetscInt  rows = (PetscInt)g->nr * g->rows_per_slab, nx = g->nx, np = g->nxpad;
-    const PetscReal invN = 1.0 / (PetscReal)g->Ntot;
-    PetscReal      *x, red[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, 0.0}; /* -min, max, NaN */
-    PetscCall(VecGetArray(cvec, &x));
-    for (PetscInt r = 0; r < rows; r++) {
-      const double *br = g->buf + r * np;
-      PetscReal    *xr = x + r * nx, lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL, bad = 0;
-      for (PetscInt i = 0; i < nx; i++) {
-        const PetscReal v = br[i] * invN;
-        xr[i]             = v;
-        lo                = PetscMin(lo, v);
-        hi                = PetscMax(hi, v);
-        bad += (v != v);
-      }
-      red[0] = PetscMax(red[0], -lo);
-      red[1] = PetscMax(red[1], hi);
-      red[2] = PetscMax(red[2], bad);
-    }
-    PetscCall(VecRestoreArray(cvec, &x));
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, red, 3, MPIU_REAL, MPIU_MAX, g->comm));
-    s->cmin = red[2] > 0 ? NAN : -red[0];
-    s->cmax = red[2] > 0 ? NAN : red[1];
+  PetscCall(PetscLogEventBegin(UPHILL_POINTWISE, 0, 0, 0, 0));
+  PetscCall(VecGetArrayRead(s->c[1], &cn));
+  PetscCall(VecGetArrayRead(s->c[2], &cp));
+  for (PetscInt row = 0; row < s->gi.rows; row++) {
+    const PetscReal *a = cn + row * nx, *b = cp + row * nx;
+    double          *o = buf + row * np;
+#pragma omp simd
+    for (PetscInt i = 0; i < nx; i++) o[i] *= invN * ThermoReducedMobility(e1 * a[i] + e2 * b[i], r);
   }
+  PetscCall(VecRestoreArrayRead(s->c[2], &cp));
+  PetscCall(VecRestoreArrayRead(s->c[1], &cn));
+  PetscCall(PetscLogEventEnd(UPHILL_POINTWISE, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Second-order step (order 2): BDF2 for the time derivative, the explicit terms
- * extrapolated to c* = 2 c^n - c^{n-1}, the stabilizers L = S k^2 + A kappa k^4 acting on
- * c^{n+1} - c*:
- *   (3 c^{n+1} - 4 c^n + c^{n-1}) / (2 dt) = [i k . FT(M(c*) grad mu(c*))] - L (c^{n+1} - c*)
- * so c^{n+1} = [4 c^n - c^{n-1} + 2 dt L c* + 2 dt i k . FT(...)] / (3 + 2 dt L).
- * Same 2d+2 transforms as the first-order step; the spectral state of the previous step
- * doubles as the accumulator of the right-hand side. */
-static PetscErrorCode SchemeStepBDF2(UphillScheme s, Vec cvec, PetscReal dt)
+/* Regular model, first spectral pass: start the new coefficients with the history and the
+ * explicit linear terms, keep psi*_k, and put i k_x psi*_k in the buffer.
+ *   IDEAL: psi_k = (kappa k^2 - 2 chi) c*_k, explicit -k^2 [(1-D) c* + FT((r-1)c*^2/2)]
+ *   LOG:   psi_k = FT f'(c*) + kappa k^2 c*_k (= mu*_k), explicit D k^2 c* (the stabilizer)
+ * both with the stabilizers (S k^2 + A kappa k^4) c* and the implicit (D + S) k^2 + A kappa k^4. */
+static void SpectralStartRegular(UphillScheme s, const StepCoef *k, UphillComplex *w)
 {
-  UphillGrid         g  = s->grid;
-  const SchemeModel *m  = &s->m;
-  const PetscInt     n0 = g->nlev[0], n1 = g->nlev[1], n2 = g->nlev[2];
-  const PetscReal   *cs, *k2in = g->k2lev[2], tdt = 2.0 * dt;
-  UphillComplex     *w = (UphillComplex *)g->buf, *chat = s->chat, *rhs = s->chat_prev, *muhat = s->muhat;
+  const UphillSpectral *sp = &s->sp;
+  const ThermoModel    *m  = &s->p.model;
+  UphillComplex        *nw = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2], *psi = s->psi;
+  const PetscReal       h = k->h, kap = m->kappa, chi2 = 2.0 * m->chi, A = s->p.A, S = s->p.S, D1 = 1.0 - s->Dimp;
+  const PetscBool       nl = s->nlfwd, lg = s->logflux;
 
-  PetscFunctionBegin;
-  /* 1/(3 + 2 dt L), cached per dt like the first-order factors (negative key: BDF2) */
-  if (s->fac_dt != -dt) {
-    for (PetscInt a = 0, idx = 0; a < n0; a++)
-      for (PetscInt b = 0; b < n1; b++)
-        for (PetscInt e = 0; e < n2; e++, idx++) {
-          const PetscReal k2 = g->k2lev[0][a] + g->k2lev[1][b] + k2in[e];
-          s->fac[idx]        = 1.0 / (3.0 + tdt * (m->S * k2 + m->A * m->kappa * k2 * k2));
-        }
-    s->fac_dt = -dt;
-  }
-  /* c* = 2 c^n - c^{n-1}, in the previous state's storage (c^n is kept in cvec) */
-  PetscCall(VecAXPBY(s->c_prev, 2.0, -1.0, cvec));
-  PetscCall(VecGetArrayRead(s->c_prev, &cs));
-  PetscCall(PetscLogEventBegin(s->ev_pointwise, 0, 0, 0, 0));
-  PointwiseBulkMu(g, m, cs);
-  PetscCall(PetscLogEventEnd(s->ev_pointwise, 0, 0, 0, 0));
-  PetscCall(UphillGridForward(g));
-
-  /* mu*_k = FT(f'(c*)) + kappa k^2 c*_k; rhs = 4 c^n_k - c^{n-1}_k + 2 dt L c*_k; w = i k_x mu*_k */
-  PetscCall(PetscLogEventBegin(s->ev_spectral, 0, 0, 0, 0));
-  for (PetscInt a = 0, row = 0; a < n0; a++)
-    for (PetscInt b = 0; b < n1; b++, row += n2) {
-      const PetscReal  k2ab = g->k2lev[0][a] + g->k2lev[1][b];
+  for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
+    for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
       PetscReal        kc;
-      const PetscReal *kv = RowK(g, 0, a, b, &kc);
-      for (PetscInt e = 0; e < n2; e++) {
+      const PetscReal *kv = RowK(sp, 0, a, b, &kc);
+      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
+        const PetscInt  i = row + e;
+        const PetscReal k2 = sp->ksq[i], kx = kv ? kv[e] : kc;
+        const PetscReal sr = k->e1 * c1[i][0] + k->e2 * c2[i][0], si = k->e1 * c1[i][1] + k->e2 * c2[i][1];
+        const PetscReal lin = (lg ? 1.0 - D1 : -D1) * k2 + (S + A * kap * k2) * k2;
+        const PetscReal gr = nl && !lg ? w[i][0] : 0.0, gi = nl && !lg ? w[i][1] : 0.0;
+        const PetscReal pr = lg ? w[i][0] + kap * k2 * sr : (kap * k2 - chi2) * sr;
+        const PetscReal pi = lg ? w[i][1] + kap * k2 * si : (kap * k2 - chi2) * si;
+        nw[i][0]           = k->a1 * c1[i][0] - k->a2 * c2[i][0] + h * (lin * sr - k2 * gr);
+        nw[i][1]           = k->a1 * c1[i][1] - k->a2 * c2[i][1] + h * (lin * si - k2 * gi);
+        if (psi) {
+          psi[i][0] = pr;
+          psi[i][1] = pi;
+        }
+        w[i][0] = -kx * pi;
+        w[i][1] = kx * pr;
+      }
+    }
+}
+
+/* c^{n+1}_k = accumulated / (a0 + h Limp + h L), with the sums of the error estimate and of
+ * the gradient energy taken on the way; the buffer gets c^{n+1}_k for the last transform. */
+static void SpectralFinish(UphillScheme s, const StepCoef *k, UphillComplex *w, PetscReal *errsum, PetscReal *gradsum)
+{
+  const UphillSpectral *sp = &s->sp;
+  const ThermoModel    *m  = &s->p.model;
+  UphillComplex        *nw = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2], *c3 = s->ch[3];
+  const PetscReal       h = k->h, kap = m->kappa;
+  /* denominator: a0 + h (D2 k^2 + D4 k^4); of it, E2 k^2 + E4 k^4 acts on c^{n+1} - c* (the
+   * stabilizers: all but the exact implicit parts, k^2 of the ideal flux and M kappa k^4 of
+   * the polynomial model) */
+  const PetscReal D2 = m->kind == THERMO_MODEL_REGULAR ? s->Dimp + s->p.S : s->p.S;
+  const PetscReal D4 = m->kind == THERMO_MODEL_REGULAR ? s->p.A * kap : m->mobility * kap;
+  const PetscReal E2 = m->kind == THERMO_MODEL_REGULAR ? D2 - (s->logflux ? 0.0 : 1.0) : s->p.S, E4 = m->kind == THERMO_MODEL_REGULAR ? D4 : 0.0;
+  const PetscReal hm = k->gfac * h / k->a0;
+  PetscReal       es = 0, gs = 0;
+
+  for (PetscInt a = 0, i = 0; a < sp->nlev[0]; a++)
+    for (PetscInt b = 0; b < sp->nlev[1]; b++) {
+      const PetscReal wab = sp->w[0][a] * sp->w[1][b];
+      PetscReal       er = 0, gr = 0;
+      for (PetscInt e = 0; e < sp->nlev[2]; e++, i++) {
+        const PetscReal k2 = sp->ksq[i], f = 1.0 / (k->a0 + h * k2 * (D2 + D4 * k2)), we = wab * sp->w[2][e];
+        /* the k = 0 mode (mass) is never changed, not even by the round-off of a0 */
+        const PetscReal re = k2 > 0 ? f * nw[i][0] : c1[i][0], im = k2 > 0 ? f * nw[i][1] : c1[i][1];
+        /* local error: Milne on the predictor, plus the splitting error of the stabilizers,
+         * (h/a0) L (c* - c^{n+1}), which the predictor cannot see (docs/design.md) */
+        const PetscReal L  = hm * k2 * (E2 + E4 * k2);
+        const PetscReal sr = k->e1 * c1[i][0] + k->e2 * c2[i][0] - re, si = k->e1 * c1[i][1] + k->e2 * c2[i][1] - im;
+        const PetscReal dr = k->errc * (re - (k->l0 * c1[i][0] + k->l1 * c2[i][0] + k->l2 * c3[i][0])) + L * sr;
+        const PetscReal di = k->errc * (im - (k->l0 * c1[i][1] + k->l1 * c2[i][1] + k->l2 * c3[i][1])) + L * si;
+        nw[i][0] = w[i][0] = re;
+        nw[i][1] = w[i][1] = im;
+        er += we * (dr * dr + di * di);
+        gr += we * k2 * (re * re + im * im);
+      }
+      es += er;
+      gs += gr;
+    }
+  *errsum  = es;
+  *gradsum = gs;
+}
+
+/* Polynomial model, the one spectral pass: buffer holds FT f'(c*).
+ *   a0 c^{n+1} = a1 c^n - a2 c^{n-1} + h [ -M k^2 FT f'(c*) + S k^2 c* ] - h (S k^2 + M kappa k^4) c^{n+1} */
+static void SpectralPolynomial(UphillScheme s, const StepCoef *k, UphillComplex *w, PetscReal *errsum, PetscReal *gradsum)
+{
+  const UphillSpectral *sp = &s->sp;
+  UphillComplex        *nw = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2];
+  const PetscReal       h = k->h, M = s->p.model.mobility, S = s->p.S;
+
+  for (PetscInt i = 0; i < sp->nloc_k; i++) {
+    const PetscReal k2 = sp->ksq[i];
+    const PetscReal sr = k->e1 * c1[i][0] + k->e2 * c2[i][0], si = k->e1 * c1[i][1] + k->e2 * c2[i][1];
+    nw[i][0]           = k->a1 * c1[i][0] - k->a2 * c2[i][0] + h * k2 * (S * sr - M * w[i][0]);
+    nw[i][1]           = k->a1 * c1[i][1] - k->a2 * c2[i][1] + h * k2 * (S * si - M * w[i][1]);
+  }
+  SpectralFinish(s, k, w, errsum, gradsum);
+}
+
+/* After the forward transform of flux d: add h i k_d FT(flux_d) to the new coefficients, and
+ * put the next direction's i k_{d+1} psi*_k in the buffer. */
+static void SpectralFluxAdd(UphillScheme s, const StepCoef *k, PetscInt d, UphillComplex *w)
+{
+  const UphillSpectral *sp = &s->sp;
+  UphillComplex        *nw = s->ch[0], *psi = s->psi;
+  const PetscBool       more = (PetscBool)(d + 1 < s->gi.dim);
+  const PetscReal       h    = k->h;
+
+  for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
+    for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
+      PetscReal        kc, kn = 0;
+      const PetscReal *kv = RowK(sp, d, a, b, &kc), *knv = more ? RowK(sp, d + 1, a, b, &kn) : NULL;
+      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
         const PetscInt  i  = row + e;
-        const PetscReal k2 = k2ab + k2in[e], k = kv ? kv[e] : kc, L = m->S * k2 + m->A * m->kappa * k2 * k2;
-        const PetscReal sr = 2.0 * chat[i][0] - rhs[i][0], si = 2.0 * chat[i][1] - rhs[i][1];
-        const PetscReal re = w[i][0] + m->kappa * k2 * sr, im = w[i][1] + m->kappa * k2 * si;
-        rhs[i][0]   = 4.0 * chat[i][0] - rhs[i][0] + tdt * L * sr;
-        rhs[i][1]   = 4.0 * chat[i][1] - rhs[i][1] + tdt * L * si;
-        muhat[i][0] = re;
-        muhat[i][1] = im;
-        w[i][0]     = -k * im;
-        w[i][1]     = k * re;
-      }
-    }
-  PetscCall(PetscLogEventEnd(s->ev_spectral, 0, 0, 0, 0));
-
-  for (PetscInt d = 0; d < g->dim; d++) {
-    const PetscBool more = (PetscBool)(d + 1 < g->dim);
-
-    PetscCall(FluxSpectrum(s, cs));
-
-    /* rhs += 2 dt i k_d FT(flux_d); then the next gradient, or after the last direction
-     * c^{n+1}_k = rhs/(3 + 2 dt L), with c^n_k kept as the new previous state */
-    PetscCall(PetscLogEventBegin(s->ev_spectral, 0, 0, 0, 0));
-    for (PetscInt a = 0, row = 0; a < n0; a++)
-      for (PetscInt b = 0; b < n1; b++, row += n2) {
-        PetscReal        kc, kn = 0;
-        const PetscReal *kv = RowK(g, d, a, b, &kc), *knv = more ? RowK(g, d + 1, a, b, &kn) : NULL;
-        for (PetscInt e = 0; e < n2; e++) {
-          const PetscInt  i  = row + e;
-          const PetscReal k  = kv ? kv[e] : kc;
-          const PetscReal rr = rhs[i][0] - tdt * k * w[i][1], ri = rhs[i][1] + tdt * k * w[i][0];
-          if (more) {
-            const PetscReal k1 = knv ? knv[e] : kn;
-            rhs[i][0]          = rr;
-            rhs[i][1]          = ri;
-            w[i][0]            = -k1 * muhat[i][1];
-            w[i][1]            = k1 * muhat[i][0];
-          } else {
-            const PetscReal f = s->fac[i], nr = f * rr, ni = f * ri;
-            rhs[i][0]         = chat[i][0];
-            rhs[i][1]         = chat[i][1];
-            chat[i][0] = w[i][0] = nr;
-            chat[i][1] = w[i][1] = ni;
-          }
+        const PetscReal kd = kv ? kv[e] : kc;
+        nw[i][0] -= h * kd * w[i][1];
+        nw[i][1] += h * kd * w[i][0];
+        if (more) {
+          const PetscReal k1 = knv ? knv[e] : kn;
+          w[i][0]            = -k1 * psi[i][1];
+          w[i][1]            = k1 * psi[i][0];
         }
       }
-    PetscCall(PetscLogEventEnd(s->ev_spectral, 0, 0, 0, 0));
+    }
+}
+
+/* The new field from the buffer (after the last inverse transform), with its bounds and bulk
+ * energy taken on the way. */
+static PetscErrorCode FinishReal(UphillScheme s, const double *buf, PetscReal *bulk, PetscReal mx[3])
+{
+  PetscReal     *x;
+  const PetscInt nx = s->gi.nx, np = s->gi.nxpad;
+  const PetscReal invN = 1.0 / s->sp.ntot;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(UPHILL_POINTWISE, 0, 0, 0, 0));
+  PetscCall(VecGetArray(s->c[0], &x));
+  for (PetscInt r = 0; r < s->gi.rows; r++) {
+    const double *br = buf + r * np;
+    PetscReal    *xr = x + r * nx;
+#pragma omp simd
+    for (PetscInt i = 0; i < nx; i++) xr[i] = br[i] * invN;
   }
-  PetscCall(VecRestoreArrayRead(s->c_prev, &cs));
-  PetscCall(VecCopy(cvec, s->c_prev)); /* c^n becomes the previous state */
-  PetscCall(FinishStep(s, cvec));
-  s->nfft += 2 * g->dim + 2;
+  RealSums(s, x, bulk, mx);
+  PetscCall(VecRestoreArray(s->c[0], &x));
+  PetscCall(PetscLogEventEnd(UPHILL_POINTWISE, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode UphillSchemeStep(UphillScheme s, Vec cvec, PetscReal dt)
+PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *res)
 {
-  UphillGrid         g  = s->grid;
-  const SchemeModel *m  = &s->m;
-  const PetscInt     n0 = g->nlev[0], n1 = g->nlev[1], n2 = g->nlev[2];
-  const PetscReal   *c, *k2in = g->k2lev[2];
-  UphillComplex     *w = (UphillComplex *)g->buf, *chat = s->chat, *muhat = s->muhat;
+  StepCoef       k;
+  double        *buf;
+  UphillComplex *w;
+  PetscReal      errsum = 0, gradsum = 0, bulk = 0, mx[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, 0};
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(s->ev_step, 0, 0, 0, 0));
-  /* the BDF2 weights assume equal steps: after a change of step (the shortened last step,
-   * a restart with another -dt) one first-order step starts a new history */
-  if (m->order == 2 && s->have_prev && !(PetscAbsReal(dt - s->dt_prev) <= 1e-12 * dt)) s->have_prev = PETSC_FALSE;
-  s->dt_prev = dt;
-  if (m->order == 2 && s->have_prev) {
-    PetscCall(SchemeStepBDF2(s, cvec, dt));
-    PetscCall(PetscLogEventEnd(s->ev_step, 0, 0, 0, 0));
-    PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCheck(s->nhist >= 1, s->gi.comm, PETSC_ERR_ORDER, "the scheme has no state: call UphillSchemeSetState first");
+  PetscCheck(h > 0, s->gi.comm, PETSC_ERR_ARG_OUTOFRANGE, "step size must be positive, got %g", (double)h);
+  PetscCall(PetscLogEventBegin(UPHILL_STEP, 0, 0, 0, 0));
+  Coefficients(s, h, &k);
+  PetscCall(UphillGridGetBuffer(s->grid, &buf));
+  w = (UphillComplex *)buf;
+  if (s->nlfwd) {
+    PetscCall(PointwiseNonlinear(s, &k, buf));
+    PetscCall(UphillGridForward(s->grid));
   }
-  if (m->order == 2) {
-    /* BDF2 starts from one first-order step, which leaves it the previous state */
-    PetscCall(VecCopy(cvec, s->c_prev));
-    PetscCall(PetscArraycpy((PetscReal *)s->chat_prev, (PetscReal *)s->chat, 2 * g->nloc_k));
-    s->have_prev = PETSC_TRUE;
+  PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
+  if (s->fluxes) SpectralStartRegular(s, &k, w);
+  else SpectralPolynomial(s, &k, w, &errsum, &gradsum);
+  PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
+  for (PetscInt d = 0; s->fluxes && d < s->gi.dim; d++) {
+    PetscCall(UphillGridBackward(s->grid)); /* grad_d psi* */
+    PetscCall(PointwiseFlux(s, &k, buf));
+    PetscCall(UphillGridForward(s->grid)); /* FT(M(c*) grad_d psi*) */
+    PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
+    SpectralFluxAdd(s, &k, d, w);
+    if (d + 1 == s->gi.dim) SpectralFinish(s, &k, w, &errsum, &gradsum);
+    PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
   }
-  SchemeFactors(s, dt);
-  PetscCall(VecGetArrayRead(cvec, &c));
-
-  PetscCall(PetscLogEventBegin(s->ev_pointwise, 0, 0, 0, 0));
-  PointwiseBulkMu(g, m, c);
-  PetscCall(PetscLogEventEnd(s->ev_pointwise, 0, 0, 0, 0));
-  PetscCall(UphillGridForward(g));
-
-  /* mu_k = FT(f')_k + kappa k^2 c_k, and in the same pass w = i k_x mu_k */
-  PetscCall(PetscLogEventBegin(s->ev_spectral, 0, 0, 0, 0));
-  for (PetscInt a = 0, row = 0; a < n0; a++)
-    for (PetscInt b = 0; b < n1; b++, row += n2) {
-      const PetscReal  k2ab = g->k2lev[0][a] + g->k2lev[1][b], kap = m->kappa;
-      PetscReal        kc;
-      const PetscReal *kv = RowK(g, 0, a, b, &kc);
-      UphillComplex   *wr = w + row, *mr = muhat + row, *cr = chat + row;
-      for (PetscInt e = 0; e < n2; e++) {
-        const PetscReal kk = kap * (k2ab + k2in[e]), k = kv ? kv[e] : kc;
-        const PetscReal re = wr[e][0] + kk * cr[e][0], im = wr[e][1] + kk * cr[e][1];
-        mr[e][0] = re;
-        mr[e][1] = im;
-        wr[e][0] = -k * im;
-        wr[e][1] = k * re;
-      }
-    }
-  PetscCall(PetscLogEventEnd(s->ev_spectral, 0, 0, 0, 0));
-
-  for (PetscInt d = 0; d < g->dim; d++) {
-    const PetscBool more = (PetscBool)(d + 1 < g->dim);
-
-    PetscCall(FluxSpectrum(s, c));
-
-    /* c_k += fac i k_d FT(flux_d)_k; in the same pass set up the next transform: the
-     * next gradient i k_{d+1} mu_k, or after the last direction the new c_k itself */
-    PetscCall(PetscLogEventBegin(s->ev_spectral, 0, 0, 0, 0));
-    for (PetscInt a = 0, row = 0; a < n0; a++)
-      for (PetscInt b = 0; b < n1; b++, row += n2) {
-        PetscReal        kc, kn = 0;
-        const PetscReal *kv = RowK(g, d, a, b, &kc), *knv = more ? RowK(g, d + 1, a, b, &kn) : NULL;
-        UphillComplex   *wr = w + row, *mr = muhat + row, *cr = chat + row;
-        const PetscReal *fr = s->fac + row;
-        for (PetscInt e = 0; e < n2; e++) {
-          const PetscReal k = kv ? kv[e] : kc, f = fr[e] * k;
-          const PetscReal cre = cr[e][0] - f * wr[e][1], cim = cr[e][1] + f * wr[e][0];
-          cr[e][0] = cre;
-          cr[e][1] = cim;
-          if (more) {
-            const PetscReal k1 = knv ? knv[e] : kn;
-            wr[e][0] = -k1 * mr[e][1];
-            wr[e][1] = k1 * mr[e][0];
-          } else {
-            wr[e][0] = cre;
-            wr[e][1] = cim;
-          }
-        }
-      }
-    PetscCall(PetscLogEventEnd(s->ev_spectral, 0, 0, 0, 0));
-  }
-  PetscCall(VecRestoreArrayRead(cvec, &c));
-
-  PetscCall(FinishStep(s, cvec));
-  s->nfft += 2 * g->dim + 2;
-  PetscCall(PetscLogEventEnd(s->ev_step, 0, 0, 0, 0));
+  PetscCall(UphillGridBackward(s->grid)); /* c^{n+1} */
+  PetscCall(FinishReal(s, buf, &bulk, mx));
+  PetscCall(FinishEnergy(s, bulk, gradsum, mx, &res->F, &res->cmin, &res->cmax, &errsum));
+  res->order = k.order;
+  res->err   = k.estimate ? PetscSqrtReal(errsum) / s->sp.ntot : -1.0;
+  s->trial      = *res;
+  s->h_trial    = h;
+  s->have_trial = PETSC_TRUE;
+  PetscCall(PetscLogEventEnd(UPHILL_STEP, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Recomputes mu of the current state (d+1 transforms, only when a diagnostics row asks):
- * the step's own flux belongs to the state before it, one step too early for a row. */
-PetscErrorCode UphillSchemeDissipation(UphillScheme s, Vec cvec, PetscReal *diss)
+PetscErrorCode UphillSchemeAccept(UphillScheme s)
 {
-  UphillGrid         g = s->grid;
-  const SchemeModel *m = &s->m;
-  const PetscReal   *c;
-  UphillComplex     *w = (UphillComplex *)g->buf;
-  const PetscInt     rows = (PetscInt)g->nr * g->rows_per_slab, nx = g->nx, np = g->nxpad;
-  const PetscReal    invN = 1.0 / (PetscReal)g->Ntot;
-  PetscReal          sum  = 0.0;
+  Vec            v;
+  UphillComplex *a;
 
   PetscFunctionBegin;
-  PetscCall(VecGetArrayRead(cvec, &c));
-  PointwiseBulkMu(g, m, c);
-  PetscCall(UphillGridForward(g));
-  for (PetscInt a = 0, row = 0; a < g->nlev[0]; a++)
-    for (PetscInt b = 0; b < g->nlev[1]; b++, row += g->nlev[2]) {
-      const PetscReal k2ab = g->k2lev[0][a] + g->k2lev[1][b];
-      for (PetscInt e = 0; e < g->nlev[2]; e++) {
-        const PetscReal kk = m->kappa * (k2ab + g->k2lev[2][e]);
-        s->muhat[row + e][0] = w[row + e][0] + kk * s->chat[row + e][0];
-        s->muhat[row + e][1] = w[row + e][1] + kk * s->chat[row + e][1];
-      }
-    }
-  for (PetscInt d = 0; d < g->dim; d++) {
-    for (PetscInt a = 0, row = 0; a < g->nlev[0]; a++)
-      for (PetscInt b = 0; b < g->nlev[1]; b++, row += g->nlev[2]) {
+  PetscCheck(s->have_trial, s->gi.comm, PETSC_ERR_ORDER, "no trial step to accept");
+  /* rotate, so nothing is copied: trial -> current -> previous -> the one before */
+  v        = s->c[2];
+  s->c[2]  = s->c[1];
+  s->c[1]  = s->c[0];
+  s->c[0]  = v;
+  a        = s->ch[3];
+  s->ch[3] = s->ch[2];
+  s->ch[2] = s->ch[1];
+  s->ch[1] = s->ch[0];
+  s->ch[0] = a;
+  /* a BDF2 restart (first-order step) keeps only the state it started from */
+  if (s->p.order == 2 && s->trial.order == 1) s->nhist = 1;
+  s->hprev[1]   = s->hprev[0];
+  s->hprev[0]   = s->h_trial;
+  s->nhist      = PetscMin(s->nhist + 1, 3);
+  s->F          = s->trial.F;
+  s->cmin       = s->trial.cmin;
+  s->cmax       = s->trial.cmax;
+  s->have_trial = PETSC_FALSE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ------------------------------------------------------------------ checkpoints */
+
+/* Fourier coefficients as a Vec: the transposed half spectrum has the same global order for
+ * any rank count (rows of the transposed axis in rank order), so it reloads anywhere. */
+static PetscErrorCode SpectralVec(UphillScheme s, UphillComplex *a, const char *name, Vec *v)
+{
+  PetscFunctionBegin;
+  PetscCall(VecCreateMPIWithArray(s->gi.comm, 1, 2 * s->gi.nloc_k, PETSC_DECIDE, (PetscScalar *)a, v));
+  PetscCall(PetscObjectSetName((PetscObject)*v, name));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode ViewSpectral(UphillScheme s, PetscViewer viewer, UphillComplex *a, const char *name)
+{
+  Vec v;
+
+  PetscFunctionBegin;
+  PetscCall(SpectralVec(s, a, name, &v));
+  PetscCall(VecView(v, viewer));
+  PetscCall(VecDestroy(&v));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* VecLoad may swap in its own storage, so load into a Vec of the same layout and copy */
+static PetscErrorCode LoadSpectral(UphillScheme s, PetscViewer viewer, UphillComplex *a, const char *name)
+{
+  Vec                v;
+  const PetscScalar *x;
+
+  PetscFunctionBegin;
+  PetscCall(VecCreateMPI(s->gi.comm, 2 * s->gi.nloc_k, PETSC_DECIDE, &v));
+  PetscCall(PetscObjectSetName((PetscObject)v, name));
+  PetscCall(VecLoad(v, viewer));
+  PetscCall(VecGetArrayRead(v, &x));
+  PetscCall(PetscArraycpy((PetscReal *)a, x, 2 * s->gi.nloc_k));
+  PetscCall(VecRestoreArrayRead(v, &x));
+  PetscCall(VecDestroy(&v));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode ViewNamed(Vec v, const char *name, PetscViewer viewer, PetscBool load)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscObjectSetName((PetscObject)v, name));
+  if (load) PetscCall(VecLoad(v, viewer));
+  else PetscCall(VecView(v, viewer));
+  PetscCall(PetscObjectSetName((PetscObject)v, "c"));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Datasets /c, /chat (current), /c_prev, /chat_prev, /chat_prev2 (history, when held) and
+ * the attributes history, h_prev1, h_prev2 on /c. */
+PetscErrorCode UphillSchemeView(UphillScheme s, PetscViewer viewer)
+{
+  PetscInt nh = s->nhist;
+
+  PetscFunctionBegin;
+  PetscCall(ViewNamed(s->c[1], "c", viewer, PETSC_FALSE));
+  PetscCall(ViewSpectral(s, viewer, s->ch[1], "chat"));
+  if (nh >= 2) PetscCall(ViewNamed(s->c[2], "c_prev", viewer, PETSC_FALSE));
+  if (nh >= 2) PetscCall(ViewSpectral(s, viewer, s->ch[2], "chat_prev"));
+  if (nh >= 3) PetscCall(ViewSpectral(s, viewer, s->ch[3], "chat_prev2"));
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "history", PETSC_INT, &nh));
+  {
+    PetscInt lg = s->logflux;
+    PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "flux_log", PETSC_INT, &lg));
+  }
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "h_prev1", PETSC_REAL, &s->hprev[0]));
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "h_prev2", PETSC_REAL, &s->hprev[1]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillSchemeLoad(UphillScheme s, PetscViewer viewer)
+{
+  PetscInt  nh = 1;
+  PetscBool has;
+
+  PetscFunctionBegin;
+  PetscCall(ViewNamed(s->c[1], "c", viewer, PETSC_TRUE));
+  PetscCall(LoadSpectral(s, viewer, s->ch[1], "chat"));
+  PetscCall(PetscViewerHDF5HasAttribute(viewer, "/c", "history", &has));
+  if (has) PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "history", PETSC_INT, NULL, &nh));
+  PetscCheck(nh >= 1 && nh <= 3, s->gi.comm, PETSC_ERR_FILE_UNEXPECTED, "the checkpoint's scheme history (%" PetscInt_FMT " states) is not 1 to 3", nh);
+  s->hprev[0] = s->hprev[1] = 0;
+  if (nh >= 2) {
+    PetscCall(ViewNamed(s->c[2], "c_prev", viewer, PETSC_TRUE));
+    PetscCall(LoadSpectral(s, viewer, s->ch[2], "chat_prev"));
+    PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "h_prev1", PETSC_REAL, NULL, &s->hprev[0]));
+  }
+  if (nh >= 3) {
+    PetscCall(LoadSpectral(s, viewer, s->ch[3], "chat_prev2"));
+    PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "h_prev2", PETSC_REAL, NULL, &s->hprev[1]));
+  }
+  /* the AUTO form continues in the form the run had reached */
+  PetscCall(PetscViewerHDF5HasAttribute(viewer, "/c", "flux_log", &has));
+  if (has && s->p.flux == UPHILL_FLUX_AUTO && s->fluxes) {
+    PetscInt lg;
+    PetscCall(PetscViewerHDF5ReadAttribute(viewer, "/c", "flux_log", PETSC_INT, NULL, &lg));
+    if (lg) s->logflux = s->nlfwd = PETSC_TRUE;
+  }
+  s->nhist      = nh;
+  s->have_trial = PETSC_FALSE;
+  PetscCall(StateEnergy(s));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ------------------------------------------------------------------ linear theory, tests */
+
+PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, PetscReal k, PetscReal h)
+{
+  const ThermoModel *m  = &p->model;
+  const PetscReal    k2 = k * k;
+
+  if (m->kind == THERMO_MODEL_POLYNOMIAL) {
+    /* (1 + h S k^2 - h M f'' k^2) / (1 + h S k^2 + h M kappa k^4) */
+    const PetscReal S = p->S >= 0 ? p->S : m->mobility * 2.0 * m->rho * PetscSqr(m->cb - m->ca);
+    return (1.0 + h * k2 * (S - m->mobility * ThermoPolyD2F(c0, m->rho, m->ca, m->cb))) / (1.0 + h * k2 * (S + m->mobility * m->kappa * k2));
+  } else {
+    /* linearized about c0: dc_k/dt = -k^2 g'(c0) c_k - M0 k^2 (kappa k^2 - 2 chi) c_k, g' = 1 + (r-1)c0 */
+    const PetscReal A = p->A >= 0 ? p->A : ThermoModelMaxMobility(m), S = p->S >= 0 ? p->S : 0.0, D = PetscMax(1.0, m->r);
+    const PetscReal M0 = ThermoReducedMobility(c0, m->r), gp = 1.0 + (m->r - 1.0) * c0;
+    const PetscReal L = S * k2 + A * m->kappa * k2 * k2;
+    return (1.0 + h * (L - k2 * (gp - D) - M0 * k2 * (m->kappa * k2 - 2.0 * m->chi))) / (1.0 + h * (D * k2 + L));
+  }
+}
+
+/* out += sum_d i k_d FT( M(c) IFFT(i k_d q) )/N^d for the spectral potential q */
+static PetscErrorCode AddFluxDivergence(UphillScheme s, const PetscReal *c, const UphillComplex *q, UphillComplex *out)
+{
+  const UphillSpectral *sp = &s->sp;
+  double               *buf;
+  UphillComplex        *w;
+
+  PetscFunctionBegin;
+  PetscCall(UphillGridGetBuffer(s->grid, &buf));
+  w = (UphillComplex *)buf;
+  for (PetscInt d = 0; d < s->gi.dim; d++) {
+    for (PetscInt a = 0, i = 0; a < sp->nlev[0]; a++)
+      for (PetscInt b = 0; b < sp->nlev[1]; b++) {
         PetscReal        kc;
-        const PetscReal *kv = RowK(g, d, a, b, &kc);
-        for (PetscInt e = 0; e < g->nlev[2]; e++) {
-          const PetscReal k = kv ? kv[e] : kc;
-          w[row + e][0]     = -k * s->muhat[row + e][1];
-          w[row + e][1]     = k * s->muhat[row + e][0];
+        const PetscReal *kv = RowK(sp, d, a, b, &kc);
+        for (PetscInt e = 0; e < sp->nlev[2]; e++, i++) {
+          const PetscReal kd = kv ? kv[e] : kc;
+          w[i][0]            = -kd * q[i][1];
+          w[i][1]            = kd * q[i][0];
         }
       }
-    PetscCall(UphillGridBackward(g));
-    for (PetscInt r = 0; r < rows; r++) {
-      const PetscReal *cr = c + r * nx;
-      const double    *br = g->buf + r * np;
-      for (PetscInt i = 0; i < nx; i++) {
-        const PetscReal gm = br[i] * invN;
-        sum += SchemeMobility(m, cr[i]) * gm * gm;
+    PetscCall(UphillGridBackward(s->grid));
+    for (PetscInt r = 0; r < s->gi.rows; r++)
+      for (PetscInt i = 0; i < s->gi.nx; i++) buf[r * s->gi.nxpad + i] *= ThermoModelMobility(&s->p.model, c[r * s->gi.nx + i]) / s->sp.ntot;
+    PetscCall(UphillGridForward(s->grid));
+    for (PetscInt a = 0, i = 0; a < sp->nlev[0]; a++)
+      for (PetscInt b = 0; b < sp->nlev[1]; b++) {
+        PetscReal        kc;
+        const PetscReal *kv = RowK(sp, d, a, b, &kc);
+        for (PetscInt e = 0; e < sp->nlev[2]; e++, i++) {
+          const PetscReal kd = kv ? kv[e] : kc;
+          out[i][0] -= kd * w[i][1];
+          out[i][1] += kd * w[i][0];
+        }
       }
-    }
   }
-  PetscCall(VecRestoreArrayRead(cvec, &c));
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, g->comm));
-  *diss = sum * PetscPowRealInt(g->h, g->dim);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* FT of a pointwise function of the current state into q */
+static PetscErrorCode TransformPointwise(UphillScheme s, const PetscReal *c, PetscReal (*fn)(const ThermoModel *, PetscReal), UphillComplex *q)
+{
+  double *buf;
+
+  PetscFunctionBegin;
+  PetscCall(UphillGridGetBuffer(s->grid, &buf));
+  for (PetscInt r = 0; r < s->gi.rows; r++)
+    for (PetscInt i = 0; i < s->gi.nx; i++) buf[r * s->gi.nxpad + i] = fn(&s->p.model, c[r * s->gi.nx + i]);
+  PetscCall(UphillGridForward(s->grid));
+  PetscCall(PetscArraycpy((PetscReal *)q, buf, 2 * s->gi.nloc_k));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscReal IdealExcess(const ThermoModel *m, PetscReal c)
+{
+  return ThermoReducedIdealExcess(c, m->r);
+}
+
+PetscErrorCode UphillSchemeTendency(UphillScheme s, UphillFluxForm form, UphillComplex *out)
+{
+  const ThermoModel *m = &s->p.model;
+  const PetscReal   *c;
+  UphillComplex     *q, *ch = s->ch[1];
+
+  PetscFunctionBegin;
+  PetscCall(UphillGridAllocComplex(s->grid, &q));
+  PetscCall(PetscArrayzero((PetscReal *)out, 2 * s->gi.nloc_k));
+  PetscCall(VecGetArrayRead(s->c[1], &c));
+  if (form == UPHILL_FLUX_LOG) {
+    /* the whole chemical potential, logarithm included: mu_k = FT f'(c) + kappa k^2 c_k */
+    PetscCall(TransformPointwise(s, c, ThermoModelDF, q));
+    for (PetscInt i = 0; i < s->gi.nloc_k; i++)
+      for (PetscInt j = 0; j < 2; j++) q[i][j] += m->kappa * s->sp.ksq[i] * ch[i][j];
+    PetscCall(AddFluxDivergence(s, c, q, out));
+  } else if (m->kind == THERMO_MODEL_REGULAR) {
+    /* -k^2 FT g(c) + div(M grad psi), g = c + (r-1)c^2/2, psi_k = (kappa k^2 - 2 chi) c_k */
+    PetscCall(TransformPointwise(s, c, IdealExcess, q));
+    for (PetscInt i = 0; i < s->gi.nloc_k; i++)
+      for (PetscInt j = 0; j < 2; j++) {
+        out[i][j] = -s->sp.ksq[i] * (ch[i][j] + q[i][j]);
+        q[i][j]   = (m->kappa * s->sp.ksq[i] - 2.0 * m->chi) * ch[i][j];
+      }
+    PetscCall(AddFluxDivergence(s, c, q, out));
+  } else {
+    /* constant M: -M k^2 (FT f'(c) + kappa k^2 c_k) */
+    PetscCall(TransformPointwise(s, c, ThermoModelDF, q));
+    for (PetscInt i = 0; i < s->gi.nloc_k; i++)
+      for (PetscInt j = 0; j < 2; j++) out[i][j] = -m->mobility * s->sp.ksq[i] * (q[i][j] + m->kappa * s->sp.ksq[i] * ch[i][j]);
+  }
+  PetscCall(VecRestoreArrayRead(s->c[1], &c));
+  PetscCall(UphillGridFreeComplex(&q));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

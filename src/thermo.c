@@ -2,6 +2,7 @@
  * Every equation of the physics lives here; callers only combine and format. */
 #include <math.h>
 #include <uphill/thermo.h>
+#include <uphill/vecmath.h>
 
 /* ln(c/(1-c)) without losing the small one of c, 1-c: for c >= 1/2, 1-c is exact
  * (Sterbenz), so the log of c goes through log1p of that exact difference. */
@@ -232,27 +233,6 @@ PetscErrorCode ThermoFastestMode(PetscReal M0, PetscReal fpp, PetscReal kappa, P
 
 /* ---------------------------------------------------------------- polynomial double well */
 
-PetscReal ThermoPolyF(PetscReal c, PetscReal rho, PetscReal ca, PetscReal cb)
-{
-  /* f = rho (c-ca)^2 (cb-c)^2 */
-  const PetscReal a = c - ca, b = cb - c;
-  return rho * a * a * b * b;
-}
-
-PetscReal ThermoPolyDF(PetscReal c, PetscReal rho, PetscReal ca, PetscReal cb)
-{
-  /* f' = 2 rho (c-ca)(cb-c)(ca+cb-2c) */
-  const PetscReal a = c - ca, b = cb - c;
-  return 2.0 * rho * a * b * (b - a);
-}
-
-PetscReal ThermoPolyD2F(PetscReal c, PetscReal rho, PetscReal ca, PetscReal cb)
-{
-  /* f'' = 2 rho [(c-ca)^2 + (cb-c)^2 - 4 (c-ca)(cb-c)] */
-  const PetscReal a = c - ca, b = cb - c;
-  return 2.0 * rho * (a * a + b * b - 4.0 * a * b);
-}
-
 PetscErrorCode ThermoPolyEquivalent(PetscReal omega, PetscReal T, PetscReal *rho, PetscReal *ca, PetscReal *cb, PetscBool *valid)
 {
   PetscReal RT, chi;
@@ -423,4 +403,102 @@ PetscReal ThermoReducedD2F(PetscReal c, PetscReal chi)
   /* f''/RT = 1/(c(1-c)) - 2 chi */
   c = ClampC(c);
   return 1.0 / (c * (1.0 - c)) - 2.0 * chi;
+}
+
+/* ---------------------------------------------------------------- the solver's model */
+
+PetscReal ThermoModelF(const ThermoModel *m, PetscReal c)
+{
+  if (m->kind == THERMO_MODEL_POLYNOMIAL) return ThermoPolyF(c, m->rho, m->ca, m->cb);
+  return ThermoReducedF(c, m->chi);
+}
+
+PetscReal ThermoModelDF(const ThermoModel *m, PetscReal c)
+{
+  if (m->kind == THERMO_MODEL_POLYNOMIAL) return ThermoPolyDF(c, m->rho, m->ca, m->cb);
+  return ThermoReducedDF(c, m->chi);
+}
+
+PetscReal ThermoModelD2F(const ThermoModel *m, PetscReal c)
+{
+  if (m->kind == THERMO_MODEL_POLYNOMIAL) return ThermoPolyD2F(c, m->rho, m->ca, m->cb);
+  return ThermoReducedD2F(c, m->chi);
+}
+
+PetscReal ThermoModelMobility(const ThermoModel *m, PetscReal c)
+{
+  if (m->kind == THERMO_MODEL_POLYNOMIAL) return m->mobility;
+  return ThermoReducedMobility(c, m->r);
+}
+
+PetscReal ThermoModelMaxMobility(const ThermoModel *m)
+{
+  PetscReal cm, r = m->r;
+
+  if (m->kind == THERMO_MODEL_POLYNOMIAL) return m->mobility;
+  /* M = c(1-c)(1 + (r-1)c) is a cubic: its maximum on [0,1] is at the root in (0,1) of
+   * M' = 1 + 2(r-2)c - 3(r-1)c^2 = 0 (c = 1/2 for r = 1) */
+  if (PetscAbsReal(r - 1.0) < 1e-12) cm = 0.5;
+  else {
+    const PetscReal a = -3.0 * (r - 1.0), b = 2.0 * (r - 2.0), disc = b * b - 4.0 * a;
+    /* the root in (0,1): M'(0) = 1 > 0 and M'(1) = -r < 0 */
+    const PetscReal q = -0.5 * (b + (b < 0 ? -1.0 : 1.0) * PetscSqrtReal(disc));
+    const PetscReal r1 = q / a, r2 = 1.0 / q;
+    cm = (r1 > 0 && r1 < 1) ? r1 : r2;
+  }
+  return ThermoReducedMobility(cm, r);
+}
+
+PetscReal ThermoModelHmix(const ThermoModel *m, PetscReal c)
+{
+  /* H_mix/RT = chi c(1-c) */
+  if (m->kind == THERMO_MODEL_POLYNOMIAL) return NAN;
+  return m->chi * c * (1.0 - c);
+}
+
+PetscReal ThermoModelSmix(const ThermoModel *m, PetscReal c)
+{
+  /* S_mix/R = -[c ln c + (1-c) ln(1-c)], 0 at the pure ends */
+  if (m->kind == THERMO_MODEL_POLYNOMIAL) return NAN;
+  return -XLogX(c);
+}
+
+void ThermoModelDFArray(const ThermoModel *m, const PetscReal *c, PetscReal *df, PetscInt n)
+{
+  if (m->kind == THERMO_MODEL_POLYNOMIAL) {
+    for (PetscInt i = 0; i < n; i++) df[i] = ThermoPolyDF(c[i], m->rho, m->ca, m->cb);
+    return;
+  }
+  /* f' = ln(c/(1-c)) + chi (1-2c): the ratio first (clamped; a NaN passes the comparisons
+   * and reaches the bound checks), one vector log, then the rest; c is read before df is
+   * written at each i, so the two may be the same array */
+  {
+    const PetscReal lo = THERMO_C_EPS, hi = 1.0 - THERMO_C_EPS, chi = m->chi;
+    PetscReal       buf[512];
+    for (PetscInt i0 = 0; i0 < n; i0 += 512) {
+      const PetscInt nb = PetscMin(512, n - i0);
+      for (PetscInt i = 0; i < nb; i++) {
+        const PetscReal x = c[i0 + i], cc = x < lo ? lo : (x > hi ? hi : x);
+        buf[i]            = cc / (1.0 - cc);
+      }
+      UphillVecLog(buf, buf, nb);
+      for (PetscInt i = 0; i < nb; i++) {
+        const PetscReal x = c[i0 + i], cc = x < lo ? lo : (x > hi ? hi : x);
+        df[i0 + i]        = buf[i] + chi * (1.0 - 2.0 * cc);
+      }
+    }
+  }
+}
+
+PetscReal ThermoModelSumF(const ThermoModel *m, const PetscReal *c, PetscInt n)
+{
+  PetscReal s = 0.0;
+
+  if (m->kind == THERMO_MODEL_POLYNOMIAL) {
+    for (PetscInt i = 0; i < n; i++) s += ThermoPolyF(c[i], m->rho, m->ca, m->cb);
+    return s;
+  }
+  /* f = chi c(1-c) + c ln c + (1-c) ln(1-c) */
+  for (PetscInt i = 0; i < n; i++) s += c[i] * (1.0 - c[i]);
+  return m->chi * s + UphillSumXLogX(c, n);
 }

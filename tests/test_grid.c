@@ -8,29 +8,20 @@
  *                         2,2,2,0), and that everything still works there.
  * Prints one line per check and "N passed, M failed"; exits non-zero on any failure. */
 #include <uphill/diag.h>
-#include "mpi_tally.h"
+#include <uphill/scheme.h>
+#include <uphill/hash.h>
+#include <uphill/package.h>
+#include "tally.h"
 
 typedef struct {
   PetscInt  dim, N;
   PetscReal L;
 } Case;
 
-/* splitmix64 of the global index: a field that is the same for any decomposition */
+/* a field that is the same for any decomposition */
 static PetscReal Hash(PetscInt64 i)
 {
-  uint64_t z = (uint64_t)i * 0x9E3779B97F4A7C15ULL + 0x1234567ULL;
-  z          = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z          = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  z          = z ^ (z >> 31);
-  return (PetscReal)(z >> 11) * 0x1.0p-53;
-}
-
-static void Coords(UphillGrid g, PetscInt i, PetscReal *x, PetscReal *y, PetscReal *z)
-{
-  const PetscInt64 gi = UphillGridGlobalIndex(g, i);
-  *x = (PetscReal)(gi % g->N) * g->h;
-  *y = (PetscReal)((gi / g->N) % g->N) * g->h;
-  *z = g->dim == 3 ? (PetscReal)(gi / ((PetscInt64)g->N * g->N)) * g->h : 0.0;
+  return UphillHashUniform(0x1234567ULL, (uint64_t)i);
 }
 
 /* A smooth periodic field with modes below every tested N/2 (mode 4 < 9/2), one of them
@@ -56,27 +47,34 @@ static void Analytic(PetscInt dim, PetscReal a, PetscReal x, PetscReal y, PetscR
   }
 }
 
-/* Multiply the complex view of buf (transposed layout) by i k_d (what = 0, 1, 2) or by
- * -|k|^2 (what = 3), walking the three levels as the scheme does. */
-static void ApplyMultiplier(UphillGrid g, PetscInt what)
+/* Multiply the complex view of the buffer (transposed layout) by i k_d (what = 0, 1, 2) or
+ * by -|k|^2 (what = 3), walking the three levels as the scheme does. */
+static PetscErrorCode ApplyMultiplier(UphillGrid g, PetscInt what)
 {
-  UphillComplex *w   = (UphillComplex *)g->buf;
+  UphillSpectral sp;
+  double        *buf;
+  UphillComplex *w;
   PetscInt       idx = 0;
-  for (PetscInt a = 0; a < g->nlev[0]; a++)
-    for (PetscInt b = 0; b < g->nlev[1]; b++)
-      for (PetscInt e = 0; e < g->nlev[2]; e++, idx++) {
+
+  PetscFunctionBeginUser;
+  PetscCall(UphillGridGetSpectral(g, &sp));
+  PetscCall(UphillGridGetBuffer(g, &buf));
+  w = (UphillComplex *)buf;
+  for (PetscInt a = 0; a < sp.nlev[0]; a++)
+    for (PetscInt b = 0; b < sp.nlev[1]; b++)
+      for (PetscInt e = 0; e < sp.nlev[2]; e++, idx++) {
         if (what == 3) {
-          const PetscReal k2 = g->k2lev[0][a] + g->k2lev[1][b] + g->k2lev[2][e];
-          w[idx][0] *= -k2;
-          w[idx][1] *= -k2;
+          w[idx][0] *= -sp.ksq[idx];
+          w[idx][1] *= -sp.ksq[idx];
         } else {
-          const PetscInt   lev = g->level_of_axis[what];
-          const PetscReal  k   = g->klev[lev][lev == 0 ? a : (lev == 1 ? b : e)];
-          const PetscReal  re = w[idx][0], im = w[idx][1];
+          const PetscInt  lev = sp.level_of_axis[what];
+          const PetscReal k   = sp.k[lev][lev == 0 ? a : (lev == 1 ? b : e)];
+          const PetscReal re = w[idx][0], im = w[idx][1];
           w[idx][0] = -k * im;
           w[idx][1] = k * re;
         }
       }
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* max |a - b| over the grid (collective) */
@@ -93,6 +91,8 @@ static PetscErrorCode TestCase(Tally *t, const Case *cs, PetscBool *empty_real, 
   MPI_Comm         comm = t->comm;
   UphillGridParams gp;
   UphillGrid       g;
+  UphillGridInfo   gi;
+  UphillSpectral   sp;
   Vec              u, v, ref, work;
   PetscMPIInt      size, rank;
   PetscInt         n, nr_min, nk_min, rows[2];
@@ -102,13 +102,18 @@ static PetscErrorCode TestCase(Tally *t, const Case *cs, PetscBool *empty_real, 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  gp.dim        = cs->dim;
-  gp.N          = cs->N;
-  gp.L          = cs->L;
-  gp.fftw_flags = FFTW_ESTIMATE;
-  gp.wisdom     = "none";
+  PetscCall(PetscMemzero(&gp, sizeof(gp)));
+  gp.dim = cs->dim;
+  for (PetscInt d = 0; d < cs->dim; d++) {
+    gp.n[d]   = cs->N;
+    gp.len[d] = cs->L;
+  }
+  gp.plan   = 0; /* estimate */
+  gp.wisdom = "none";
   PetscCall(UphillGridCreate(comm, &gp, &g));
-  a = 2.0 * PETSC_PI / g->L;
+  PetscCall(UphillGridGetInfo(g, &gi));
+  PetscCall(UphillGridGetSpectral(g, &sp));
+  a = 2.0 * PETSC_PI / gi.len[0];
   PetscCall(PetscSNPrintf(tag, sizeof(tag), "%" PetscInt_FMT "D N=%" PetscInt_FMT, cs->dim, cs->N));
 
   /* ---- layout: slab rows and spectral rows per rank; DMDA ownership = FFTW slab ---- */
@@ -116,8 +121,8 @@ static PetscErrorCode TestCase(Tally *t, const Case *cs, PetscBool *empty_real, 
     PetscInt *all;
     PetscInt  lo, hi, zs, ys, zm, ym;
     PetscCall(PetscMalloc1(2 * size, &all));
-    rows[0] = (PetscInt)g->nr;
-    rows[1] = (PetscInt)g->nk;
+    rows[0] = gi.nr;
+    rows[1] = cs->dim == 2 ? sp.nlev[1] : sp.nlev[0]; /* local rows of the transposed axis */
     PetscCallMPI(MPI_Allgather(rows, 2, MPIU_INT, all, 2, MPIU_INT, comm));
     PetscCall(PetscPrintf(comm, "---- %s, L = %g, %d rank(s): real rows", tag, (double)cs->L, (int)size));
     for (PetscMPIInt r = 0; r < size; r++) PetscCall(PetscPrintf(comm, " %" PetscInt_FMT, all[2 * r]));
@@ -133,15 +138,15 @@ static PetscErrorCode TestCase(Tally *t, const Case *cs, PetscBool *empty_real, 
     if (nr_min == 0) *empty_real = PETSC_TRUE;
     if (nk_min == 0) *empty_spec = PETSC_TRUE;
 
-    PetscCall(DMDAGetCorners(g->da, NULL, &ys, &zs, NULL, &ym, &zm));
+    PetscCall(DMDAGetCorners(gi.da, NULL, &ys, &zs, NULL, &ym, &zm));
     lo = cs->dim == 2 ? ys : zs;
     hi = lo + (cs->dim == 2 ? ym : zm);
-    PetscCall(DMCreateGlobalVector(g->da, &u));
+    PetscCall(UphillGridCreateVec(g, &u));
     PetscCall(VecGetLocalSize(u, &n));
     {
       /* an empty slab has no meaningful start: FFTW and the DMDA may disagree on it */
-      PetscInt bad = (n != (PetscInt)g->nr * g->plane || hi - lo != (PetscInt)g->nr || (g->nr > 0 && lo != (PetscInt)g->r0)) ? 1 : 0;
-      PetscCall(PetscSynchronizedPrintf(comm, "  [rank %d] FFTW slab [%" PetscInt_FMT ", %" PetscInt_FMT "), DMDA rows [%" PetscInt_FMT ", %" PetscInt_FMT "), local size %" PetscInt_FMT "\n", (int)rank, (PetscInt)g->r0, (PetscInt)(g->r0 + g->nr), lo, hi, n));
+      PetscInt bad = (n != gi.nr * gi.plane || n != gi.nlocal || hi - lo != gi.nr || (gi.nr > 0 && lo != gi.r0)) ? 1 : 0;
+      PetscCall(PetscSynchronizedPrintf(comm, "  [rank %d] FFTW slab [%" PetscInt_FMT ", %" PetscInt_FMT "), DMDA rows [%" PetscInt_FMT ", %" PetscInt_FMT "), local size %" PetscInt_FMT "\n", (int)rank, gi.r0, gi.r0 + gi.nr, lo, hi, n));
       PetscCall(PetscSynchronizedFlush(comm, PETSC_STDOUT));
       PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_SUM, comm));
       PetscCall(PetscSNPrintf(what, sizeof(what), "%s: DMDA ownership equals the FFTW slab on every rank", tag));
@@ -156,12 +161,12 @@ static PetscErrorCode TestCase(Tally *t, const Case *cs, PetscBool *empty_real, 
   {
     PetscScalar *x;
     PetscCall(VecGetArray(u, &x));
-    for (PetscInt i = 0; i < n; i++) x[i] = Hash(UphillGridGlobalIndex(g, i));
+    for (PetscInt i = 0; i < n; i++) x[i] = Hash(UphillGridGlobalIndex(&gi, i));
     PetscCall(VecRestoreArray(u, &x));
     PetscCall(UphillGridVecToBuf(g, u, 1.0));
     PetscCall(UphillGridForward(g));
     PetscCall(UphillGridBackward(g));
-    PetscCall(UphillGridBufToVec(g, v, 1.0 / (PetscReal)g->Ntot));
+    PetscCall(UphillGridBufToVec(g, v, 1.0 / (PetscReal)gi.ntot));
     PetscCall(MaxDiff(u, v, work, &err));
     PetscCall(PetscSNPrintf(what, sizeof(what), "%s: FFT round trip of a random field in [0,1), max |diff|", tag));
     PetscCall(TallyBound(t, what, err, 1e-13));
@@ -173,7 +178,11 @@ static PetscErrorCode TestCase(Tally *t, const Case *cs, PetscBool *empty_real, 
     PetscCall(VecSum(u, &sum));
     PetscCall(UphillGridVecToBuf(g, u, 1.0));
     PetscCall(UphillGridForward(g));
-    if (g->k0 == 0 && g->nk > 0) c0 = g->buf[0];
+    {
+      double *buf;
+      PetscCall(UphillGridGetBuffer(g, &buf));
+      if (sp.nloc_k > 0 && sp.ksq[0] == 0) c0 = buf[0]; /* the rank holding k = 0 */
+    }
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &c0, 1, MPIU_REAL, MPIU_SUM, comm));
     PetscCall(PetscSNPrintf(what, sizeof(what), "%s: k = 0 coefficient equals the sum of the field, rel", tag));
     PetscCall(TallyBound(t, what, PetscAbsReal(c0 - sum) / PetscAbsReal(sum), 1e-13));
@@ -186,7 +195,7 @@ static PetscErrorCode TestCase(Tally *t, const Case *cs, PetscBool *empty_real, 
     PetscCall(VecGetArray(u, &x));
     for (PetscInt i = 0; i < n; i++) {
       PetscReal p[3], out[5];
-      Coords(g, i, &p[0], &p[1], &p[2]);
+      UphillGridCoordinates(&gi, i, p);
       Analytic(cs->dim, a, p[0], p[1], p[2], out);
       x[i] = out[0];
     }
@@ -196,16 +205,16 @@ static PetscErrorCode TestCase(Tally *t, const Case *cs, PetscBool *empty_real, 
       PetscCall(VecGetArray(ref, &r));
       for (PetscInt i = 0; i < n; i++) {
         PetscReal p[3], out[5];
-        Coords(g, i, &p[0], &p[1], &p[2]);
+        UphillGridCoordinates(&gi, i, p);
         Analytic(cs->dim, a, p[0], p[1], p[2], out);
         r[i] = out[what_i + 1];
       }
       PetscCall(VecRestoreArray(ref, &r));
       PetscCall(UphillGridVecToBuf(g, u, 1.0));
       PetscCall(UphillGridForward(g));
-      ApplyMultiplier(g, what_i);
+      PetscCall(ApplyMultiplier(g, what_i));
       PetscCall(UphillGridBackward(g));
-      PetscCall(UphillGridBufToVec(g, v, 1.0 / (PetscReal)g->Ntot));
+      PetscCall(UphillGridBufToVec(g, v, 1.0 / (PetscReal)gi.ntot));
       PetscCall(MaxDiff(v, ref, work, &err));
       PetscCall(VecNorm(ref, NORM_INFINITY, &scale));
       PetscCall(PetscSNPrintf(what, sizeof(what), "%s: spectral %s vs analytic, max |diff| / max |ref| (max |ref| %.3g)", tag, names[what_i], (double)scale));
@@ -217,45 +226,45 @@ static PetscErrorCode TestCase(Tally *t, const Case *cs, PetscBool *empty_real, 
    *      (kappa/2) h^d sum_k w |k|^2 |c_k|^2 / N^d; compare with the real-space sum of
    *      the analytic |grad u|^2, which equals it exactly for a band-limited field ---- */
   {
-    SchemeModel   m;
-    UphillScheme  s;
-    UphillDiag    d;
-    UphillOptions opt;
-    DiagValues    dv;
-    PetscReal     F, cmin, cmax, gsum = 0, hd = PetscPowRealInt(g->h, g->dim), want;
-    PetscScalar  *x;
+    UphillSchemeParams   m;
+    UphillScheme         s;
+    UphillDiag           d;
+    UphillDiagParams     dp;
+    UphillDiagValues     dv;
+    const UphillComplex *chat;
+    PetscReal            F, gsum = 0, hd = gi.cell, want;
+    PetscScalar         *x;
 
     PetscCall(PetscMemzero(&m, sizeof(m)));
-    m.model    = UPHILL_MODEL_POLYNOMIAL;
-    m.rho      = 0.0;
-    m.ca       = 0.0;
-    m.cb       = 1.0;
-    m.kappa    = 2.0;
-    m.mobility = 1.0;
-    m.A        = 1.0;
-    m.S        = 0.0;
-    PetscCall(PetscMemzero(&opt, sizeof(opt)));
-    opt.model = UPHILL_MODEL_POLYNOMIAL;
-    opt.units = UPHILL_UNITS_REDUCED;
-    opt.dim   = cs->dim;
-    opt.N     = cs->N;
-    opt.ell = opt.tau = opt.RT = 1.0;
+    m.model.kind     = THERMO_MODEL_POLYNOMIAL;
+    m.model.rho      = 0.0;
+    m.model.ca       = 0.0;
+    m.model.cb       = 1.0;
+    m.model.kappa    = 2.0;
+    m.model.mobility = 1.0;
+    m.model.r        = 1.0;
+    m.order          = 1;
+    m.A              = -1;
+    m.S              = 0.0;
+    dp.model         = m.model;
+    dp.energy = dp.entropy = dp.length = dp.time = 1.0;
     PetscCall(UphillSchemeCreate(g, &m, &s));
-    PetscCall(UphillDiagCreate(s, &opt, &d));
+    PetscCall(UphillDiagCreate(g, &dp, &d));
     PetscCall(UphillSchemeSetState(s, u));
-    PetscCall(UphillDiagEnergyBounds(d, u, &F, &cmin, &cmax));
-    PetscCall(UphillDiagCompute(d, u, &dv));
+    PetscCall(UphillSchemeGetEnergy(s, &F, NULL, NULL));
+    PetscCall(UphillSchemeGetSpectralState(s, &chat));
+    PetscCall(UphillDiagCompute(d, u, chat, &dv));
     PetscCall(VecGetArray(u, &x));
     for (PetscInt i = 0; i < n; i++) {
       PetscReal p[3], out[5];
-      Coords(g, i, &p[0], &p[1], &p[2]);
+      UphillGridCoordinates(&gi, i, p);
       Analytic(cs->dim, a, p[0], p[1], p[2], out);
       gsum += out[1] * out[1] + out[2] * out[2] + out[3] * out[3];
     }
     PetscCall(VecRestoreArray(u, &x));
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &gsum, 1, MPIU_REAL, MPIU_SUM, comm));
-    want = 0.5 * m.kappa * gsum * hd;
-    PetscCall(PetscSNPrintf(what, sizeof(what), "%s: Parseval gradient energy (UphillDiagEnergyBounds, rho = 0) = real-space sum of (kappa/2)|grad u|^2, rel", tag));
+    want = 0.5 * m.model.kappa * gsum * hd;
+    PetscCall(PetscSNPrintf(what, sizeof(what), "%s: Parseval gradient energy (the scheme's F, rho = 0) = real-space sum of (kappa/2)|grad u|^2, rel", tag));
     PetscCall(TallyBound(t, what, PetscAbsReal(F - want) / want, 1e-12));
     PetscCall(PetscSNPrintf(what, sizeof(what), "%s: Parseval gradient energy (UphillDiagCompute .grad) = real-space sum, rel", tag));
     PetscCall(TallyBound(t, what, PetscAbsReal(dv.grad - want) / want, 1e-12));
@@ -266,17 +275,17 @@ static PetscErrorCode TestCase(Tally *t, const Case *cs, PetscBool *empty_real, 
     {
       PetscReal dot;
       PetscCall(VecGetArray(u, &x));
-      for (PetscInt i = 0; i < n; i++) x[i] = Hash(UphillGridGlobalIndex(g, i)) - 0.5;
+      for (PetscInt i = 0; i < n; i++) x[i] = Hash(UphillGridGlobalIndex(&gi, i)) - 0.5;
       PetscCall(VecRestoreArray(u, &x));
       PetscCall(UphillSchemeSetState(s, u));
-      PetscCall(UphillDiagEnergyBounds(d, u, &F, &cmin, &cmax));
+      PetscCall(UphillSchemeGetEnergy(s, &F, NULL, NULL));
       PetscCall(UphillGridVecToBuf(g, u, 1.0));
       PetscCall(UphillGridForward(g));
-      ApplyMultiplier(g, 3);
+      PetscCall(ApplyMultiplier(g, 3));
       PetscCall(UphillGridBackward(g));
-      PetscCall(UphillGridBufToVec(g, v, -1.0 / (PetscReal)g->Ntot));
+      PetscCall(UphillGridBufToVec(g, v, -1.0 / (PetscReal)gi.ntot));
       PetscCall(VecDot(u, v, &dot));
-      want = 0.5 * m.kappa * dot * hd;
+      want = 0.5 * m.model.kappa * dot * hd;
       PetscCall(PetscSNPrintf(what, sizeof(what), "%s: Parseval on a random field (all modes): diag gradient energy = (kappa/2) h^d sum u (-lap u), rel", tag));
       PetscCall(TallyBound(t, what, PetscAbsReal(F - want) / want, 1e-12));
     }
@@ -284,19 +293,28 @@ static PetscErrorCode TestCase(Tally *t, const Case *cs, PetscBool *empty_real, 
     /* ---- the step itself on this layout (zero-row ranks included): a random field of
      *      the double well, 20 steps, mass conserved and the field finite ---- */
     {
-      PetscReal m0, m1, nrm;
-      m.rho = 5.0;
-      m.ca  = 0.3;
-      m.cb  = 0.7;
-      s->m  = m;
+      PetscReal        m0, m1, nrm;
+      UphillScheme     s2;
+      UphillStepResult r;
+      Vec              c;
+      m.model.rho = 5.0;
+      m.model.ca  = 0.3;
+      m.model.cb  = 0.7;
+      m.order     = 2;
+      PetscCall(UphillSchemeCreate(g, &m, &s2));
       PetscCall(VecGetArray(u, &x));
-      for (PetscInt i = 0; i < n; i++) x[i] = 0.5 + 0.05 * (2.0 * Hash(UphillGridGlobalIndex(g, i)) - 1.0);
+      for (PetscInt i = 0; i < n; i++) x[i] = 0.5 + 0.05 * (2.0 * Hash(UphillGridGlobalIndex(&gi, i)) - 1.0);
       PetscCall(VecRestoreArray(u, &x));
-      PetscCall(UphillSchemeSetState(s, u));
+      PetscCall(UphillSchemeSetState(s2, u));
       PetscCall(VecSum(u, &m0));
-      for (PetscInt k = 0; k < 20; k++) PetscCall(UphillSchemeStep(s, u, 0.1));
-      PetscCall(VecSum(u, &m1));
-      PetscCall(VecNorm(u, NORM_INFINITY, &nrm));
+      for (PetscInt k = 0; k < 20; k++) {
+        PetscCall(UphillSchemeTry(s2, 0.1, &r));
+        PetscCall(UphillSchemeAccept(s2));
+      }
+      PetscCall(UphillSchemeGetState(s2, &c));
+      PetscCall(VecSum(c, &m1));
+      PetscCall(VecNorm(c, NORM_INFINITY, &nrm));
+      PetscCall(UphillSchemeDestroy(&s2));
       PetscCall(PetscSNPrintf(what, sizeof(what), "%s: 20 scheme steps on this layout: mass change (rel), field finite (max %.4f)", tag, (double)nrm));
       PetscCall(TallyBound(t, what, PetscIsInfOrNanReal(nrm) ? PETSC_INFINITY : PetscAbsReal(m1 - m0) / PetscAbsReal(m0), 1e-13));
     }
@@ -329,7 +347,7 @@ int main(int argc, char **argv)
   };
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, "test_grid: FFT layout, round trip, spectral derivatives, Parseval"));
-  fftw_mpi_init();
+  PetscCall(UphillInitializePackage());
   t.comm = PETSC_COMM_WORLD;
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-expect_empty", &expect_empty, NULL));
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) PetscCall(TestCase(&t, &cases[i], &empty_real, &empty_spec));
@@ -341,7 +359,7 @@ int main(int argc, char **argv)
   PetscCall(TallySummary(&t));
   {
     const PetscInt failed = t.failed;
-    fftw_mpi_cleanup();
+    PetscCall(UphillFinalizePackage());
     PetscCall(PetscFinalize());
     return failed ? 1 : 0;
   }

@@ -4,6 +4,7 @@
 #include <uphill/colormap.h>
 #include <uphill/font.h>
 #include <uphill/image.h>
+#include "tally.h"
 
 #include <errno.h>
 #include <math.h>
@@ -19,22 +20,7 @@
 
 #define DIR "image_test"
 
-typedef struct {
-  int passed, failed;
-} Tally;
-
-static void Check(Tally *t, PetscBool ok, const char *fmt, ...)
-{
-  va_list ap;
-
-  printf("%s - ", ok ? "ok  " : "FAIL");
-  va_start(ap, fmt);
-  vprintf(fmt, ap);
-  va_end(ap);
-  printf("\n");
-  if (ok) t->passed++;
-  else t->failed++;
-}
+#define Check TallyCheckf
 
 static PetscBool Exists(const char *path)
 {
@@ -151,7 +137,6 @@ static PetscErrorCode TestFont(Tally *t)
   const unsigned char black[3] = {0, 0, 0};
   unsigned char      glyphs[95][FONT_CELL_W * FONT_CELL_H * 3];
   PetscBool          nonempty = PETSC_TRUE, distinct = PETSC_TRUE;
-  unsigned char      small[3 * 10 * 4];
 
   PetscFunctionBeginUser;
   Check(t, (PetscBool)(FontTextWidth("abc", 2) == 3 * FONT_CELL_W * 2), "FontTextWidth(\"abc\", 2) = %" PetscInt_FMT, FontTextWidth("abc", 2));
@@ -172,11 +157,25 @@ static PetscErrorCode TestFont(Tally *t)
   Check(t, nonempty, "every printable ASCII glyph except space has ink");
   Check(t, distinct, "all 95 printable ASCII glyphs are distinct");
   /* clipping: drawing partly or wholly off a tiny buffer must stay inside it */
-  memset(small, 255, sizeof(small));
-  FontDrawText(small, 10, 4, -7, -3, 3, "Hg%", black);
-  FontDrawText(small, 10, 4, 8, 2, 2, "W", black);
-  FontDrawText(small, 10, 4, 100, 100, 1, "x", black);
-  Check(t, PETSC_TRUE, "drawing text across the buffer edges is clipped (no crash)");
+  {
+    /* the 10 x 4 buffer sits between guard bytes: nothing outside it may change, while the
+     * glyphs that overlap it must leave ink inside */
+    unsigned char guarded[64 + 3 * 10 * 4 + 64], *buf = guarded + 64;
+    PetscBool     guard_ok = PETSC_TRUE, inked = PETSC_FALSE, untouched = PETSC_TRUE;
+    memset(guarded, 0xAB, sizeof(guarded));
+    memset(buf, 255, 3 * 10 * 4);
+    FontDrawText(buf, 10, 4, -7, -3, 3, "Hg%", black);
+    FontDrawText(buf, 10, 4, 8, 2, 2, "W", black);
+    for (size_t i = 0; i < 64; i++) guard_ok = (PetscBool)(guard_ok && guarded[i] == 0xAB && guarded[64 + 3 * 10 * 4 + i] == 0xAB);
+    for (int i = 0; i < 3 * 10 * 4; i++) inked = (PetscBool)(inked || buf[i] == black[0]);
+    Check(t, guard_ok, "text drawn across the edges of a buffer writes nothing outside it");
+    Check(t, inked, "the part of the text that overlaps the buffer is drawn");
+    memset(buf, 255, 3 * 10 * 4);
+    FontDrawText(buf, 10, 4, 100, 100, 1, "x", black);
+    FontDrawText(buf, 10, 4, -100, -100, 1, "x", black);
+    for (int i = 0; i < 3 * 10 * 4; i++) untouched = (PetscBool)(untouched && buf[i] == 255);
+    Check(t, untouched, "text placed wholly outside the buffer draws nothing");
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -468,9 +467,10 @@ static PetscErrorCode TestRead(Tally *t)
 
 int main(int argc, char **argv)
 {
-  Tally t = {0, 0};
+  Tally t = {MPI_COMM_NULL, 0, 0};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, "Unit test of colour map, font and PNG images"));
+  t.comm = PETSC_COMM_SELF;
   PetscCheck(mkdir(DIR, 0777) == 0 || errno == EEXIST, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot create the test directory %s: %s", DIR, strerror(errno));
   PetscCall(TestColormap(&t));
   PetscCall(TestFont(&t));
@@ -478,7 +478,7 @@ int main(int argc, char **argv)
   PetscCall(TestLayouts(&t));
   PetscCall(TestFailures(&t));
   PetscCall(TestRead(&t));
-  printf("%d passed, %d failed\n", t.passed, t.failed);
+  PetscCall(TallySummary(&t));
   PetscCall(PetscFinalize());
   return t.failed ? 1 : 0;
 }

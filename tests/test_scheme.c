@@ -1,77 +1,103 @@
-/* MPI tests of the time-step kernel (DESIGN.md section 2), driven directly through
- * UphillGridCreate / SchemeModelFromOptions / UphillSchemeStep / UphillDiagEnergyBounds:
+/* MPI tests of the time-step kernels (src/scheme.c) and the error-controlled loop
+ * (src/stepper.c, src/adapt.c), driven directly through the library:
  *
- *  - mass conserved to round-off over 1000 steps of a coarsening run (both models);
- *  - free energy non-increasing at every step of those runs;
- *  - linear stability: a small cosine mode grows (inside the spinodal) or decays (outside,
- *    or beyond the critical wavenumber) by exactly UphillSchemeAmplification per step, and
- *    its measured rate converges to the continuous R(k) (ThermoGrowthRate) at first order;
- *  - the same mass/energy checks, and a z-mode growth, in 3D.
+ *  - mass conserved to round-off and the free energy non-increasing over coarsening runs
+ *    (regular one tracer, Darken r = 3, polynomial; 2D and 3D; Euler and BDF2);
+ *  - the energy the step computes with vectorized logs equals the diagnostics' scalar one;
+ *  - linear stability of the first-order step: a small cosine mode grows or decays by exactly
+ *    UphillSchemeAmplification per step (Darken included), and its measured rate converges
+ *    to R(k) at first order;
+ *  - the ideal-entropy flux without a logarithm equals the logarithmic flux to round-off on
+ *    a smooth field (regular, Darken r = 3; and the polynomial model's two flux forms);
+ *  - variable-step BDF2 is second order on a step sequence whose ratio alternates 2 and 1/2
+ *    (Euler first order on the same sequence);
+ *  - the local error estimate scales as h^3 (BDF2) and h^2 (Euler);
+ *  - the error-controlled loop on a linear problem with a known solution: the global error
+ *    falls as tol^(2/3) (local error per step controlled at second order), and the mean
+ *    estimate of the accepted steps sits just below tol;
+ *  - a NaN anywhere is visible in the step's bounds and energy.
  * Prints one line per check and "N passed, M failed"; exits non-zero on any failure. */
 #include <uphill/diag.h>
-#include <uphill/thermo.h>
-#include "mpi_tally.h"
+#include <uphill/scheme.h>
+#include <uphill/stepper.h>
+#include <uphill/hash.h>
+#include <uphill/package.h>
+#include "tally.h"
 
 /* ---- set-up ------------------------------------------------------------------------- */
 
-/* Options as uphill would derive them for a reduced regular run or a polynomial run; the
- * scheme model (with its default stabilizers) then comes from SchemeModelFromOptions. */
-static void OptionsRegular(UphillOptions *o, PetscInt dim, PetscInt N, PetscReal L, PetscReal chi)
+typedef struct {
+  PetscInt           dim, N;
+  PetscReal          L;
+  UphillSchemeParams sp;
+} Problem;
+
+static Problem Regular(PetscInt dim, PetscInt N, PetscReal L, PetscReal chi, PetscReal r, PetscInt order)
 {
-  (void)PetscMemzero(o, sizeof(*o));
-  o->model    = UPHILL_MODEL_REGULAR;
-  o->units    = UPHILL_UNITS_REDUCED;
-  o->chi      = o->chi_eff = chi;
-  o->r_darken = 1.0;
-  o->stab_A = o->stab_S = -1;
-  o->dim = dim;
-  o->N   = N;
-  o->L = o->L_core = L;
-  o->ell = o->tau = o->RT = 1.0;
+  Problem p;
+  (void)PetscMemzero(&p, sizeof(p));
+  p.dim            = dim;
+  p.N              = N;
+  p.L              = L;
+  p.sp.model.kind  = THERMO_MODEL_REGULAR;
+  p.sp.model.chi   = chi;
+  p.sp.model.r     = r;
+  p.sp.model.kappa = 1.0;
+  p.sp.order       = order;
+  p.sp.A = p.sp.S = -1;
+  return p;
 }
 
-static void OptionsPoly(UphillOptions *o, PetscInt dim, PetscInt N, PetscReal L)
+static Problem Poly(PetscInt dim, PetscInt N, PetscReal L, PetscInt order)
 {
-  (void)PetscMemzero(o, sizeof(*o));
-  o->model    = UPHILL_MODEL_POLYNOMIAL;
-  o->units    = UPHILL_UNITS_REDUCED;
-  o->rho      = 5.0;
-  o->c_alpha  = 0.3;
-  o->c_beta   = 0.7;
-  o->kappa    = 2.0;
-  o->mobility = 5.0;
-  o->stab_A = o->stab_S = -1;
-  o->dim = dim;
-  o->N   = N;
-  o->L = o->L_core = L;
-  o->ell = o->tau = o->RT = 1.0;
+  Problem p;
+  (void)PetscMemzero(&p, sizeof(p));
+  p.dim               = dim;
+  p.N                 = N;
+  p.L                 = L;
+  p.sp.model.kind     = THERMO_MODEL_POLYNOMIAL;
+  p.sp.model.rho      = 5.0;
+  p.sp.model.ca       = 0.3;
+  p.sp.model.cb       = 0.7;
+  p.sp.model.kappa    = 2.0;
+  p.sp.model.mobility = 5.0;
+  p.sp.model.r        = 1.0;
+  p.sp.order          = order;
+  p.sp.A = p.sp.S = -1;
+  return p;
 }
 
 typedef struct {
-  UphillOptions opt;
-  UphillGrid    g;
-  UphillScheme  s;
-  UphillDiag    d;
-  Vec           c;
+  Problem        pb;
+  UphillGrid     g;
+  UphillGridInfo gi;
+  UphillScheme   s;
+  UphillDiag     d;
+  Vec            c; /* scratch field for initial conditions */
 } Setup;
 
-static PetscErrorCode SetupCreate(MPI_Comm comm, const UphillOptions *opt, Setup *su)
+static PetscErrorCode SetupCreate(MPI_Comm comm, const Problem *pb, Setup *su)
 {
   UphillGridParams gp;
-  SchemeModel      m;
+  UphillDiagParams dp;
 
   PetscFunctionBeginUser;
-  su->opt       = *opt;
-  gp.dim        = opt->dim;
-  gp.N          = opt->N;
-  gp.L          = opt->L_core;
-  gp.fftw_flags = FFTW_ESTIMATE;
-  gp.wisdom     = "none";
+  su->pb = *pb;
+  PetscCall(PetscMemzero(&gp, sizeof(gp)));
+  gp.dim = pb->dim;
+  for (PetscInt d = 0; d < pb->dim; d++) {
+    gp.n[d]   = pb->N;
+    gp.len[d] = pb->L;
+  }
+  gp.plan   = 0;
+  gp.wisdom = "none";
   PetscCall(UphillGridCreate(comm, &gp, &su->g));
-  PetscCall(SchemeModelFromOptions(&su->opt, &m));
-  PetscCall(UphillSchemeCreate(su->g, &m, &su->s));
-  PetscCall(UphillDiagCreate(su->s, &su->opt, &su->d));
-  PetscCall(DMCreateGlobalVector(su->g->da, &su->c));
+  PetscCall(UphillGridGetInfo(su->g, &su->gi));
+  PetscCall(UphillSchemeCreate(su->g, &pb->sp, &su->s));
+  dp.model  = pb->sp.model;
+  dp.energy = dp.entropy = dp.length = dp.time = 1.0;
+  PetscCall(UphillDiagCreate(su->g, &dp, &su->d));
+  PetscCall(UphillGridCreateVec(su->g, &su->c));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -85,33 +111,14 @@ static PetscErrorCode SetupDestroy(Setup *su)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscReal Hash(PetscInt64 i)
-{
-  uint64_t z = (uint64_t)i * 0x9E3779B97F4A7C15ULL + 0x7654321ULL;
-  z          = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z          = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  z          = z ^ (z >> 31);
-  return (PetscReal)(z >> 11) * 0x1.0p-53;
-}
-
-static void Coords(UphillGrid g, PetscInt i, PetscReal p[3])
-{
-  const PetscInt64 gi = UphillGridGlobalIndex(g, i);
-  p[0] = (PetscReal)(gi % g->N) * g->h;
-  p[1] = (PetscReal)((gi / g->N) % g->N) * g->h;
-  p[2] = g->dim == 3 ? (PetscReal)(gi / ((PetscInt64)g->N * g->N)) * g->h : 0.0;
-}
-
 /* c = c0 + noise (2U - 1), U uniform from the global index */
 static PetscErrorCode FillRandom(Setup *su, PetscReal c0, PetscReal noise)
 {
   PetscScalar *x;
-  PetscInt     n;
 
   PetscFunctionBeginUser;
-  PetscCall(VecGetLocalSize(su->c, &n));
   PetscCall(VecGetArray(su->c, &x));
-  for (PetscInt i = 0; i < n; i++) x[i] = c0 + noise * (2.0 * Hash(UphillGridGlobalIndex(su->g, i)) - 1.0);
+  for (PetscInt i = 0; i < su->gi.nlocal; i++) x[i] = c0 + noise * (2.0 * UphillHashUniform(7, (uint64_t)UphillGridGlobalIndex(&su->gi, i)) - 1.0);
   PetscCall(VecRestoreArray(su->c, &x));
   PetscCall(UphillSchemeSetState(su->s, su->c));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -121,15 +128,13 @@ static PetscErrorCode FillRandom(Setup *su, PetscReal c0, PetscReal noise)
 static PetscErrorCode FillMode(Setup *su, PetscReal c0, PetscReal amp, const PetscInt m[3])
 {
   PetscScalar    *x;
-  PetscInt        n;
-  const PetscReal a = 2.0 * PETSC_PI / su->g->L;
+  const PetscReal a = 2.0 * PETSC_PI / su->pb.L;
 
   PetscFunctionBeginUser;
-  PetscCall(VecGetLocalSize(su->c, &n));
   PetscCall(VecGetArray(su->c, &x));
-  for (PetscInt i = 0; i < n; i++) {
+  for (PetscInt i = 0; i < su->gi.nlocal; i++) {
     PetscReal p[3];
-    Coords(su->g, i, p);
+    UphillGridCoordinates(&su->gi, i, p);
     x[i] = c0 + amp * PetscCosReal(a * (m[0] * p[0] + m[1] * p[1] + m[2] * p[2]));
   }
   PetscCall(VecRestoreArray(su->c, &x));
@@ -137,252 +142,494 @@ static PetscErrorCode FillMode(Setup *su, PetscReal c0, PetscReal amp, const Pet
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Amplitude of the mode by projection of the real field: (2/N^d) sum (c - c0) cos(k.x). */
-static PetscErrorCode ModeAmplitude(Setup *su, PetscReal c0, const PetscInt m[3], PetscReal *amp)
+/* c = c0 + 0.08 cos(x') cos(y') + 0.04 sin(2x' - y') (x' = 2 pi x/L): smooth, in (0,1) */
+static PetscErrorCode FillSmooth(Setup *su, PetscReal c0)
 {
-  const PetscScalar *x;
-  PetscInt           n;
-  PetscReal          sum = 0;
-  const PetscReal    a   = 2.0 * PETSC_PI / su->g->L;
+  PetscScalar    *x;
+  const PetscReal a = 2.0 * PETSC_PI / su->pb.L;
 
   PetscFunctionBeginUser;
-  PetscCall(VecGetLocalSize(su->c, &n));
-  PetscCall(VecGetArrayRead(su->c, &x));
-  for (PetscInt i = 0; i < n; i++) {
+  PetscCall(VecGetArray(su->c, &x));
+  for (PetscInt i = 0; i < su->gi.nlocal; i++) {
     PetscReal p[3];
-    Coords(su->g, i, p);
-    sum += (x[i] - c0) * PetscCosReal(a * (m[0] * p[0] + m[1] * p[1] + m[2] * p[2]));
+    UphillGridCoordinates(&su->gi, i, p);
+    x[i] = c0 + 0.08 * PetscCosReal(a * p[0]) * PetscCosReal(a * p[1] + a * p[2]) + 0.04 * PetscSinReal(2 * a * p[0] - a * p[1]);
   }
-  PetscCall(VecRestoreArrayRead(su->c, &x));
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, su->g->comm));
-  *amp = 2.0 * sum / (PetscReal)su->g->Ntot;
+  PetscCall(VecRestoreArray(su->c, &x));
+  PetscCall(UphillSchemeSetState(su->s, su->c));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Round-off scale of F: h^d sum |f(c)| (F itself can pass through zero). */
-static PetscErrorCode BulkAbs(Setup *su, PetscReal *s)
+/* Amplitude of the mode by projection of the current state: (2/N^d) sum (c - c0) cos(k.x). */
+static PetscErrorCode ModeAmplitude(Setup *su, PetscReal c0, const PetscInt m[3], PetscReal *amp)
 {
   const PetscScalar *x;
-  PetscInt           n;
+  Vec                c;
   PetscReal          sum = 0;
+  const PetscReal    a   = 2.0 * PETSC_PI / su->pb.L;
 
   PetscFunctionBeginUser;
-  PetscCall(VecGetLocalSize(su->c, &n));
-  PetscCall(VecGetArrayRead(su->c, &x));
-  for (PetscInt i = 0; i < n; i++) sum += PetscAbsReal(SchemeBulkF(&su->s->m, x[i]));
-  PetscCall(VecRestoreArrayRead(su->c, &x));
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, su->g->comm));
-  *s = sum * PetscPowRealInt(su->g->h, su->g->dim);
+  PetscCall(UphillSchemeGetState(su->s, &c));
+  PetscCall(VecGetArrayRead(c, &x));
+  for (PetscInt i = 0; i < su->gi.nlocal; i++) {
+    PetscReal p[3];
+    UphillGridCoordinates(&su->gi, i, p);
+    sum += (x[i] - c0) * PetscCosReal(a * (m[0] * p[0] + m[1] * p[1] + m[2] * p[2]));
+  }
+  PetscCall(VecRestoreArrayRead(c, &x));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, su->gi.comm));
+  *amp = 2.0 * sum / (PetscReal)su->gi.ntot;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode Step(Setup *su, PetscReal h, UphillStepResult *r)
+{
+  PetscFunctionBeginUser;
+  PetscCall(UphillSchemeTry(su->s, h, r));
+  PetscCall(UphillSchemeAccept(su->s));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* max |a - b| of the current state against a saved field */
+static PetscErrorCode StateDiff(Setup *su, Vec ref, PetscReal *d)
+{
+  Vec c, w;
+
+  PetscFunctionBeginUser;
+  PetscCall(UphillSchemeGetState(su->s, &c));
+  PetscCall(VecDuplicate(c, &w));
+  PetscCall(VecWAXPY(w, -1.0, ref, c));
+  PetscCall(VecNorm(w, NORM_INFINITY, d));
+  PetscCall(VecDestroy(&w));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* ---- mass and energy through a coarsening run ----------------------------------------- */
 
-static PetscErrorCode TestMassEnergy(Tally *t, const char *name, const UphillOptions *opt, PetscReal c0, PetscReal noise, PetscReal dt, PetscInt nsteps)
+static PetscErrorCode TestMassEnergy(Tally *t, const char *name, const Problem *pb, PetscReal c0, PetscReal noise, PetscReal dt, PetscInt nsteps)
 {
-  Setup     su;
-  PetscReal mass0, mass, F0, F = 0, Fprev, cmin = 0, cmax = 0, cmin0, cmax0, scale = 0, dmass = 0, rise = -PETSC_MAX_REAL, grad0;
-  PetscInt  nrise = 0, worst = -1;
-  DiagValues v;
-  char      what[256];
+  Setup            su;
+  UphillStepResult r;
+  UphillDiagValues v;
+  Vec              c;
+  PetscReal        mass0, mass, F0, F, Fprev, cmin0, cmax0, dmass = 0, rise = -PETSC_MAX_REAL, scale, dF = 0;
+  PetscInt         nrise = 0;
+  char             what[256];
 
   PetscFunctionBeginUser;
-  PetscCall(SetupCreate(t->comm, opt, &su));
+  PetscCall(SetupCreate(t->comm, pb, &su));
   PetscCall(FillRandom(&su, c0, noise));
-  PetscCall(VecSum(su.c, &mass0));
-  PetscCall(UphillDiagEnergyBounds(su.d, su.c, &F0, &cmin0, &cmax0));
-  PetscCall(UphillDiagCompute(su.d, su.c, &v));
-  grad0 = v.grad;
-  PetscCall(BulkAbs(&su, &scale));
-  scale += grad0;
+  PetscCall(UphillSchemeGetState(su.s, &c));
+  PetscCall(VecSum(c, &mass0));
+  PetscCall(UphillSchemeGetEnergy(su.s, &F0, &cmin0, &cmax0));
+  scale = PetscAbsReal(F0) + 1e-3 * su.gi.cell * su.gi.ntot;
   Fprev = F0;
   for (PetscInt k = 1; k <= nsteps; k++) {
-    PetscCall(UphillSchemeStep(su.s, su.c, dt));
-    PetscCall(VecSum(su.c, &mass));
+    PetscCall(Step(&su, dt, &r));
+    PetscCall(UphillSchemeGetState(su.s, &c));
+    PetscCall(VecSum(c, &mass));
     dmass = PetscMax(dmass, PetscAbsReal(mass - mass0) / PetscAbsReal(mass0));
-    PetscCall(UphillDiagEnergyBounds(su.d, su.c, &F, &cmin, &cmax));
-    if (!(F - Fprev <= rise)) {
-      rise  = F - Fprev;
-      worst = k;
+    rise  = PetscMax(rise, r.F - Fprev);
+    if (r.F > Fprev + 1e-12 * scale || PetscIsInfOrNanReal(r.F)) {
+      nrise++;
+      PetscCall(PetscPrintf(t->comm, "     step %" PetscInt_FMT ": F rose by %.3e (rel %.3e), order %" PetscInt_FMT "\n", k, (double)(r.F - Fprev), (double)((r.F - Fprev) / scale), r.order));
     }
-    if (F > Fprev + 1e-12 * scale || PetscIsInfOrNanReal(F)) nrise++;
-    Fprev = F;
+    Fprev = r.F;
   }
-  PetscCall(PetscPrintf(t->comm, "---- %s: %" PetscInt_FMT " steps of dt = %g to t = %g on %" PetscInt_FMT "^%" PetscInt_FMT ", L = %g (A = %g, S = %g)\n", name, nsteps, (double)dt, (double)(nsteps * dt), opt->N, opt->dim, (double)opt->L, (double)su.s->m.A, (double)su.s->m.S));
-  PetscCall(PetscPrintf(t->comm, "     F %.10g -> %.10g, c in [%.4f, %.4f] -> [%.4f, %.4f], largest step change of F %+.3e (step %" PetscInt_FMT "), round-off scale h^d sum|f| + grad = %.4g\n", (double)F0, (double)F, (double)cmin0, (double)cmax0, (double)cmin, (double)cmax, (double)rise, worst, (double)scale));
+  F = r.F;
+  /* the step's fused energy (vectorized logs) against the diagnostics' own sums */
+  {
+    const UphillComplex *chat;
+    PetscCall(UphillSchemeGetSpectralState(su.s, &chat));
+    PetscCall(UphillDiagCompute(su.d, c, chat, &v));
+    dF = PetscAbsReal(v.total_red - F) / PetscAbsReal(F);
+  }
+  PetscCall(PetscPrintf(t->comm, "---- %s: %" PetscInt_FMT " steps of %g, %" PetscInt_FMT "^%" PetscInt_FMT ": F %.10g -> %.10g, c in [%.4f, %.4f] -> [%.4f, %.4f], largest rise of F %+.3e\n", name, nsteps, (double)dt, pb->N, pb->dim, (double)F0, (double)F, (double)cmin0, (double)cmax0, (double)r.cmin, (double)r.cmax, (double)rise));
   PetscCall(PetscSNPrintf(what, sizeof(what), "%s: max over steps of |sum c - sum c0| / sum c0", name));
   PetscCall(TallyBound(t, what, dmass, 1e-12));
-  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: steps where F rose by more than 1e-12 x scale (largest rise %+.3e, rel %+.3e)", name, (double)rise, (double)(rise / scale)));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: steps where F rose by more than 1e-12 x scale", name));
   PetscCall(TallyBound(t, what, (PetscReal)nrise, 0));
-  /* the run must have done something: phase separation lowers F well below its start and
-   * widens the composition range */
-  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: the run coarsened (c range %.3f -> %.3f, F dropped by %.3g)", name, (double)(cmax0 - cmin0), (double)(cmax - cmin), (double)(F0 - F)));
-  PetscCall(TallyTrue(t, what, (PetscBool)(cmax - cmin > 3 * (cmax0 - cmin0) && F < F0 - 0.01 * scale)));
-  if (opt->model == UPHILL_MODEL_REGULAR) {
-    PetscCall(PetscSNPrintf(what, sizeof(what), "%s: c stays inside (0,1) (min %.3e, max 1 - %.3e)", name, (double)cmin, (double)(1 - cmax)));
-    PetscCall(TallyTrue(t, what, (PetscBool)(cmin > 0 && cmax < 1)));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: the step's energy (vectorized) = the diagnostics' energy, rel", name));
+  PetscCall(TallyBound(t, what, dF, 1e-12));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: the run coarsened (c range %.3f -> %.3f)", name, (double)(cmax0 - cmin0), (double)(r.cmax - r.cmin)));
+  PetscCall(TallyTrue(t, what, (PetscBool)(r.cmax - r.cmin > 3 * (cmax0 - cmin0) && F < F0)));
+  if (pb->sp.model.kind == THERMO_MODEL_REGULAR) {
+    PetscCall(PetscSNPrintf(what, sizeof(what), "%s: c stays inside (0,1) (min %.3e, max 1 - %.3e)", name, (double)r.cmin, (double)(1 - r.cmax)));
+    PetscCall(TallyTrue(t, what, (PetscBool)(r.cmin > 0 && r.cmax < 1)));
   }
   PetscCall(SetupDestroy(&su));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* ---- linear stability ------------------------------------------------------------------ */
+/* ---- linear stability of the first-order step ------------------------------------------- */
 
-static PetscReal Fpp(const SchemeModel *m, PetscReal c0)
+/* One mode about c0: the per-step growth equals UphillSchemeAmplification, and the rate
+ * measured over a fixed time T converges to R(k) at first order. With
+ * G = (1 + h (R + B))/(1 + h B), B the implicit coefficient (stabilizers and implicit part),
+ *   ln(G)/h - R = -h (R B + R^2/2) + O(h^2). */
+static PetscErrorCode TestMode(Tally *t, const char *name, const Problem *pb0, PetscReal c0, const PetscInt m[3], PetscBool grows)
 {
-  if (m->model == UPHILL_MODEL_POLYNOMIAL) return ThermoPolyD2F(c0, m->rho, m->ca, m->cb);
-  return ThermoReducedD2F(c0, m->chi);
-}
-
-/* One mode m about c0: per-step growth equals UphillSchemeAmplification (nsteps of dt),
- * and the rate measured over a fixed time T converges to R(k) at first order in dt.
- * With G = 1 + dt R/(1 + dt B), B = S k^2 + A kappa k^4 (the stabilizers),
- *   ln(G)/dt - R = -dt (R B + R^2/2) + O(dt^2),
- * so the error must halve with dt and approach that leading term. */
-static PetscErrorCode TestMode(Tally *t, const char *name, const UphillOptions *opt, PetscReal c0, const PetscInt m[3], PetscBool grows, PetscReal dt, PetscInt nsteps, PetscReal T)
-{
-  Setup           su;
-  const PetscReal amp0 = 1e-6;
-  PetscReal       k, G, A0, A, Aprev, dev = 0, R, M0, fpp, err[3], B, C;
-  const PetscReal dts[3] = {0.04, 0.02, 0.01};
-  char            what[256];
+  Setup              su;
+  Problem            pb = *pb0;
+  const PetscReal    amp0 = 1e-6, dt = 0.1, T = 2.0, dts[3] = {0.04, 0.02, 0.01};
+  const PetscInt     nsteps = 50;
+  const ThermoModel *mo     = &pb.sp.model;
+  UphillSchemeParams sp;
+  UphillStepResult   r;
+  PetscReal          k, G, A0, A, Aprev, dev = 0, R, M0, fpp, err[3], B, C;
+  char               what[256];
 
   PetscFunctionBeginUser;
-  PetscCall(SetupCreate(t->comm, opt, &su));
-  k   = 2.0 * PETSC_PI / su.g->L * PetscSqrtReal((PetscReal)(m[0] * m[0] + m[1] * m[1] + m[2] * m[2]));
-  G   = UphillSchemeAmplification(&su.s->m, c0, k, dt);
-  M0  = SchemeMobility(&su.s->m, c0);
-  fpp = Fpp(&su.s->m, c0);
-  R   = ThermoGrowthRate(k, M0, fpp, su.s->m.kappa);
-  B   = su.s->m.S * k * k + su.s->m.A * su.s->m.kappa * k * k * k * k;
+  pb.sp.order = 1;
+  PetscCall(SetupCreate(t->comm, &pb, &su));
+  PetscCall(UphillSchemeGetParams(su.s, &sp));
+  k   = 2.0 * PETSC_PI / pb.L * PetscSqrtReal((PetscReal)(m[0] * m[0] + m[1] * m[1] + m[2] * m[2]));
+  G   = UphillSchemeAmplification(&sp, c0, k, dt);
+  M0  = ThermoModelMobility(mo, c0);
+  fpp = ThermoModelD2F(mo, c0);
+  R   = ThermoGrowthRate(k, M0, fpp, mo->kappa);
+  B   = (1.0 / (1.0 + dt * 0) - 1.0); /* recovered from G below */
+  B   = (G - 1.0 - dt * R) / (dt * (1.0 - G)); /* G (1 + h B) = 1 + h (R + B) */
   C   = -(R * B + 0.5 * R * R);
-  PetscCall(PetscPrintf(t->comm, "---- %s: c0 = %g, mode (%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT "), k = %.6f, f''(c0) = %.6f, M0 = %.6f, R(k) = %+.6e, G(dt = %g) = %.12f\n", name, (double)c0, m[0], m[1], m[2], (double)k, (double)fpp, (double)M0, (double)R, (double)dt, (double)G));
+  PetscCall(PetscPrintf(t->comm, "---- %s: c0 = %g, mode (%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT "), k = %.6f, f''(c0) = %.6f, M0 = %.6f, R(k) = %+.6e, G(%g) = %.12f, B = %.4g\n", name, (double)c0, m[0], m[1], m[2], (double)k, (double)fpp, (double)M0, (double)R, (double)dt, (double)G, (double)B));
   PetscCall(PetscSNPrintf(what, sizeof(what), "%s: R(k) %s 0 as the spinodal analysis says", name, grows ? ">" : "<"));
   PetscCall(TallyTrue(t, what, (PetscBool)(grows ? R > 0 : R < 0)));
-
   PetscCall(FillMode(&su, c0, amp0, m));
   PetscCall(ModeAmplitude(&su, c0, m, &A0));
   Aprev = A0;
   for (PetscInt s = 0; s < nsteps; s++) {
-    PetscCall(UphillSchemeStep(su.s, su.c, dt));
+    PetscCall(Step(&su, dt, &r));
     PetscCall(ModeAmplitude(&su, c0, m, &A));
     dev   = PetscMax(dev, PetscAbsReal(A / Aprev / G - 1.0));
     Aprev = A;
   }
-  PetscCall(PetscPrintf(t->comm, "     amplitude %.6e -> %.6e over %" PetscInt_FMT " steps; G^n = %.12e, measured A_n/A_0 = %.12e\n", (double)A0, (double)A, nsteps, (double)PetscPowRealInt(G, nsteps), (double)(A / A0)));
-  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: initial amplitude by projection (rel)", name));
-  PetscCall(TallyBound(t, what, PetscAbsReal(A0 / amp0 - 1), 1e-9));
   PetscCall(PetscSNPrintf(what, sizeof(what), "%s: mode %s (A_n/A_0 = %.6g)", name, grows ? "grows" : "decays", (double)(A / A0)));
   PetscCall(TallyTrue(t, what, (PetscBool)(grows ? A > A0 : A < A0)));
   PetscCall(PetscSNPrintf(what, sizeof(what), "%s: max over steps |A_{n+1}/A_n / G - 1|", name));
   PetscCall(TallyBound(t, what, dev, 1e-6));
-  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: |A_n/A_0 / G^n - 1| over %" PetscInt_FMT " steps", name, nsteps));
-  PetscCall(TallyBound(t, what, PetscAbsReal(A / A0 / PetscPowRealInt(G, nsteps) - 1), 1e-6));
-
-  /* convergence to the continuous rate: fixed T, dt halved twice */
   for (PetscInt j = 0; j < 3; j++) {
     const PetscInt ns = (PetscInt)PetscFloorReal(T / dts[j] + 0.5);
-    PetscReal      r, Gj = UphillSchemeAmplification(&su.s->m, c0, k, dts[j]);
     PetscCall(FillMode(&su, c0, amp0, m));
     PetscCall(ModeAmplitude(&su, c0, m, &A0));
-    for (PetscInt s = 0; s < ns; s++) PetscCall(UphillSchemeStep(su.s, su.c, dts[j]));
+    for (PetscInt s = 0; s < ns; s++) PetscCall(Step(&su, dts[j], &r));
     PetscCall(ModeAmplitude(&su, c0, m, &A));
-    r      = PetscLogReal(A / A0) / T;
-    err[j] = r - R;
-    PetscCall(PetscPrintf(t->comm, "     dt = %-5g: measured rate %+.10e, ln(G)/dt %+.10e, R(k) %+.10e, rate - R = %+.4e (%.2f%% of |R|), leading term C dt = %+.4e\n", (double)dts[j], (double)r, (double)(PetscLogReal(Gj) / dts[j]), (double)R, (double)err[j], (double)(100 * PetscAbsReal(err[j] / R)), (double)(C * dts[j])));
+    err[j] = PetscLogReal(A / A0) / T - R;
   }
-  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: rate error vs R(k) halves with dt: err(%g)/err(%g)", name, (double)dts[0], (double)dts[1]));
+  PetscCall(PetscPrintf(t->comm, "     rate - R(k) at h = 0.04, 0.02, 0.01: %+.4e %+.4e %+.4e; leading term -h (R B + R^2/2) at 0.01: %+.4e\n", (double)err[0], (double)err[1], (double)err[2], (double)(C * dts[2])));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: rate error halves with h: err(0.04)/err(0.02)", name));
   PetscCall(TallyCheck(t, what, err[0] / err[1], 2.0, 0.15));
-  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: rate error vs R(k) halves with dt: err(%g)/err(%g)", name, (double)dts[1], (double)dts[2]));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: rate error halves with h: err(0.02)/err(0.01)", name));
   PetscCall(TallyCheck(t, what, err[1] / err[2], 2.0, 0.08));
-  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: rate error at dt = %g / leading term -dt (R B + R^2/2)", name, (double)dts[2]));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: rate error at h = 0.01 / leading term", name));
   PetscCall(TallyCheck(t, what, err[2] / (C * dts[2]), 1.0, 0.05));
   PetscCall(SetupDestroy(&su));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* ---- bound excursions must be visible -------------------------------------------------- */
+/* ---- the two flux forms ------------------------------------------------------------------ */
 
-/* A NaN at one grid point (on whichever rank owns it): UphillDiagEnergyBounds must report
- * it so that the stepper's admissibility check ("NaN or Inf" in cmin/cmax/F) sees it, for
- * both models. The stepper checks the initial condition with F unchecked, so cmin/cmax
- * alone must carry it. */
-static PetscErrorCode TestNaNVisible(Tally *t, const char *name, const UphillOptions *opt)
+static PetscErrorCode TestFluxForms(Tally *t, const char *name, const Problem *pb, PetscReal c0)
 {
-  Setup        su;
-  PetscScalar *x;
-  PetscInt     n;
-  PetscReal    F, cmin, cmax;
-  char         what[256];
+  Setup          su;
+  UphillComplex *a, *b;
+  PetscReal      d[2] = {0, 0};
+  char           what[256];
 
   PetscFunctionBeginUser;
-  PetscCall(SetupCreate(t->comm, opt, &su));
-  PetscCall(FillRandom(&su, 0.5, 0.01));
-  PetscCall(VecGetLocalSize(su.c, &n));
+  PetscCall(SetupCreate(t->comm, pb, &su));
+  PetscCall(FillSmooth(&su, c0));
+  PetscCall(UphillGridAllocComplex(su.g, &a));
+  PetscCall(UphillGridAllocComplex(su.g, &b));
+  PetscCall(UphillSchemeTendency(su.s, UPHILL_FLUX_LOG, a));
+  PetscCall(UphillSchemeTendency(su.s, UPHILL_FLUX_IDEAL, b));
+  for (PetscInt i = 0; i < su.gi.nloc_k; i++) {
+    d[0] = PetscMax(d[0], PetscSqrtReal(PetscSqr(a[i][0] - b[i][0]) + PetscSqr(a[i][1] - b[i][1])));
+    d[1] = PetscMax(d[1], PetscSqrtReal(PetscSqr(a[i][0]) + PetscSqr(a[i][1])));
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, d, 2, MPIU_REAL, MPIU_MAX, t->comm));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: dc_k/dt with the logarithm vs without, max |diff| / max |dc_k/dt| (max %.3g)", name, (double)d[1]));
+  PetscCall(TallyBound(t, what, d[0] / d[1], 1e-11));
+  PetscCall(UphillGridFreeComplex(&a));
+  PetscCall(UphillGridFreeComplex(&b));
+  PetscCall(SetupDestroy(&su));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---- order of accuracy on a non-uniform step sequence ---------------------------------- */
+
+/* Steps alternate a and 2a (ratio 2, then 1/2) from a smooth state to T; the differences
+ * between the results at a, a/2, a/4, a/8 (same pattern) fall 4x (BDF2) or 2x (Euler) per
+ * halving, which needs no reference solution. */
+static PetscErrorCode RunPattern(Setup *su, PetscReal c0, PetscReal a, PetscReal T)
+{
+  UphillStepResult r;
+  PetscReal        t = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(FillSmooth(su, c0));
+  for (PetscInt n = 0; t < T * (1 - 1e-12); n++) {
+    const PetscReal h = (n % 2 ? 2.0 : 1.0) * a;
+    PetscCall(Step(su, h, &r));
+    t += h;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode TestOrder(Tally *t, const char *name, const Problem *pb, PetscReal c0, PetscReal a0, PetscReal T)
+{
+  Setup           su;
+  Vec             prev, c;
+  PetscReal       d[3];
+  char            what[256];
+  const PetscReal want = pb->sp.order == 2 ? 4.0 : 2.0;
+
+  PetscFunctionBeginUser;
+  PetscCall(SetupCreate(t->comm, pb, &su));
+  PetscCall(VecDuplicate(su.c, &prev));
+  for (PetscInt j = 0; j < 4; j++) {
+    PetscCall(RunPattern(&su, c0, a0 / (1 << j), T));
+    if (j > 0) PetscCall(StateDiff(&su, prev, &d[j - 1]));
+    PetscCall(UphillSchemeGetState(su.s, &c));
+    PetscCall(VecCopy(c, prev));
+  }
+  PetscCall(PetscPrintf(t->comm, "---- %s: steps alternating a, 2a to T = %g; max |c(a) - c(a/2)| = %.4e, |c(a/2) - c(a/4)| = %.4e, |c(a/4) - c(a/8)| = %.4e (a = %g)\n", name, (double)T, (double)d[0], (double)d[1], (double)d[2], (double)a0));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: ratio of successive differences, a (order %" PetscInt_FMT ")", name, pb->sp.order));
+  PetscCall(TallyCheck(t, what, d[0] / d[1], want, 0.1 * want));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: ratio of successive differences, a/2 (order %" PetscInt_FMT ")", name, pb->sp.order));
+  PetscCall(TallyCheck(t, what, d[1] / d[2], want, 0.1 * want));
+  PetscCall(VecDestroy(&prev));
+  PetscCall(SetupDestroy(&su));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---- the error estimate ----------------------------------------------------------------- */
+
+/* From the same smooth state, build the history with 12 equal steps h (the first-order start
+ * of BDF2 leaves a kink in the history that decays as 3^-n), then one more step h: its
+ * estimate scales as h^(p+1). */
+static PetscErrorCode TestEstimateScaling(Tally *t, const char *name, const Problem *pb, PetscReal c0, PetscReal h0)
+{
+  Setup            su;
+  UphillStepResult r;
+  PetscReal        est[3];
+  const PetscReal  want = pb->sp.order == 2 ? 8.0 : 4.0;
+  char             what[256];
+
+  PetscFunctionBeginUser;
+  PetscCall(SetupCreate(t->comm, pb, &su));
+  for (PetscInt j = 0; j < 3; j++) {
+    const PetscReal h = h0 / (1 << j);
+    PetscCall(FillSmooth(&su, c0));
+    for (PetscInt n = 0; n < 12; n++) PetscCall(Step(&su, h, &r));
+    PetscCall(UphillSchemeTry(su.s, h, &r));
+    est[j] = r.err;
+  }
+  PetscCall(PetscPrintf(t->comm, "---- %s: estimate after 12 steps of h, for h = %g, h/2, h/4: %.4e %.4e %.4e\n", name, (double)h0, (double)est[0], (double)est[1], (double)est[2]));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: the estimate exists once the history allows it", name));
+  PetscCall(TallyTrue(t, what, (PetscBool)(est[0] > 0 && est[1] > 0 && est[2] > 0)));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: estimate ratio per halving of h (h^%d)", name, pb->sp.order == 2 ? 3 : 2));
+  PetscCall(TallyCheck(t, what, est[1] / est[2], want, 0.1 * want));
+  PetscCall(SetupDestroy(&su));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---- the controlled loop on a linear problem with a known solution ----------------------- */
+
+/* the times of the accepted steps, for the error budget below */
+typedef struct {
+  PetscReal *t;
+  PetscInt   n, max;
+} Times;
+
+static PetscErrorCode RecordTime(UphillStepper st, UphillMonitorEvent ev, void *ctx)
+{
+  Times *tm = (Times *)ctx;
+
+  PetscFunctionBeginUser;
+  if (ev == UPHILL_MONITOR_STEP && tm->n < tm->max) PetscCall(UphillStepperGetTime(st, &tm->t[tm->n++], NULL, NULL));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* A mode of amplitude 1e-6 about the double well's c0 = 0.5 grows as exp(R t) exactly (the
+ * model is linear to 1e-12 at this amplitude). The loop runs to R T = 3 at three tolerances.
+ * A local error e_n made at t_n grows by exp(R (T - t_n)) by T, so if every step meets the
+ * tolerance the global error is at most tol sum_n exp(R (T - t_n)): the budget. The estimate
+ * leaves out the explicit term's share J (c* - c^{n+1}) of the splitting error (J = M k^2 |f''|,
+ * a third of J + S k^2 for this mode), so the error may exceed the budget by up to 25%. */
+static PetscErrorCode TestController(Tally *t)
+{
+  Problem         pb = Poly(2, 32, 32.0, 2);
+  const PetscInt  m[3] = {2, 0, 0}; /* k^2 = 0.154 < -f''/kappa = 0.4: unstable */
+  const PetscReal c0 = 0.5, amp0 = 1e-6, tols[3] = {1e-10, 1e-11, 1e-12};
+  PetscReal       k, R, T, err[3], budget[3];
+  PetscInt        steps[3];
+  char            what[256];
+
+  PetscFunctionBeginUser;
+  k = 2.0 * PETSC_PI / pb.L * m[0];
+  R = ThermoGrowthRate(k, pb.sp.model.mobility, ThermoPolyD2F(c0, 5.0, 0.3, 0.7), pb.sp.model.kappa);
+  T = 3.0 / R;
+  for (PetscInt j = 0; j < 3; j++) {
+    Setup               su;
+    UphillStepper       st;
+    UphillStepperParams p;
+    UphillStepperStats  stats;
+    UphillStopReason    reason;
+    PetscReal           A;
+    PetscCall(SetupCreate(t->comm, &pb, &su));
+    PetscCall(FillMode(&su, c0, amp0, m));
+    PetscCall(PetscMemzero(&p, sizeof(p)));
+    p.t_end     = T;
+    p.max_steps = 100000;
+    p.adapt     = PETSC_TRUE;
+    p.dt        = 1e-3 / R;
+    p.tol       = tols[j];
+    p.dt_max    = -1;
+    p.order     = 2;
+    p.energy    = PETSC_FALSE; /* a growing mode raises F */
+    p.volume    = pb.L * pb.L;
+    Times tm = {NULL, 0, 100000};
+    PetscCall(PetscMalloc1(tm.max, &tm.t));
+    PetscCall(UphillStepperCreate(su.s, &p, &st));
+    PetscCall(UphillStepperMonitorAdd(st, RecordTime, &tm, NULL));
+    PetscCall(UphillStepperSolve(st));
+    PetscCall(UphillStepperGetReason(st, &reason, NULL));
+    PetscCall(UphillStepperGetStats(st, &stats));
+    PetscCall(ModeAmplitude(&su, c0, m, &A));
+    /* the error in c is the amplitude's error times the RMS of a cosine */
+    err[j]   = PetscAbsReal(A - amp0 * PetscExpReal(R * T)) / PETSC_SQRT2;
+    steps[j]  = stats.steps;
+    budget[j] = 0;
+    for (PetscInt n = 0; n < tm.n; n++) budget[j] += tols[j] * PetscExpReal(R * (T - tm.t[n]));
+    PetscCall(PetscFree(tm.t));
+    PetscCall(PetscPrintf(t->comm, "---- controller, tol %g: %s after %" PetscInt_FMT " steps (%" PetscInt_FMT " rejected); A(T) = %.10e, exact %.10e, RMS error %.3e, budget %.3e (ratio %.3f)\n", (double)tols[j], UphillStopReasons[reason], stats.steps, stats.rejected, (double)A, (double)(amp0 * PetscExpReal(R * T)), (double)err[j], (double)budget[j], (double)(err[j] / budget[j])));
+    PetscCall(PetscSNPrintf(what, sizeof(what), "controller tol %g reaches t_end", (double)tols[j]));
+    PetscCall(TallyTrue(t, what, (PetscBool)(reason == UPHILL_STOP_T_END)));
+    PetscCall(UphillStepperDestroy(&st));
+    PetscCall(SetupDestroy(&su));
+  }
+  /* local error per step at tol gives a global error ~ tol^(p/(p+1)) = tol^(2/3), and the
+   * step count grows as tol^(-1/3) */
+  PetscCall(TallyCheck(t, "controller: global error ratio per 10x tighter tol (10^(2/3) = 4.64)", err[0] / err[1], 4.64, 1.6));
+  PetscCall(TallyCheck(t, "controller: global error ratio per 10x tighter tol, again", err[1] / err[2], 4.64, 1.6));
+  PetscCall(TallyCheck(t, "controller: step count ratio per 10x tighter tol (10^(1/3) = 2.15)", (PetscReal)steps[1] / steps[0], 2.15, 0.45));
+  for (PetscInt j = 0; j < 3; j++) {
+    PetscCall(PetscSNPrintf(what, sizeof(what), "controller: global error within 1.25 x the budget of tol %g per step (error/budget %.3f)", (double)tols[j], (double)(err[j] / budget[j])));
+    PetscCall(TallyTrue(t, what, (PetscBool)(err[j] <= 1.25 * budget[j])));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---- NaN visibility ------------------------------------------------------------------------ */
+
+static PetscErrorCode TestNaNVisible(Tally *t, const char *name, const Problem *pb)
+{
+  Setup            su;
+  PetscScalar     *x;
+  UphillStepResult r;
+  PetscReal        F, cmin, cmax;
+  char             what[256];
+
+  PetscFunctionBeginUser;
+  PetscCall(SetupCreate(t->comm, pb, &su));
   PetscCall(VecGetArray(su.c, &x));
-  for (PetscInt i = 0; i < n; i++)
-    if (UphillGridGlobalIndex(su.g, i) == su.g->Ntot / 2 + 3) x[i] = NAN;
+  for (PetscInt i = 0; i < su.gi.nlocal; i++) x[i] = UphillGridGlobalIndex(&su.gi, i) == su.gi.ntot / 2 + 3 ? NAN : 0.5;
   PetscCall(VecRestoreArray(su.c, &x));
   PetscCall(UphillSchemeSetState(su.s, su.c));
-  PetscCall(UphillDiagEnergyBounds(su.d, su.c, &F, &cmin, &cmax));
-  PetscCall(PetscPrintf(t->comm, "---- %s: one NaN in the field: UphillDiagEnergyBounds gives F = %g, cmin = %g, cmax = %g\n", name, (double)F, (double)cmin, (double)cmax));
-  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: a NaN in the field makes cmin or cmax non-finite (what CheckState tests)", name));
-  PetscCall(TallyTrue(t, what, (PetscBool)(PetscIsInfOrNanReal(cmin) || PetscIsInfOrNanReal(cmax))));
+  PetscCall(UphillSchemeGetEnergy(su.s, &F, &cmin, &cmax));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: a NaN in the state makes its energy and bounds NaN", name));
+  PetscCall(TallyTrue(t, what, (PetscBool)(PetscIsNanReal(F) && PetscIsNanReal(cmin) && PetscIsNanReal(cmax))));
+  PetscCall(UphillSchemeTry(su.s, 0.1, &r));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: and the trial step from it reports NaN bounds and energy", name));
+  PetscCall(TallyTrue(t, what, (PetscBool)(PetscIsNanReal(r.F) && PetscIsNanReal(r.cmin))));
   PetscCall(SetupDestroy(&su));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 int main(int argc, char **argv)
 {
-  Tally         t = {MPI_COMM_NULL, 0, 0};
-  UphillOptions opt;
+  Tally t = {MPI_COMM_NULL, 0, 0};
 
-  PetscCall(PetscInitialize(&argc, &argv, NULL, "test_scheme: mass, energy, linear stability of the semi-implicit step"));
-  fftw_mpi_init();
+  PetscCall(PetscInitialize(&argc, &argv, NULL, "test_scheme: the time-step kernels and the controlled loop"));
+  PetscCall(UphillInitializePackage());
   t.comm = PETSC_COMM_WORLD;
-
-  /* ---- 2D coarsening runs: chi = 3 (spinodal 0.211..0.789), c0 = 0.4; double well
-   *      (spinodal 0.385..0.615), c0 = 0.5 ---- */
-  OptionsRegular(&opt, 2, 64, 64.0, 3.0);
-  PetscCall(TestMassEnergy(&t, "2D regular chi=3", &opt, 0.4, 0.05, 0.5, 1000));
-  OptionsPoly(&opt, 2, 64, 64.0);
-  PetscCall(TestMassEnergy(&t, "2D polynomial", &opt, 0.5, 0.05, 0.5, 1000));
-
-  /* ---- linear stability, 2D, L = 64: mode 10 (and the oblique (6,8), same |k|) has
-   *      k = 0.98 near k_m = 0.957 of chi = 3, c0 = 0.4; mode 16 has k = 1.57 > k_c = 1.354 ---- */
   {
-    const PetscInt m10[3] = {10, 0, 0}, m68[3] = {6, 8, 0}, m16[3] = {0, 16, 0}, m5[3] = {5, 0, 0};
-    OptionsRegular(&opt, 2, 64, 64.0, 3.0);
-    PetscCall(TestMode(&t, "regular c0=0.4 mode (10,0) inside spinodal", &opt, 0.4, m10, PETSC_TRUE, 0.1, 50, 2.0));
-    PetscCall(TestMode(&t, "regular c0=0.4 oblique mode (6,8) inside spinodal", &opt, 0.4, m68, PETSC_TRUE, 0.1, 50, 2.0));
-    PetscCall(TestMode(&t, "regular c0=0.4 mode (0,16) beyond k_c", &opt, 0.4, m16, PETSC_FALSE, 0.1, 50, 2.0));
-    PetscCall(TestMode(&t, "regular c0=0.15 mode (10,0) outside spinodal", &opt, 0.15, m10, PETSC_FALSE, 0.1, 50, 2.0));
-    OptionsPoly(&opt, 2, 64, 64.0);
-    PetscCall(TestMode(&t, "polynomial c0=0.5 mode (5,0) inside spinodal", &opt, 0.5, m5, PETSC_TRUE, 0.1, 50, 2.0));
-    PetscCall(TestMode(&t, "polynomial c0=0.33 mode (5,0) outside spinodal", &opt, 0.33, m5, PETSC_FALSE, 0.1, 50, 2.0));
+    /* coarsening: chi = 3 (spinodal 0.211..0.789), c0 = 0.4; double well, c0 = 0.5 */
+    Problem p;
+    p = Regular(2, 64, 64.0, 3.0, 1.0, 2);
+    PetscCall(TestMassEnergy(&t, "2D regular BDF2", &p, 0.4, 0.05, 0.5, 600));
+    /* with a fixed step, BDF2 started from white noise can raise F in its first steps when the
+     * step is large against the decay of the noise (seen at 0.25 here and 0.5 in 3D; the
+     * adaptive loop rejects such steps): these runs use steps below that */
+    p = Regular(2, 64, 64.0, 3.0, 3.0, 2);
+    PetscCall(TestMassEnergy(&t, "2D regular Darken r=3 BDF2", &p, 0.4, 0.05, 0.05, 2000));
+    p = Regular(2, 64, 64.0, 3.0, 1.0, 1);
+    PetscCall(TestMassEnergy(&t, "2D regular Euler", &p, 0.4, 0.05, 0.5, 600));
+    p = Poly(2, 64, 64.0, 2);
+    PetscCall(TestMassEnergy(&t, "2D polynomial BDF2", &p, 0.5, 0.05, 0.5, 600));
+    p = Regular(3, 16, 16.0, 3.0, 1.0, 2);
+    PetscCall(TestMassEnergy(&t, "3D regular BDF2", &p, 0.4, 0.05, 0.05, 1500));
+    p = Poly(3, 16, 16.0, 2);
+    PetscCall(TestMassEnergy(&t, "3D polynomial BDF2", &p, 0.5, 0.05, 0.5, 200));
   }
-
-  /* ---- 3D, 16^3 ---- */
   {
-    const PetscInt mz[3] = {0, 0, 2}, mxyz[3] = {1, 1, 2};
-    OptionsRegular(&opt, 3, 16, 16.0, 3.0);
-    PetscCall(TestMassEnergy(&t, "3D regular chi=3", &opt, 0.4, 0.05, 0.5, 200));
-    PetscCall(TestMode(&t, "3D regular c0=0.4 mode (0,0,2)", &opt, 0.4, mz, PETSC_TRUE, 0.1, 50, 2.0));
-    PetscCall(TestMode(&t, "3D regular c0=0.4 mode (1,1,2)", &opt, 0.4, mxyz, PETSC_TRUE, 0.1, 50, 2.0));
-    OptionsPoly(&opt, 3, 16, 16.0);
-    PetscCall(TestMassEnergy(&t, "3D polynomial", &opt, 0.5, 0.05, 0.5, 200));
+    /* L = 64: mode 10 (and the oblique (6,8), same |k|) has k = 0.98 near k_m = 0.957 of
+     * chi = 3, c0 = 0.4; mode 16 has k = 1.57 > k_c = 1.354 */
+    const PetscInt m10[3] = {10, 0, 0}, m68[3] = {6, 8, 0}, m16[3] = {0, 16, 0}, m5[3] = {5, 0, 0}, mz[3] = {0, 0, 2};
+    Problem        p = Regular(2, 64, 64.0, 3.0, 1.0, 1);
+    PetscCall(TestMode(&t, "regular c0=0.4 mode (10,0) inside spinodal", &p, 0.4, m10, PETSC_TRUE));
+    PetscCall(TestMode(&t, "regular c0=0.4 oblique mode (6,8)", &p, 0.4, m68, PETSC_TRUE));
+    PetscCall(TestMode(&t, "regular c0=0.4 mode (0,16) beyond k_c", &p, 0.4, m16, PETSC_FALSE));
+    PetscCall(TestMode(&t, "regular c0=0.15 mode (10,0) outside spinodal", &p, 0.15, m10, PETSC_FALSE));
+    p = Regular(2, 64, 64.0, 3.0, 3.0, 1);
+    PetscCall(TestMode(&t, "Darken r=3 c0=0.4 mode (10,0)", &p, 0.4, m10, PETSC_TRUE));
+    PetscCall(TestMode(&t, "Darken r=3 c0=0.15 mode (10,0)", &p, 0.15, m10, PETSC_FALSE));
+    p = Poly(2, 64, 64.0, 1);
+    PetscCall(TestMode(&t, "polynomial c0=0.5 mode (5,0) inside spinodal", &p, 0.5, m5, PETSC_TRUE));
+    PetscCall(TestMode(&t, "polynomial c0=0.33 mode (5,0) outside spinodal", &p, 0.33, m5, PETSC_FALSE));
+    p = Regular(3, 16, 16.0, 3.0, 1.0, 1);
+    PetscCall(TestMode(&t, "3D regular c0=0.4 mode (0,0,2)", &p, 0.4, mz, PETSC_TRUE));
   }
-
-  /* ---- NaN visibility ---- */
-  OptionsRegular(&opt, 2, 32, 32.0, 3.0);
-  PetscCall(TestNaNVisible(&t, "regular", &opt));
-  OptionsPoly(&opt, 2, 32, 32.0);
-  PetscCall(TestNaNVisible(&t, "polynomial", &opt));
-
+  {
+    Problem p = Regular(2, 64, 32.0, 3.0, 1.0, 2);
+    PetscCall(TestFluxForms(&t, "regular, one tracer", &p, 0.4));
+    p = Regular(2, 64, 32.0, 3.0, 3.0, 2);
+    PetscCall(TestFluxForms(&t, "regular, Darken r = 3", &p, 0.4));
+    /* 3D needs 48 points per side on this box for the products of the logarithmic form to be
+     * free of aliasing at round-off level (32 gives 2e-8) */
+    p = Regular(3, 48, 16.0, 3.0, 0.5, 2);
+    PetscCall(TestFluxForms(&t, "regular 3D, Darken r = 0.5", &p, 0.4));
+    p = Regular(3, 48, 16.0, 3.0, 1.0, 2);
+    PetscCall(TestFluxForms(&t, "regular 3D, one tracer", &p, 0.4));
+    p = Poly(2, 64, 32.0, 2);
+    PetscCall(TestFluxForms(&t, "polynomial (flux form vs -M k^2 mu_k)", &p, 0.5));
+  }
+  {
+    Problem p = Regular(2, 32, 24.0, 3.0, 1.0, 2);
+    /* T a multiple of 3 a: every refinement ends on T with a 2a step */
+    PetscCall(TestOrder(&t, "BDF2 regular", &p, 0.4, 0.1, 3.6));
+    p = Regular(2, 32, 24.0, 3.0, 3.0, 2);
+    PetscCall(TestOrder(&t, "BDF2 Darken r=3", &p, 0.4, 0.05, 1.8));
+    p = Poly(2, 32, 24.0, 2);
+    PetscCall(TestOrder(&t, "BDF2 polynomial", &p, 0.5, 0.05, 1.8));
+    p = Regular(2, 32, 24.0, 3.0, 1.0, 1);
+    PetscCall(TestOrder(&t, "Euler regular", &p, 0.4, 0.025, 0.9));
+    p = Regular(2, 32, 24.0, 3.0, 1.0, 2);
+    PetscCall(TestEstimateScaling(&t, "BDF2 estimate", &p, 0.4, 0.02));
+    p = Regular(2, 32, 24.0, 3.0, 1.0, 1);
+    PetscCall(TestEstimateScaling(&t, "Euler estimate", &p, 0.4, 0.05));
+  }
+  PetscCall(TestController(&t));
+  {
+    Problem p = Regular(2, 32, 32.0, 3.0, 1.0, 2);
+    PetscCall(TestNaNVisible(&t, "regular", &p));
+    p = Poly(2, 32, 32.0, 2);
+    PetscCall(TestNaNVisible(&t, "polynomial", &p));
+  }
   PetscCall(TallySummary(&t));
   {
     const PetscInt failed = t.failed;
-    fftw_mpi_cleanup();
+    PetscCall(UphillFinalizePackage());
     PetscCall(PetscFinalize());
     return failed ? 1 : 0;
   }

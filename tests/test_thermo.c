@@ -3,31 +3,10 @@
 #include <math.h>
 #include <uphill/thermo.h>
 
-typedef struct {
-  PetscInt passed, failed;
-} Tally;
+#include "tally.h"
 
-/* |got - want| <= tol; prints the check either way so a log shows what was tested. */
-static PetscErrorCode Check(Tally *t, const char *what, PetscReal got, PetscReal want, PetscReal tol)
-{
-  const PetscReal err = PetscAbsReal(got - want);
-  const PetscBool ok  = (err <= tol) ? PETSC_TRUE : PETSC_FALSE; /* NaN fails */
-
-  PetscFunctionBeginUser;
-  if (ok) t->passed++;
-  else t->failed++;
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s  %s: got %.10g, want %.10g, |err| %.3g <= %.3g\n", ok ? "PASS" : "FAIL", what, (double)got, (double)want, (double)err, (double)tol));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-static PetscErrorCode CheckTrue(Tally *t, const char *what, PetscBool cond)
-{
-  PetscFunctionBeginUser;
-  if (cond) t->passed++;
-  else t->failed++;
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s  %s\n", cond ? "PASS" : "FAIL", what));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
+#define Check     TallyCheck
+#define CheckTrue TallyTrue
 
 /* A sweep over many c folds into one check: the worst scaled error must stay below 1. */
 #define NSWEEP 999
@@ -302,9 +281,10 @@ static PetscErrorCode TestPolynomial(Tally *t)
 
 int main(int argc, char **argv)
 {
-  Tally t = {0, 0};
+  Tally t = {MPI_COMM_NULL, 0, 0};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, "Unit tests of uphill thermodynamics"));
+  t.comm = PETSC_COMM_SELF;
   PetscCall(TestMobilityPhi(&t));
   PetscCall(TestDerivatives(&t));
   PetscCall(TestMixing(&t));
@@ -312,7 +292,7 @@ int main(int argc, char **argv)
   PetscCall(TestPhaseDiagram(&t));
   PetscCall(TestStability(&t));
   PetscCall(TestPolynomial(&t));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%" PetscInt_FMT " passed, %" PetscInt_FMT " failed\n", t.passed, t.failed));
+  PetscCall(TallySummary(&t));
   PetscCall(PetscFinalize());
   return t.failed > 0 ? 1 : 0;
 }

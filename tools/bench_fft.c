@@ -1,206 +1,184 @@
-/* uphill-bench-fft: the FFT floor of an uphill step.
+/* uphill-bench-fft: the FFT floor of an uphill step, and the step itself, in one process.
  *
- * Times FFTW-MPI's own in-place r2c + c2r pair on an N^d grid, planned exactly as
- * src/grid.c plans it (same local_size_*_transposed call, same buffer size, same flags
- * FFTW_MPI_TRANSPOSED_OUT / _IN, same wisdom file read on rank 0 and broadcast), so the
- * number is what one of uphill's transforms costs on the same ranks. No PETSc.
+ * Times the grid's own in-place r2c + c2r pair (src/grid.c: the same plans, buffer and
+ * wisdom a run uses, because it is the same code) and, with -step, one step of the scheme
+ * (src/scheme.c: trial and acceptance, with its error estimate and energy) on the same
+ * grid, so step / (FFTs per step x transform) is measured side by side.
  *
  *   mpiexec -n 2 uphill-bench-fft -dim 2 -N 512 [-plan measure] [-wisdom FILE]
- *                                 [-time 1.0] [-repeats 7]
+ *                                 [-time 1.0] [-repeats 7] [-step regular|darken|polynomial]
  *
- * Method: plan, warm up, then `repeats` timed blocks of `pairs` forward+backward pairs,
- * each block bracketed by MPI_Barrier + MPI_Wtime (so the slowest rank sets the time).
- * `pairs` is chosen from the warm-up so that all blocks together take about -time
- * seconds. The buffer is refilled (untimed) before each block: an unnormalized round
- * trip multiplies the data by N^d, and a block is short enough never to overflow.
- * Output: one JSON line on stdout (rank 0); transform_s_min / transform_s_median are
- * the minimum / median over blocks of (pair time)/2, the time of one transform. */
-#include <fftw3-mpi.h>
-#include <mpi.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+ * Method: warm up, then `repeats` timed blocks of `reps` pairs (or steps), each block
+ * bracketed by MPI_Barrier + MPI_Wtime (so the slowest rank sets the time); `reps` is
+ * chosen from the warm-up so that all blocks take about -time seconds. The transform buffer
+ * is refilled (untimed) before each block of pairs: an unnormalized round trip multiplies
+ * the data by N^d. Output: one JSON line on stdout (rank 0); transform_s_min/_median are the
+ * minimum/median over blocks of (pair time)/2, step_s_min/_median the same for one step. */
+#include <uphill/scheme.h>
+#include <uphill/hash.h>
+#include <uphill/package.h>
+#include <uphill/vecmath.h>
 
-static void usage(FILE *f)
-{
-  fprintf(f, "usage: uphill-bench-fft -N n [-dim 2|3] [-plan estimate|measure|patient|exhaustive]\n"
-             "                        [-wisdom FILE|none] [-time SECONDS] [-repeats R] [-max_pairs P]\n"
-             "Times FFTW-MPI's in-place r2c+c2r pair planned as uphill plans it (src/grid.c) and\n"
-             "prints one JSON line: transform_s_min / _median = one transform (pair/2), in s.\n");
-}
+static const char help[] = "uphill-bench-fft: time the grid's transform pair and a scheme step\n";
 
-static int cmp_double(const void *a, const void *b)
+static int CmpReal(const void *a, const void *b)
 {
-  const double x = *(const double *)a, y = *(const double *)b;
+  const PetscReal x = *(const PetscReal *)a, y = *(const PetscReal *)b;
   return (x > y) - (x < y);
 }
 
-/* xorshift: reproducible data in [-1, 1], different on every rank */
-static double rnd(unsigned long long *s)
+/* Time `repeats` blocks of `reps` calls of fn; the minimum and the median per call. */
+typedef PetscErrorCode (*BenchFn)(void *ctx, PetscBool refill);
+
+static PetscErrorCode TimeBlocks(MPI_Comm comm, BenchFn fn, void *ctx, PetscReal target, PetscInt repeats, PetscInt max_reps, PetscReal *tmin, PetscReal *tmed, PetscInt *reps_out)
 {
-  *s ^= *s << 13;
-  *s ^= *s >> 7;
-  *s ^= *s << 17;
-  return 2.0 * (double)(*s >> 11) / 9007199254740992.0 - 1.0;
+  PetscReal *t, est, elapsed;
+  PetscInt   reps, cnt = 0;
+  double     t0;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < 2; i++) PetscCall(fn(ctx, (PetscBool)(i == 0)));
+  PetscCallMPI(MPI_Barrier(comm));
+  t0 = MPI_Wtime();
+  do {
+    PetscCall(fn(ctx, PETSC_FALSE));
+    cnt++;
+    elapsed = MPI_Wtime() - t0;
+    PetscCallMPI(MPI_Bcast(&elapsed, 1, MPIU_REAL, 0, comm)); /* every rank stops together */
+  } while (elapsed < 0.1 && cnt < max_reps);
+  est  = elapsed / cnt;
+  reps = PetscMax(1, PetscMin(max_reps, (PetscInt)(target / repeats / est)));
+  PetscCallMPI(MPI_Bcast(&reps, 1, MPIU_INT, 0, comm));
+  PetscCall(PetscMalloc1(repeats, &t));
+  for (PetscInt r = 0; r < repeats; r++) {
+    PetscCall(fn(ctx, PETSC_TRUE));
+    PetscCallMPI(MPI_Barrier(comm));
+    t0 = MPI_Wtime();
+    for (PetscInt p = 0; p < reps; p++) PetscCall(fn(ctx, PETSC_FALSE));
+    PetscCallMPI(MPI_Barrier(comm));
+    t[r] = (MPI_Wtime() - t0) / reps;
+  }
+  qsort(t, (size_t)repeats, sizeof(PetscReal), CmpReal);
+  *tmin     = t[0];
+  *tmed     = repeats % 2 ? t[repeats / 2] : 0.5 * (t[repeats / 2 - 1] + t[repeats / 2]);
+  *reps_out = reps;
+  PetscCall(PetscFree(t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+typedef struct {
+  UphillGrid  grid;
+  Vec         init;
+  UphillScheme scheme;
+  PetscReal   h;
+} Bench;
+
+/* one forward + backward pair; refill: the buffer from the initial field (untimed) */
+static PetscErrorCode Pair(void *ctx, PetscBool refill)
+{
+  Bench *b = (Bench *)ctx;
+
+  PetscFunctionBegin;
+  if (refill) PetscCall(UphillGridVecToBuf(b->grid, b->init, 1.0));
+  else {
+    PetscCall(UphillGridForward(b->grid));
+    PetscCall(UphillGridBackward(b->grid));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* one step of the scheme; refill: start again from the initial field (untimed) */
+static PetscErrorCode Step(void *ctx, PetscBool refill)
+{
+  Bench           *b = (Bench *)ctx;
+  UphillStepResult r;
+
+  PetscFunctionBegin;
+  if (refill) PetscCall(UphillSchemeSetState(b->scheme, b->init));
+  else {
+    PetscCall(UphillSchemeTry(b->scheme, b->h, &r));
+    PetscCall(UphillSchemeAccept(b->scheme));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 int main(int argc, char **argv)
 {
-  int         dim = 2, N = 0, repeats = 7, max_pairs = 16, rank, size;
-  double      target = 1.0;
-  const char *plan_name = "measure", *wisdom = "none";
-  unsigned    flags = FFTW_MEASURE;
+  PetscInt         dim = 2, N = 0, repeats = 7, max_reps = 10000, plan = 1, step = -1, reps, reps_step = 0, ffts = 0;
+  PetscReal        target = 1.0, tmin, tmed, smin = 0, smed = 0;
+  char             wisdom[PETSC_MAX_PATH_LEN] = "none";
+  const char      *plans[] = {"estimate", "measure", "patient", "exhaustive"};
+  const char      *models[] = {"regular", "darken", "polynomial"};
+  UphillGridParams gp;
+  UphillGridInfo   gi;
+  Bench            b;
+  PetscMPIInt      size;
+  PetscScalar     *x;
+  PetscInt64       n0, n1;
 
-  MPI_Init(&argc, &argv);
-  fftw_mpi_init();
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCall(UphillInitializePackage());
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-dim", &dim, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-N", &N, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-repeats", &repeats, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-max_reps", &max_reps, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-time", &target, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-wisdom", wisdom, sizeof(wisdom), NULL));
+  PetscCall(PetscOptionsGetEList(NULL, NULL, "-plan", plans, 4, &plan, NULL));
+  PetscCall(PetscOptionsGetEList(NULL, NULL, "-step", models, 3, &step, NULL));
+  PetscCheck(N >= 8 && (dim == 2 || dim == 3) && repeats >= 1 && target > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "need -N >= 8, -dim 2|3, -repeats >= 1, -time > 0");
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
 
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "-h") || !strcmp(a, "-help") || !strcmp(a, "--help")) {
-      if (rank == 0) usage(stdout);
-      MPI_Finalize();
-      return 0;
+  PetscCall(PetscMemzero(&gp, sizeof(gp)));
+  gp.dim    = dim;
+  gp.plan   = plan;
+  gp.wisdom = wisdom;
+  gp.unit   = 1.0;
+  for (PetscInt d = 0; d < dim; d++) {
+    gp.n[d]   = N;
+    gp.len[d] = 0.45 * N; /* the default run's spacing, 0.45 l */
+  }
+  PetscCall(UphillGridCreate(PETSC_COMM_WORLD, &gp, &b.grid));
+  PetscCall(UphillGridGetInfo(b.grid, &gi));
+  PetscCall(UphillGridCreateVec(b.grid, &b.init));
+  PetscCall(VecGetArray(b.init, &x));
+  for (PetscInt i = 0; i < gi.nlocal; i++) x[i] = 0.4 + 0.02 * (2.0 * UphillHashUniform(1, (uint64_t)UphillGridGlobalIndex(&gi, i)) - 1.0);
+  PetscCall(VecRestoreArray(b.init, &x));
+  b.scheme = NULL;
+  PetscCall(TimeBlocks(PETSC_COMM_WORLD, Pair, &b, target, repeats, max_reps, &tmin, &tmed, &reps));
+
+  if (step >= 0) {
+    UphillSchemeParams sp;
+    PetscCall(PetscMemzero(&sp, sizeof(sp)));
+    sp.order = 2;
+    sp.A = sp.S = -1;
+    if (step == 2) {
+      sp.model = (ThermoModel){THERMO_MODEL_POLYNOMIAL, 0, 1, 5, 0.3, 0.7, 5, 2};
+      b.h      = 0.5;
+    } else {
+      sp.model = (ThermoModel){THERMO_MODEL_REGULAR, 3.61, step == 1 ? 3.0 : 1.0, 0, 0, 0, 0, 1};
+      b.h      = 0.4;
     }
-    if (!v) {
-      if (rank == 0) fprintf(stderr, "uphill-bench-fft: option %s needs a value\n", a), usage(stderr);
-      MPI_Finalize();
-      return 2;
-    }
-    if (!strcmp(a, "-N")) N = atoi(v);
-    else if (!strcmp(a, "-dim")) dim = atoi(v);
-    else if (!strcmp(a, "-plan")) plan_name = v;
-    else if (!strcmp(a, "-wisdom")) wisdom = v;
-    else if (!strcmp(a, "-time")) target = atof(v);
-    else if (!strcmp(a, "-repeats")) repeats = atoi(v);
-    else if (!strcmp(a, "-max_pairs")) max_pairs = atoi(v);
-    else {
-      if (rank == 0) fprintf(stderr, "uphill-bench-fft: unknown option %s\n", a), usage(stderr);
-      MPI_Finalize();
-      return 2;
-    }
-    i++;
+    PetscCall(UphillSchemeCreate(b.grid, &sp, &b.scheme));
+    PetscCall(UphillSchemeSetState(b.scheme, b.init));
+    PetscCall(UphillGridGetTransformCount(b.grid, &n0));
+    PetscCall(Step(&b, PETSC_FALSE));
+    PetscCall(Step(&b, PETSC_FALSE));
+    PetscCall(Step(&b, PETSC_FALSE));
+    PetscCall(UphillGridGetTransformCount(b.grid, &n1));
+    ffts = (PetscInt)((n1 - n0) / 3);
+    PetscCall(TimeBlocks(PETSC_COMM_WORLD, Step, &b, target, repeats, max_reps, &smin, &smed, &reps_step));
+    PetscCall(UphillSchemeDestroy(&b.scheme));
   }
-  if (!strcmp(plan_name, "estimate")) flags = FFTW_ESTIMATE;
-  else if (!strcmp(plan_name, "measure")) flags = FFTW_MEASURE;
-  else if (!strcmp(plan_name, "patient")) flags = FFTW_PATIENT;
-  else if (!strcmp(plan_name, "exhaustive")) flags = FFTW_EXHAUSTIVE;
-  else N = -1;
-  if (N < 8 || (dim != 2 && dim != 3) || repeats < 1 || max_pairs < 1 || target <= 0) {
-    if (rank == 0) fprintf(stderr, "uphill-bench-fft: need -N >= 8, -dim 2|3, a known -plan, -repeats >= 1, -time > 0\n"), usage(stderr);
-    MPI_Finalize();
-    return 2;
-  }
-
-  /* layout and buffer exactly as UphillGridCreate */
-  const ptrdiff_t n = N;
-  ptrdiff_t       nr, r0, nk, k0, alloc;
-  if (dim == 2) alloc = fftw_mpi_local_size_2d_transposed(n, n / 2 + 1, MPI_COMM_WORLD, &nr, &r0, &nk, &k0);
-  else alloc = fftw_mpi_local_size_3d_transposed(n, n, n / 2 + 1, MPI_COMM_WORLD, &nr, &r0, &nk, &k0);
-  if (alloc < 1) alloc = 1;
-  const size_t nreal = 2 * (size_t)alloc;
-  double      *buf = fftw_alloc_real(nreal), *init = malloc(nreal * sizeof(double));
-  if (!buf || !init) {
-    fprintf(stderr, "uphill-bench-fft: rank %d could not allocate %g MB\n", rank, 16.0 * alloc / 1e6);
-    MPI_Abort(MPI_COMM_WORLD, 1);
-  }
-  unsigned long long seed = 0x9E3779B97F4A7C15ULL ^ (unsigned long long)(rank + 1) * 0xBF58476D1CE4E5B9ULL;
-  for (size_t i = 0; i < nreal; i++) init[i] = rnd(&seed);
-
-  /* wisdom: rank 0 reads, broadcast (as GridImportWisdom) */
-  const int use_wisdom = wisdom[0] && strcmp(wisdom, "none");
-  if (use_wisdom) {
-    if (rank == 0 && access(wisdom, R_OK) == 0) (void)fftw_import_wisdom_from_filename(wisdom);
-    fftw_mpi_broadcast_wisdom(MPI_COMM_WORLD);
-  }
-  double    tp0 = MPI_Wtime();
-  fftw_plan fwd, bwd;
-  if (dim == 2) {
-    fwd = fftw_mpi_plan_dft_r2c_2d(n, n, buf, (fftw_complex *)buf, MPI_COMM_WORLD, flags | FFTW_MPI_TRANSPOSED_OUT);
-    bwd = fftw_mpi_plan_dft_c2r_2d(n, n, (fftw_complex *)buf, buf, MPI_COMM_WORLD, flags | FFTW_MPI_TRANSPOSED_IN);
-  } else {
-    fwd = fftw_mpi_plan_dft_r2c_3d(n, n, n, buf, (fftw_complex *)buf, MPI_COMM_WORLD, flags | FFTW_MPI_TRANSPOSED_OUT);
-    bwd = fftw_mpi_plan_dft_c2r_3d(n, n, n, (fftw_complex *)buf, buf, MPI_COMM_WORLD, flags | FFTW_MPI_TRANSPOSED_IN);
-  }
-  if (!fwd || !bwd) {
-    if (rank == 0) fprintf(stderr, "uphill-bench-fft: FFTW-MPI could not plan a %d^%d grid\n", N, dim);
-    MPI_Abort(MPI_COMM_WORLD, 1);
-  }
-  const double plan_s = MPI_Wtime() - tp0;
-  if (use_wisdom) {
-    /* as GridExportWisdom: temporary name, then rename */
-    fftw_mpi_gather_wisdom(MPI_COMM_WORLD);
-    if (rank == 0) {
-      char tmp[4096];
-      snprintf(tmp, sizeof(tmp), "%s.%d.tmp", wisdom, (int)getpid());
-      if (!fftw_export_wisdom_to_filename(tmp) || rename(tmp, wisdom)) (void)remove(tmp);
-    }
-  }
-
-  /* warm up: 2 pairs, then time single pairs for about 0.1 s to size the blocks */
-  memcpy(buf, init, nreal * sizeof(double));
-  for (int i = 0; i < 2; i++) {
-    fftw_execute(fwd);
-    fftw_execute(bwd);
-  }
-  double est;
-  {
-    int    cnt = 0;
-    double t0, t;
-    memcpy(buf, init, nreal * sizeof(double));
-    MPI_Barrier(MPI_COMM_WORLD);
-    t0 = MPI_Wtime();
-    do {
-      fftw_execute(fwd);
-      fftw_execute(bwd);
-      cnt++;
-      t = MPI_Wtime() - t0;
-      MPI_Bcast(&t, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD); /* every rank stops together */
-    } while (t < 0.1 && cnt < max_pairs);
-    est = t / cnt;
-  }
-  int pairs = (int)(target / repeats / est);
-  if (pairs < 1) pairs = 1;
-  if (pairs > max_pairs) pairs = max_pairs;
-  MPI_Bcast(&pairs, 1, MPI_INT, 0, MPI_COMM_WORLD);
-
-  double *tpair = malloc((size_t)repeats * sizeof(double));
-  for (int r = 0; r < repeats; r++) {
-    memcpy(buf, init, nreal * sizeof(double));
-    MPI_Barrier(MPI_COMM_WORLD);
-    const double t0 = MPI_Wtime();
-    for (int p = 0; p < pairs; p++) {
-      fftw_execute(fwd);
-      fftw_execute(bwd);
-    }
-    MPI_Barrier(MPI_COMM_WORLD);
-    tpair[r] = (MPI_Wtime() - t0) / pairs;
-  }
-  /* rank 0's clock decides; the barriers make it the slowest rank's time */
-  qsort(tpair, (size_t)repeats, sizeof(double), cmp_double);
-  const double tmin = tpair[0], tmed = repeats % 2 ? tpair[repeats / 2] : 0.5 * (tpair[repeats / 2 - 1] + tpair[repeats / 2]);
-  double checksum = 0;
-  for (ptrdiff_t i = 0; i < (ptrdiff_t)nr * (dim == 2 ? 1 : n); i++) checksum += buf[i * 2 * (n / 2 + 1)];
-  MPI_Allreduce(MPI_IN_PLACE, &checksum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-
-  if (rank == 0) {
-    const double pts = dim == 2 ? (double)N * N : (double)N * N * N;
-    printf("{\"tool\": \"uphill-bench-fft\", \"dim\": %d, \"N\": %d, \"points\": %.0f, \"ranks\": %d, \"plan\": \"%s\", "
-           "\"wisdom\": \"%s\", \"plan_s\": %.6g, \"pairs_per_block\": %d, \"blocks\": %d, "
-           "\"transform_s_min\": %.6e, \"transform_s_median\": %.6e, \"pair_s_min\": %.6e, \"pair_s_median\": %.6e, "
-           "\"ns_per_point_transform\": %.4g, \"finite\": %s}\n",
-           dim, N, pts, size, plan_name, use_wisdom ? wisdom : "none", plan_s, pairs, repeats, 0.5 * tmin, 0.5 * tmed, tmin, tmed,
-           0.5 * tmin / pts * 1e9, checksum == checksum ? "true" : "false");
-    fflush(stdout);
-  }
-  free(tpair);
-  free(init);
-  fftw_destroy_plan(fwd);
-  fftw_destroy_plan(bwd);
-  fftw_free(buf);
-  fftw_mpi_cleanup();
-  MPI_Finalize();
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD,
+                        "{\"tool\": \"uphill-bench-fft\", \"dim\": %d, \"N\": %d, \"points\": %.0f, \"ranks\": %d, \"plan\": \"%s\", \"pairs_per_block\": %d, \"blocks\": %d, "
+                        "\"transform_s_min\": %.6e, \"transform_s_median\": %.6e, \"ns_per_point_transform\": %.4g, \"step_model\": \"%s\", \"steps_per_block\": %d, "
+                        "\"step_s_min\": %.6e, \"step_s_median\": %.6e, \"ffts_per_step\": %d, \"vecmath\": \"%s\"}\n",
+                        (int)dim, (int)N, (double)gi.ntot, (int)size, plans[plan], (int)reps, (int)repeats, (double)(0.5 * tmin), (double)(0.5 * tmed), (double)(0.5 * tmin / (double)gi.ntot * 1e9), step >= 0 ? models[step] : "none", (int)reps_step,
+                        (double)smin, (double)smed, (int)ffts, UphillVecMathKind()));
+  PetscCall(VecDestroy(&b.init));
+  PetscCall(UphillGridDestroy(&b.grid));
+  PetscCall(UphillFinalizePackage());
+  PetscCall(PetscFinalize());
   return 0;
 }

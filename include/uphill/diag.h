@@ -1,7 +1,9 @@
 #pragma once
 /* Reductions over the field: energies, mixing entropy and enthalpy, bounds, spinodal
- * fraction, structure-factor length, entropy production; and diagnostics.csv. */
-#include <uphill/scheme.h>
+ * fraction, structure-factor length, dissipation and entropy production; and the file
+ * diagnostics.csv. Diagnostics read a state; they never drive the loop. */
+#include <uphill/grid.h>
+#include <uphill/thermo.h>
 
 typedef struct {
   PetscReal bulk, grad, total;    /* integrals of f and kappa/2 |grad c|^2, run units */
@@ -11,21 +13,28 @@ typedef struct {
   PetscReal length;               /* 2 pi / k1, k1 first moment of the shell-averaged S(k) */
   PetscReal entropy_production;   /* (1/T) integral M |grad mu|^2 / Vm, run units */
   PetscReal dissipation;          /* -dF/dt = integral M |grad mu|^2, run units */
-  PetscReal total_core;           /* total free energy in core units */
-} DiagValues;
+  PetscReal total_red;           /* total free energy in reduced units */
+} UphillDiagValues;
+
+/* The model and the factors from the solver's (reduced) units to the run's. */
+typedef struct {
+  ThermoModel model;
+  PetscReal   energy, entropy, length, time; /* an integral of f (or of S in R) in reduced units times
+                                                 this is the run's unit; lengths; times */
+} UphillDiagParams;
 
 typedef struct _n_UphillDiag *UphillDiag;
 
-PetscErrorCode UphillDiagCreate(UphillScheme scheme, const UphillOptions *opt, UphillDiag *diag);
+PetscErrorCode UphillDiagCreate(UphillGrid grid, const UphillDiagParams *p, UphillDiag *diag);
 PetscErrorCode UphillDiagDestroy(UphillDiag *diag);
-/* Collective. Uses the scheme's spectral state, so call it when chat matches c. */
-PetscErrorCode UphillDiagCompute(UphillDiag diag, Vec c, DiagValues *v);
-/* Only the quantities the step controller needs: total free energy (core units), min, max. */
-PetscErrorCode UphillDiagEnergyBounds(UphillDiag diag, Vec c, PetscReal *F, PetscReal *cmin, PetscReal *cmax);
-/* Energy integral from core units to the run's units. */
-PetscReal UphillDiagEnergyToRun(UphillDiag diag, PetscReal F_core);
-/* diagnostics.csv: open (rank 0) and write the header / append a row. keep_through >= 0
- * continues an existing file after a restart: rows of later steps (written after the
- * checkpoint by the interrupted run) are dropped, so no row is duplicated or missing. */
+/* Collective. c and its Fourier coefficients chat (unnormalized FFT, as the scheme keeps
+ * them) describe the same state. Uses d+1 transforms for the dissipation. */
+PetscErrorCode UphillDiagCompute(UphillDiag diag, Vec c, const UphillComplex *chat, UphillDiagValues *v);
+/* Energy integral from reduced units to the run's units. */
+PetscReal UphillDiagEnergyToRun(UphillDiag diag, PetscReal F_red);
+/* diagnostics.csv: open (rank 0) and write the header, or after a restart continue the file
+ * keeping the rows with step <= keep_through (rows of later steps, written after the
+ * checkpoint by the interrupted run, go, so no row is duplicated or missing). */
 PetscErrorCode UphillDiagOpenCSV(UphillDiag diag, const char *path, PetscInt keep_through);
-PetscErrorCode UphillDiagWriteRow(UphillDiag diag, PetscInt step, PetscReal t_core, PetscReal dt_core, const DiagValues *v);
+/* t and dt in reduced units. */
+PetscErrorCode UphillDiagWriteRow(UphillDiag diag, PetscInt step, PetscReal t, PetscReal dt, const UphillDiagValues *v);

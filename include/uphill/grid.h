@@ -1,76 +1,93 @@
 #pragma once
-/* The periodic grid: FFTW-MPI slab decomposition of the slowest index, the DMDA that
- * shares its ownership, wavenumbers, and the r2c/c2r plans (DESIGN.md section 3). */
+/* The periodic grid (DESIGN.md section 3): FFTW-MPI slab decomposition of the slowest axis,
+ * the DMDA that shares its ownership, wavenumbers, and the in-place r2c/c2r transforms.
+ * The grid object is opaque; modules read its layout through the two views below. FFTW's
+ * headers stay inside grid.c. */
 #include <petscdmda.h>
 #include <uphill/compat.h>
-#include <fftw3-mpi.h>
 
 typedef struct _n_UphillGrid *UphillGrid;
 
-/* A complex number as two doubles: fftw_complex is a C99 complex when <complex.h> comes
- * first (PETSc includes it), and the kernels index re/im explicitly. Same layout. */
+/* A complex number as two doubles, the layout of fftw_complex, indexed [0] re, [1] im. */
 typedef double UphillComplex[2];
 
-struct _n_UphillGrid {
-  MPI_Comm  comm;
-  PetscInt  dim, N;  /* points per side */
-  PetscReal L, h;    /* box side and spacing, core units */
-  PetscReal ell;     /* the run's length unit per core unit (for output only; 1 by default) */
-  PetscInt  Ntot;    /* N^dim */
-
-  /* real space: slab rows [r0, r0+nr) of the slowest index (y in 2D, z in 3D) */
-  ptrdiff_t nr, r0;
-  PetscInt  nx;      /* N: points in the fastest index */
-  PetscInt  nxpad;   /* 2(N/2+1): padded length of a real row in the FFT buffer */
-  PetscInt  plane;   /* points per slowest-index row, unpadded (N or N^2) */
-
-  /* spectral space, transposed: rows [k0, k0+nk) of the transposed first index
-   * (kx in 2D: layout [nkx][N]; ky in 3D: layout [nky][N][N/2+1]) */
-  ptrdiff_t nk, k0;
-  ptrdiff_t alloc;   /* complex elements to allocate for a transform buffer */
-  PetscInt  nloc_k;  /* complex elements actually used on this rank */
-
-  /* The local complex array is walked as three nested levels [outer][mid][inner]:
-   * 2D: outer = dummy of size 1, mid = kx (half spectrum, local), inner = ky;
-   * 3D: outer = ky (local), mid = kz, inner = kx (half spectrum).
-   * Per level: length, wavenumbers for odd derivatives (Nyquist zeroed), squared
-   * wavenumbers (Nyquist kept) and the Parseval weight of the half spectrum (1 or 2). */
-  PetscInt   nlev[3];
-  PetscReal *klev[3], *k2lev[3], *wlev[3];
-  PetscInt   level_of_axis[3]; /* physical axis x,y,z -> level */
-  PetscInt   rows_per_slab;     /* rows of length N per slowest-index row (1 or N) */
-
-  DM        da;      /* dof 1, stencil width 0; ownership = FFTW slabs */
-  double   *buf;     /* in-place FFT buffer (real view padded, complex view transposed) */
-  fftw_plan fwd, bwd;
-  unsigned  flags;
-  PetscLogEvent ev_fft;
-};
-
 typedef struct {
-  PetscInt    dim, N;
-  PetscReal   L;
-  unsigned    fftw_flags;   /* FFTW_ESTIMATE/MEASURE/PATIENT */
-  const char *wisdom;       /* wisdom file, "" or "none" for none */
+  PetscInt    dim;
+  PetscInt    n[3];        /* points along x, y, z (n[2] = 1 in 2D) */
+  PetscReal   len[3];      /* box side along each axis, reduced units */
+  PetscReal   unit;        /* run length unit per reduced unit (output metadata only) */
+  PetscInt    plan;        /* FFTW planner rigour: 0 estimate, 1 measure, 2 patient, 3 exhaustive */
+  const char *wisdom;      /* wisdom file; "" or "none" for none */
 } UphillGridParams;
+
+/* The real-space layout, as a value: what a pointwise loop or an I/O routine needs. */
+typedef struct {
+  MPI_Comm   comm;
+  DM         da;
+  PetscInt   dim;
+  PetscInt   n[3];       /* points per axis (n[2] = 1 in 2D) */
+  PetscReal  len[3], h[3];
+  PetscReal  unit;       /* run length unit per reduced unit */
+  PetscReal  cell;       /* cell volume (area in 2D), reduced units */
+  PetscInt64 ntot;       /* points in the box */
+  PetscInt   r0, nr;     /* this rank's slab: rows [r0, r0+nr) of the slowest axis */
+  PetscInt   plane;      /* points per slowest-axis row (n_x, or n_x n_y in 3D) */
+  PetscInt   rows;       /* local rows of n_x points (nr, or nr n_y in 3D) */
+  PetscInt   nx, nxpad;  /* a row, and its padded length in the transform buffer */
+  PetscInt   nlocal;     /* real points on this rank (rows * nx) */
+  PetscInt   nloc_k;     /* complex coefficients on this rank */
+} UphillGridInfo;
+
+/* The local spectral coefficients are walked as three nested levels [outer][mid][inner]
+ * (2D: a dummy level of length 1, kx local, ky; 3D: ky local, kz, kx on the half axis).
+ * Per level: length, wavenumber for odd derivatives (Nyquist zeroed), squared wavenumber
+ * (Nyquist kept) and Parseval weight (2 for interior modes of the half axis, else 1). */
+typedef struct {
+  PetscInt         nlev[3];
+  const PetscReal *k[3], *k2[3], *w[3];
+  PetscInt         level_of_axis[3]; /* axis x, y, z -> level */
+  const PetscReal *ksq;              /* |k|^2 per local coefficient, in walk order */
+  PetscInt         nloc_k;
+  PetscReal        ntot;             /* points in the box: FFT pairs scale by this */
+} UphillSpectral;
+
+/* FFTW-MPI's one-time set-up and clean-up, around everything else (main, tests). */
+PetscErrorCode UphillGridInitializePackage(void);
+PetscErrorCode UphillGridFinalizePackage(void);
 
 PetscErrorCode UphillGridCreate(MPI_Comm comm, const UphillGridParams *p, UphillGrid *grid);
 PetscErrorCode UphillGridDestroy(UphillGrid *grid);
+PetscErrorCode UphillGridGetInfo(UphillGrid grid, UphillGridInfo *info);
+PetscErrorCode UphillGridGetSpectral(UphillGrid grid, UphillSpectral *sp);
+PetscErrorCode UphillGridCreateVec(UphillGrid grid, Vec *v);
 
-/* Allocate / free a complex spectral array of grid->alloc elements (fftw_malloc). */
+/* The shared in-place transform buffer: a padded real view (rows of nxpad) before a forward
+ * transform, the transposed complex view (nloc_k coefficients) after it. Scratch: its
+ * contents belong to whoever transforms next. */
+PetscErrorCode UphillGridGetBuffer(UphillGrid grid, double **buf);
+/* buffer: real view -> complex view (unnormalized), and back (a pair scales by ntot) */
+PetscErrorCode UphillGridForward(UphillGrid grid);
+PetscErrorCode UphillGridBackward(UphillGrid grid);
+/* transforms done so far (for the FFTs-per-step report) */
+PetscErrorCode UphillGridGetTransformCount(UphillGrid grid, PetscInt64 *count);
+
+/* Complex arrays of the buffer's complex size (fftw_malloc'ed, zeroed). */
 PetscErrorCode UphillGridAllocComplex(UphillGrid grid, UphillComplex **a);
 PetscErrorCode UphillGridFreeComplex(UphillComplex **a);
 
-/* grid->buf real view -> complex view (unnormalized), and back. */
-PetscErrorCode UphillGridForward(UphillGrid grid);
-PetscErrorCode UphillGridBackward(UphillGrid grid);
-
-/* Copy between a DMDA vector array (unpadded) and the padded real view of buf. */
+/* Copy between a Vec (unpadded rows) and the padded real view of the buffer, scaled. */
 PetscErrorCode UphillGridVecToBuf(UphillGrid grid, Vec v, PetscReal scale);
 PetscErrorCode UphillGridBufToVec(UphillGrid grid, Vec v, PetscReal scale);
 
-/* Global index of local real point i (unpadded local ordering) -> natural index. */
-static inline PetscInt64 UphillGridGlobalIndex(UphillGrid grid, PetscInt ilocal)
+/* Natural (global, x fastest) index of local real point i, and its coordinates. */
+static inline PetscInt64 UphillGridGlobalIndex(const UphillGridInfo *g, PetscInt i)
 {
-  return (PetscInt64)grid->r0 * grid->plane + ilocal;
+  return (PetscInt64)g->r0 * g->plane + i;
+}
+static inline void UphillGridCoordinates(const UphillGridInfo *g, PetscInt i, PetscReal x[3])
+{
+  const PetscInt64 gi = UphillGridGlobalIndex(g, i);
+  x[0]                = (PetscReal)(gi % g->n[0]) * g->h[0];
+  x[1]                = (PetscReal)((gi / g->n[0]) % g->n[1]) * g->h[1];
+  x[2]                = g->dim == 3 ? (PetscReal)(gi / ((PetscInt64)g->n[0] * g->n[1])) * g->h[2] : 0.0;
 }

@@ -1,6 +1,9 @@
 #pragma once
-/* Every run-time option: names (DESIGN.md section 5), help text, bounds, defaults,
- * and the derived quantities of the solver's internal units. */
+/* Every run-time option (names fixed by DESIGN.md section 5). One table in options.c holds,
+ * per option, its type, default, bounds, unit, the models and units it applies to and its
+ * help text; parsing, the refusals of options that do not apply, -help and run.opts all come
+ * from that table. */
+#include <stdio.h>
 #include <petscsys.h>
 #include <uphill/compat.h>
 
@@ -9,7 +12,8 @@ typedef enum { UPHILL_UNITS_SI, UPHILL_UNITS_REDUCED } UphillUnits;
 typedef enum { UPHILL_IC_RANDOM, UPHILL_IC_PFHUB1A, UPHILL_IC_MODE, UPHILL_IC_FILE } UphillIC;
 typedef enum { UPHILL_MOBILITY_SINGLE, UPHILL_MOBILITY_DARKEN } UphillMobility;
 typedef enum { UPHILL_FRAMES_LOG, UPHILL_FRAMES_LINEAR } UphillFrameSpacing;
-typedef enum { UPHILL_SCHEME_EULER, UPHILL_SCHEME_BDF2 } UphillScheme_t;
+typedef enum { UPHILL_SCHEME_EULER, UPHILL_SCHEME_BDF2 } UphillSchemeType;
+typedef enum { UPHILL_PLAN_ESTIMATE, UPHILL_PLAN_MEASURE, UPHILL_PLAN_PATIENT, UPHILL_PLAN_EXHAUSTIVE } UphillPlan;
 
 extern const char *const UphillModelNames[];
 extern const char *const UphillUnitsNames[];
@@ -17,50 +21,59 @@ extern const char *const UphillICNames[];
 extern const char *const UphillMobilityNames[];
 extern const char *const UphillFrameSpacingNames[];
 extern const char *const UphillSchemeNames[];
+extern const char *const UphillPlanNames[];
+
+#define UPHILL_MAX_OPTIONS 80
 
 typedef struct {
   /* ---- as given (SI when -units si) ---- */
-  UphillModel    model;
-  UphillUnits    units;
-  UphillMobility mobility_model;
-  PetscReal      T, omega, chi; /* K, J/mol, - ; chi only with -units reduced */
-  PetscReal      c0, noise;
-  PetscInt       seed;
-  PetscReal      D0, Q, kappa, Vm;   /* m^2/s, J/mol, J m^2/mol, m^3/mol */
-  PetscReal      D0_B, Q_B, D_ratio; /* Darken: tracer of B (SI) or D*_B/D*_A (reduced) */
-  PetscReal      rho, c_alpha, c_beta, mobility;
-  PetscInt       dim, N;
-  PetscReal      L, dt, t_end; /* run units: m and s (si), l and tau (reduced) */
-  PetscInt       max_steps;
-  PetscBool      adapt;
-  UphillScheme_t scheme;
-  PetscReal      adapt_tol, dt_max;
-  PetscReal      stab_A, stab_S; /* < 0: default (max M, max bulk diffusivity) */
-  UphillIC       ic;
-  PetscInt       ic_mode;
-  PetscReal      ic_amp;
-  char           ic_file[PETSC_MAX_PATH_LEN];
-  char           output[PETSC_MAX_PATH_LEN];
-  PetscInt       frames, frame_scale, diag_every, dump_every, checkpoint_every;
-  PetscReal      checkpoint_wall; /* minutes */
+  UphillModel        model;
+  UphillUnits        units;
+  UphillMobility     mobility_model;
+  PetscReal          T, omega, chi; /* K, J/mol, - ; chi only with -units reduced */
+  PetscReal          c0, noise;
+  PetscInt           seed;
+  PetscReal          D0, Q, kappa, Vm;   /* m^2/s, J/mol, J m^2/mol, m^3/mol */
+  PetscReal          D0_B, Q_B, D_ratio; /* Darken: tracer of B (SI) or D*_B/D*_A (reduced) */
+  PetscReal          rho, c_alpha, c_beta, mobility;
+  PetscInt           dim, N;
+  PetscReal          L, dt, t_end; /* run units: m and s (SI), l and tau (reduced) */
+  PetscInt           max_steps;
+  UphillSchemeType   scheme;
+  PetscBool          adapt;
+  PetscReal          adapt_tol, dt_max;
+  PetscEnum          flux;           /* UphillFluxForm (scheme.h) */
+  PetscReal          stab_A, stab_S; /* < 0: the scheme's default */
+  UphillIC           ic;
+  PetscInt           ic_mode;
+  PetscReal          ic_amp;
+  char               ic_file[PETSC_MAX_PATH_LEN];
+  char               output[PETSC_MAX_PATH_LEN];
+  PetscInt           frames, frame_scale, diag_every, dump_every, checkpoint_every;
+  PetscReal          checkpoint_wall; /* minutes */
   UphillFrameSpacing frame_spacing;
-  PetscBool      frame_autorange, frame_colorbar;
-  char           restart[PETSC_MAX_PATH_LEN];
-  char           wisdom[PETSC_MAX_PATH_LEN];
-  PetscInt       fftw_flags; /* FFTW planner rigour */
-  PetscBool      explain, quiet, force;
+  PetscBool          frame_autorange, frame_colorbar;
+  char               restart[PETSC_MAX_PATH_LEN];
+  char               wisdom[PETSC_MAX_PATH_LEN];
+  UphillPlan         fftw_plan;
+  PetscBool          explain, quiet, force;
+  PetscBool          given[UPHILL_MAX_OPTIONS]; /* per table entry: set by the user */
 
-  /* ---- derived by UphillOptionsSetFromOptions ----
-   * Regular model: the core works in reduced units, length l = sqrt(kappa/RT),
-   * time tau = l^2/D*_A, energy RT. Polynomial model: its own units (scale 1). */
-  PetscReal RT;        /* J/mol (regular, SI) */
-  PetscReal chi_eff;   /* Omega/RT, or -chi */
-  PetscReal DA, DB;    /* tracer diffusivities, m^2/s (SI) */
-  PetscReal ell, tau;  /* length and time scales of the core; 1 when not SI */
-  PetscReal L_core, dt_core, t_end_core, dt_max_core;
-  PetscReal r_darken;  /* D*_B/D*_A, 1 for a single tracer */
+  /* ---- derived ----
+   * Regular model: the solver works in reduced units, length l = sqrt(kappa/RT), time
+   * tau = l^2/D*_A, energy RT. Polynomial model: its own units (scales 1). */
+  PetscReal RT;       /* J/mol (regular, SI) */
+  PetscReal chi_eff;  /* Omega/RT, or -chi */
+  PetscReal DA, DB;   /* tracer diffusivities, m^2/s (SI) */
+  PetscReal ell, tau; /* length and time units of the solver; 1 when not SI */
+  PetscReal L_red, dt_red, t_end_red, dt_max_red; /* in the solver's units (dt_red 0: not given) */
+  PetscReal r_darken; /* D*_B/D*_A, 1 for a single tracer */
 } UphillOptions;
 
 PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *opt);
-/* Print every option in force (and the version) in options-file syntax. */
-PetscErrorCode UphillOptionsWrite(const UphillOptions *opt, FILE *fp);
+/* Was the option (e.g. "-dt") given by the user? */
+PetscBool UphillOptionsGiven(const UphillOptions *opt, const char *name);
+/* Every option in force, in options-file syntax, with the version (run.opts). Rank 0. */
+int UphillOptionsWrite(const UphillOptions *opt, FILE *fp);
+/* The run's name for its time unit ("s", "tau" or "" for the polynomial model). */
+const char *UphillOptionsTimeUnit(const UphillOptions *opt);

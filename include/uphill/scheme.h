@@ -1,52 +1,81 @@
 #pragma once
-/* Time-step kernels: the stabilized semi-implicit Fourier-spectral step (DESIGN.md §2). */
+/* Time-step kernels (docs/design.md, "The scheme"): semi-implicit Fourier-spectral steps of
+ * first order (stabilized semi-implicit Euler) and second order (variable-step BDF2 with
+ * extrapolated explicit terms), with the ideal-entropy flux of the regular solution treated
+ * implicitly and without a logarithm, a Milne estimate of the local error, and the free
+ * energy and bounds of every trial state. The scheme owns the state and its history:
+ * a step is tried, then accepted or dropped by the caller (stepper.c). */
+#include <petscviewer.h>
 #include <uphill/grid.h>
-#include <uphill/options.h>
-
-/* The model in the core's units. Regular: mu = ln(c/(1-c)) + chi(1-2c) - lap c,
- * M = c(1-c)[(1-c) + r c] (r = D*_B/D*_A; 1 for one tracer), kappa = 1.
- * Polynomial: mu = f'(c) - kappa lap c with f = rho (c-ca)^2 (cb-c)^2, M constant. */
-typedef struct {
-  UphillModel model;
-  PetscReal   chi, r_darken;
-  PetscReal   rho, ca, cb, kappa, mobility;
-  PetscReal   A, S; /* stabilizers of the k^4 and k^2 terms */
-  PetscInt    order; /* 1: stabilized semi-implicit Euler; 2: BDF2 with extrapolation */
-} SchemeModel;
+#include <uphill/thermo.h>
 
 typedef struct _n_UphillScheme *UphillScheme;
-struct _n_UphillScheme {
-  UphillGrid    grid;
-  SchemeModel   m;
-  UphillComplex *chat;  /* spectral state, unnormalized FFT of c */
-  UphillComplex *muhat; /* FFT of mu, work */
-  PetscInt64    nfft;  /* transforms done (for the FFTs-per-step report) */
-  PetscReal     cmin, cmax;  /* bounds of c after the last step (NaN-aware: NaN if any) */
-  PetscReal    *fac;         /* dt/(1 + dt S k^2 + dt A kappa k^4) per spectral element */
-  PetscReal     fac_dt;      /* the dt fac was computed for (-dt: the BDF2 factor) */
-  UphillComplex *chat_prev;  /* order 2: previous spectral state, also the rhs accumulator */
-  Vec            c_prev;     /* order 2: previous field, also the extrapolated c* */
-  PetscBool      have_prev;  /* order 2: a previous state exists (else take an Euler step) */
-  PetscReal      dt_prev;    /* the step that produced the current state */
-  PetscLogEvent ev_step, ev_pointwise, ev_spectral;
-};
 
-PetscErrorCode SchemeModelFromOptions(const UphillOptions *opt, SchemeModel *m);
-/* Pointwise mobility and bulk chemical potential of the model (core units). */
-PetscReal SchemeMobility(const SchemeModel *m, PetscReal c);
-PetscReal SchemeBulkMu(const SchemeModel *m, PetscReal c);
-PetscReal SchemeBulkF(const SchemeModel *m, PetscReal c);
+/* How the ideal-entropy flux M grad ln(c/(1-c)) of the regular solution is evaluated:
+ *   IDEAL  as grad c (Darken: grad(c + (r-1)c^2/2)), implicit, no logarithm: 2d+1 transforms;
+ *          exact in the continuum, but without the logarithm's barrier an under-resolved
+ *          interface or a deep quench can push c out of (0,1)
+ *   LOG    the logarithm evaluated (vectorized) with the chemical potential, explicit, with a
+ *          k^2 stabilizer: 2d+2 transforms; the barrier keeps c inside (0,1)
+ *   AUTO   IDEAL until a trial step leaves (0,1), LOG from then on (UphillSchemeFallback) */
+typedef enum { UPHILL_FLUX_IDEAL, UPHILL_FLUX_LOG, UPHILL_FLUX_AUTO } UphillFluxForm;
+extern const char *const UphillFluxNames[];
 
-PetscErrorCode UphillSchemeCreate(UphillGrid grid, const SchemeModel *m, UphillScheme *s);
+typedef struct {
+  ThermoModel    model;
+  PetscInt       order; /* 1 or 2 */
+  UphillFluxForm flux;  /* regular model */
+  PetscReal   A;     /* stabilizer of the kappa k^4 term; < 0: max M */
+  PetscReal   S;     /* stabilizer of the k^2 term; < 0: the model's default (see scheme.c) */
+} UphillSchemeParams;
+
+/* What a trial step produced, for the caller to accept or reject it. */
+typedef struct {
+  PetscReal cmin, cmax; /* bounds of the trial field; NaN if it holds a NaN or Inf */
+  PetscReal F;          /* its free energy, bulk + gradient, reduced units */
+  PetscReal err;        /* RMS local error estimate in c; < 0 while the history is too short */
+  PetscInt  order;      /* order of the step taken (1 while BDF2 builds its history) */
+} UphillStepResult;
+
+PetscErrorCode UphillSchemeCreate(UphillGrid grid, const UphillSchemeParams *p, UphillScheme *s);
 PetscErrorCode UphillSchemeDestroy(UphillScheme *s);
-/* Take c as the state: computes chat (one forward transform). */
+/* The stabilizers in force (defaults resolved). */
+PetscErrorCode UphillSchemeGetParams(UphillScheme s, UphillSchemeParams *p);
+
+/* Take c as the state (copied, one forward transform); the history starts afresh. */
 PetscErrorCode UphillSchemeSetState(UphillScheme s, Vec c);
-/* Advance (c, chat) by dt: 2d+2 transforms, no allocation. Order 2 takes a first-order
- * step when it has no previous state (first step, after SetState) and BDF2 after that. Also leaves the global
- * bounds of the new c in s->cmin/cmax. */
-PetscErrorCode UphillSchemeStep(UphillScheme s, Vec c, PetscReal dt);
-/* Integral of M |grad mu|^2 (= -dF/dt) of the current state c (d+1 transforms). Collective. */
-PetscErrorCode UphillSchemeDissipation(UphillScheme s, Vec c, PetscReal *diss);
-/* Discrete amplification factor of the linearized first-order step for a mode of wavenumber k
- * around c0 (what a small-amplitude mode must grow by per step). */
-PetscReal UphillSchemeAmplification(const SchemeModel *m, PetscReal c0, PetscReal k, PetscReal dt);
+/* The current state (owned by the scheme; valid until the next accepted step), its Fourier
+ * coefficients (unnormalized FFT), and its energy and bounds. */
+PetscErrorCode UphillSchemeGetState(UphillScheme s, Vec *c);
+PetscErrorCode UphillSchemeGetSpectralState(UphillScheme s, const UphillComplex **chat);
+PetscErrorCode UphillSchemeGetEnergy(UphillScheme s, PetscReal *F, PetscReal *cmin, PetscReal *cmax);
+/* The step that led to the current state (0 when there is no history). */
+PetscErrorCode UphillSchemeGetPreviousStep(UphillScheme s, PetscReal *h);
+
+/* Compute a trial step of size h from the current state: 2d+1 transforms for the regular
+ * model with one tracer, 2d+2 with Darken, 2 for the polynomial model. */
+PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *res);
+/* Make the last trial the current state. */
+PetscErrorCode UphillSchemeAccept(UphillScheme s);
+/* With the AUTO flux still in its IDEAL form: switch to LOG (for the rest of the run) and say
+ * so in *switched; else *switched = PETSC_FALSE. Called when a trial step left (0,1). */
+PetscErrorCode UphillSchemeFallback(UphillScheme s, PetscBool *switched);
+/* The form in use now (IDEAL or LOG). */
+PetscErrorCode UphillSchemeGetFluxForm(UphillScheme s, UphillFluxForm *form);
+/* FFTs done by the scheme's grid so far. */
+PetscErrorCode UphillSchemeGetTransformCount(UphillScheme s, PetscInt64 *count);
+/* The last trial field (e.g. to show what went wrong). */
+PetscErrorCode UphillSchemeGetTrial(UphillScheme s, Vec *c);
+
+/* Checkpoints: write the state and its history as datasets of an open HDF5 viewer, and read
+ * them back (same grid; any rank count). */
+PetscErrorCode UphillSchemeView(UphillScheme s, PetscViewer viewer);
+PetscErrorCode UphillSchemeLoad(UphillScheme s, PetscViewer viewer);
+
+/* dc_k/dt of the current state, evaluated explicitly in the given flux form (IDEAL or LOG),
+ * into out (unnormalized like the state). Slow; for tests of the two forms. */
+PetscErrorCode UphillSchemeTendency(UphillScheme s, UphillFluxForm form, UphillComplex *out);
+
+/* Amplification factor of the linearized first-order step for a mode of wavenumber k about
+ * c0: what a small-amplitude mode grows by per step of size h. */
+PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, PetscReal k, PetscReal h);

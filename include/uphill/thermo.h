@@ -40,9 +40,25 @@ PetscReal      ThermoGrowthRate(PetscReal k, PetscReal M0, PetscReal fpp, PetscR
 PetscErrorCode ThermoFastestMode(PetscReal M0, PetscReal fpp, PetscReal kappa, PetscReal *km, PetscReal *lambda_m, PetscReal *Rmax, PetscBool *unstable);
 
 /* ---- polynomial double well f = rho (c-ca)^2 (cb-c)^2 ---- */
-PetscReal      ThermoPolyF(PetscReal c, PetscReal rho, PetscReal ca, PetscReal cb);
-PetscReal      ThermoPolyDF(PetscReal c, PetscReal rho, PetscReal ca, PetscReal cb);
-PetscReal      ThermoPolyD2F(PetscReal c, PetscReal rho, PetscReal ca, PetscReal cb);
+/* inline: the solver evaluates f' at every point of every step */
+static inline PetscReal ThermoPolyF(PetscReal c, PetscReal rho, PetscReal ca, PetscReal cb)
+{
+  /* f = rho (c-ca)^2 (cb-c)^2 */
+  const PetscReal a = c - ca, b = cb - c;
+  return rho * a * a * b * b;
+}
+static inline PetscReal ThermoPolyDF(PetscReal c, PetscReal rho, PetscReal ca, PetscReal cb)
+{
+  /* f' = 2 rho (c-ca)(cb-c)(ca+cb-2c) */
+  const PetscReal a = c - ca, b = cb - c;
+  return 2.0 * rho * a * b * (b - a);
+}
+static inline PetscReal ThermoPolyD2F(PetscReal c, PetscReal rho, PetscReal ca, PetscReal cb)
+{
+  /* f'' = 2 rho [(c-ca)^2 + (cb-c)^2 - 4 (c-ca)(cb-c)] */
+  const PetscReal a = c - ca, b = cb - c;
+  return 2.0 * rho * (a * a + b * b - 4.0 * a * b);
+}
 /* Landau (quartic) equivalent of the regular solution about c = 1/2, valid for chi > 2 */
 PetscErrorCode ThermoPolyEquivalent(PetscReal omega, PetscReal T, PetscReal *rho, PetscReal *ca, PetscReal *cb, PetscBool *valid);
 /* f'' = 0 of the double well: c = (ca+cb)/2 -/+ (cb-ca)/(2 sqrt 3) */
@@ -63,3 +79,48 @@ PetscReal ThermoReducedDF(PetscReal c, PetscReal chi);  /* ln(c/(1-c)) + chi (1-
 PetscReal ThermoReducedF(PetscReal c, PetscReal chi);   /* chi c(1-c) + c ln c + (1-c) ln(1-c) */
 PetscReal ThermoReducedPhi(PetscReal c, PetscReal chi); /* 1 - 2 chi c(1-c) */
 PetscReal ThermoReducedD2F(PetscReal c, PetscReal chi); /* 1/(c(1-c)) - 2 chi = Phi/(c(1-c)) */
+
+/* ---- the model in the solver's units ----
+ * Regular solution in reduced units (energy RT, length l = sqrt(kappa/RT), time l^2/D*_A):
+ *   f = chi c(1-c) + c ln c + (1-c) ln(1-c),   M = c(1-c) [(1-c) + r c],   kappa = 1,
+ * r = D*_B/D*_A (1 for one tracer). Polynomial double well in its own units:
+ *   f = rho (c-ca)^2 (cb-c)^2,  M constant. */
+typedef enum { THERMO_MODEL_REGULAR, THERMO_MODEL_POLYNOMIAL } ThermoModelKind;
+
+typedef struct {
+  ThermoModelKind kind;
+  PetscReal       chi, r;                 /* regular */
+  PetscReal       rho, ca, cb, mobility;  /* polynomial */
+  PetscReal       kappa;                  /* 1 for the regular model */
+} ThermoModel;
+
+PetscReal ThermoModelF(const ThermoModel *m, PetscReal c);        /* bulk f */
+PetscReal ThermoModelDF(const ThermoModel *m, PetscReal c);       /* f' */
+PetscReal ThermoModelD2F(const ThermoModel *m, PetscReal c);      /* f'' */
+PetscReal ThermoModelMobility(const ThermoModel *m, PetscReal c); /* M(c) */
+PetscReal ThermoModelMaxMobility(const ThermoModel *m);           /* max of M over [0,1] */
+/* Per mole, regular model only (NaN for the polynomial one): H_mix/RT = chi c(1-c) and
+ * S_mix/R = -[c ln c + (1-c) ln(1-c)] */
+PetscReal ThermoModelHmix(const ThermoModel *m, PetscReal c);
+PetscReal ThermoModelSmix(const ThermoModel *m, PetscReal c);
+/* f'(c) of n values into df (in place allowed); the logarithm of the regular solution is
+ * vectorized (vecmath.h), with c clamped into [THERMO_C_EPS, 1 - THERMO_C_EPS] (NaN passes) */
+void ThermoModelDFArray(const ThermoModel *m, const PetscReal *c, PetscReal *df, PetscInt n);
+/* sum of the bulk f over n values; vectorized logs (vecmath.h) for the regular model, so a
+ * value outside (0,1) gives NaN, which the caller's checks must see */
+PetscReal ThermoModelSumF(const ThermoModel *m, const PetscReal *c, PetscInt n);
+
+/* M = c(1-c)[(1-c) + r c] with c clamped to [0,1]: a c pushed outside must not give a
+ * negative mobility (anti-diffusion); the excursion itself is reported by bound checks. */
+static inline PetscReal ThermoReducedMobility(PetscReal c, PetscReal r)
+{
+  const PetscReal cc = c < 0.0 ? 0.0 : (c > 1.0 ? 1.0 : c);
+  return cc * (1.0 - cc) * (1.0 + (r - 1.0) * cc);
+}
+
+/* The ideal-entropy flux needs no logarithm (DESIGN.md 6.1): M grad ln(c/(1-c)) = grad g(c)
+ * with g = c + (r-1) c^2/2. This is the part of g beyond its linear term, (r-1) c^2/2. */
+static inline PetscReal ThermoReducedIdealExcess(PetscReal c, PetscReal r)
+{
+  return 0.5 * (r - 1.0) * c * c;
+}

@@ -1,7 +1,9 @@
 #pragma once
-/* Pass/fail bookkeeping for the collective (MPI) tests: every check is evaluated on values
- * every rank agrees on (after reductions), printed once by rank 0, and counted; the test
- * ends with "N passed, M failed" and a non-zero exit on any failure. */
+/* The one pass/fail bookkeeping of the C tests: every check is printed (once, by rank 0 of
+ * t->comm: MPI tests evaluate checks on values every rank agrees on, after reductions) and
+ * counted; a test ends with "N passed, M failed" and a non-zero exit on any failure. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <petscsys.h>
 #include <uphill/compat.h>
 
@@ -42,6 +44,20 @@ static inline PetscErrorCode TallyTrue(Tally *t, const char *what, PetscBool con
   else t->failed++;
   PetscCall(PetscPrintf(t->comm, "%s  %s\n", cond ? "PASS" : "FAIL", what));
   PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* A condition with a printf-style description (for checks whose text carries values). */
+static inline void TallyCheckf(Tally *t, PetscBool ok, const char *fmt, ...)
+{
+  char    text[1024];
+  va_list ap;
+
+  va_start(ap, fmt);
+  (void)vsnprintf(text, sizeof(text), fmt, ap);
+  va_end(ap);
+  if (ok) t->passed++;
+  else t->failed++;
+  (void)PetscPrintf(t->comm, "%s  %s\n", ok ? "PASS" : "FAIL", text);
 }
 
 static inline PetscErrorCode TallySummary(Tally *t)
