@@ -20,11 +20,11 @@ PetscErrorCode UphillAdaptCreate(const UphillAdaptParams *p, UphillAdapt *adapt)
 
   PetscFunctionBegin;
   PetscCheck(p->tol > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-adapt_tol must be positive");
-  PetscCheck(p->order == 1 || p->order == 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "controller order must be 1 or 2");
+  PetscCheck(p->order >= 1 && p->order <= 4, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "the error of the controlled scheme must scale as h^q, q in [1, 4]");
   PetscCall(PetscNew(&a));
   a->p           = *p;
-  a->k1          = 0.7 / (p->order + 1);
-  a->k2          = 0.4 / (p->order + 1);
+  a->k1          = 0.7 / p->order;
+  a->k2          = 0.4 / p->order;
   /* at a fixed point err_prev = err and s (tol/err)^(k1-k2) = 1: err = tol s^(1/(k1-k2)), so
    * s = TARGET^(k1-k2) puts it at TARGET tol (a safety of 0.9 would put it at 0.35 tol) */
   a->s           = PetscPowReal(ADAPT_TARGET, a->k1 - a->k2);
@@ -75,8 +75,8 @@ PetscErrorCode UphillAdaptChoose(UphillAdapt a, PetscReal h, PetscReal err, Pets
     PetscFunctionReturn(PETSC_SUCCESS);
   }
   if (!(err <= tol)) {
-    /* rejected (NaN included): the elementary controller's retry, h (tol/err)^(1/q) */
-    g = PetscIsInfOrNanReal(err) ? ADAPT_GMIN : ADAPT_SAFETY * PetscPowReal(tol / err, 1.0 / (a->p.order + 1));
+    /* rejected (NaN included): the elementary controller's retry, h 0.9 (tol/err)^(1/q) */
+    g = PetscIsInfOrNanReal(err) ? ADAPT_GMIN : ADAPT_SAFETY * PetscPowReal(tol / err, 1.0 / a->p.order);
     *accept = PETSC_FALSE;
     *h_next = h * PetscMin(0.9, PetscMax(ADAPT_GMIN, g));
     a->st.rejected++;

@@ -74,7 +74,7 @@ static const OptSpec specs[] = {
   {"-max_steps", OPT_INT, F(max_steps), ALL, D3(PETSC_MAX_INT), 1, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Stop after this many steps"},
   {"-scheme", OPT_ENUM, F(scheme), ALL, D3(UPHILL_SCHEME_BDF2), 0, 0, 0, UphillSchemeNames, NULL, 0, U3(""), "Time scheme: bdf2 (variable-step second order) or euler (stabilized semi-implicit, first order)"},
   {"-adapt", OPT_BOOL, F(adapt), ALL, D3(1), 0, 0, 0, NULL, NULL, 0, U3(""), "Error-controlled step size (default: on unless -dt is given)"},
-  {"-adapt_tol", OPT_REAL, F(adapt_tol), ALL, D3(1e-4), 0, 0.1, LO_OPEN, NULL, "-adapt", 1, U3(""), "Tolerated local error per step, RMS of c over the grid: the one accuracy knob"},
+  {"-adapt_tol", OPT_REAL, F(adapt_tol), ALL, D3(3e-7), 0, 0.1, LO_OPEN, NULL, "-adapt", 1, U3(""), "Tolerated local error per step, RMS of c over the grid: the one accuracy knob"},
   {"-dt_max", OPT_REAL, F(dt_max), ALL, D3(-1), -1, 1e30, CLOSED, NULL, "-adapt", 1, {"s", "tau", "model units"}, "Largest adaptive step; <= 0: no limit"},
   {"-flux", OPT_ENUM, F(flux), REG, D3(2), 0, 0, 0, UphillFluxNames, NULL, 0, U3(""), "Ideal-entropy flux: ideal (grad c, implicit, no logarithm, one transform fewer), log (logarithm evaluated, keeps c in (0,1)), auto (ideal until c would leave (0,1), then log)"},
   {"-stab_A", OPT_REAL, F(stab_A), REG, D3(-1), -1, 1e30, CLOSED, NULL, NULL, 0, U3("reduced units"), "Stabilizer A of the kappa k^4 term; < 0: max M"},
@@ -244,7 +244,11 @@ static PetscBool Applies(const UphillOptions *o, const OptSpec *s, char *why, si
 {
   const PetscInt ctx = Context(o);
   if (!(s->applies & (1u << ctx))) {
-    if (why) (void)snprintf(why, len, "with %s", ctx == 2 ? "-model polynomial" : (ctx == 0 ? "-units si" : "-units reduced"));
+    const char *now = ctx == 2 ? "-model polynomial" : (ctx == 0 ? "-units si" : "-units reduced");
+    const char *for_ = s->applies == POLY ? "-model polynomial" : (s->applies == SI ? "-units si" : (s->applies == RED ? "-units reduced" : NULL));
+    if (why && ctx != 2 && s->applies == POLY) (void)snprintf(why, len, "with -model regular (it is a -model polynomial parameter)");
+    else if (why && for_) (void)snprintf(why, len, "with %s (it is a %s parameter)", now, for_);
+    else if (why) (void)snprintf(why, len, "with %s", now);
     return PETSC_FALSE;
   }
   if (s->req && IntValue(o, s->req) != s->req_value) {

@@ -202,20 +202,21 @@ static PetscReal GradientSum(const UphillScheme s, const UphillComplex *ch)
   return sum;
 }
 
-/* Reduce the local sums of a state into its energy and bounds:
- * F = h^d [ sum_x f(c) + (kappa/2) sum_x |grad c|^2 ] */
-static PetscErrorCode FinishEnergy(const UphillScheme s, PetscReal bulk, PetscReal grad, const PetscReal mx[3], PetscReal *F, PetscReal *cmin, PetscReal *cmax, PetscReal *extra)
+/* Reduce the local sums of a state into its energy and bounds, F = h^d [ sum_x f(c) +
+ * (kappa/2) sum_x |grad c|^2 ], and the nextra other sums along (summed in place). */
+static PetscErrorCode FinishEnergy(const UphillScheme s, PetscReal bulk, PetscReal grad, const PetscReal mx[3], PetscReal *F, PetscReal *cmin, PetscReal *cmax, PetscInt nextra, PetscReal *extra)
 {
-  PetscReal sum[3] = {bulk, grad, extra ? *extra : 0.0}, m[3] = {mx[0], mx[1], mx[2]};
+  PetscReal sum[4] = {bulk, grad, 0, 0}, m[3] = {mx[0], mx[1], mx[2]};
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, 3, MPIU_REAL, MPIU_SUM, s->gi.comm));
+  for (PetscInt i = 0; i < nextra; i++) sum[2 + i] = extra[i];
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, 2 + nextra, MPIU_REAL, MPIU_SUM, s->gi.comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, m, 3, MPIU_REAL, MPIU_MAX, s->gi.comm));
   *F    = (sum[0] + 0.5 * s->p.model.kappa * sum[1] / s->sp.ntot) * s->gi.cell;
   *cmin = m[2] > 0 ? NAN : -m[0];
   *cmax = m[2] > 0 ? NAN : m[1];
   if (m[2] > 0) *F = NAN;
-  if (extra) *extra = sum[2];
+  for (PetscInt i = 0; i < nextra; i++) extra[i] = sum[2 + i];
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -228,7 +229,7 @@ static PetscErrorCode StateEnergy(UphillScheme s)
   PetscCall(VecGetArrayRead(s->c[1], &c));
   RealSums(s, c, &bulk, mx);
   PetscCall(VecRestoreArrayRead(s->c[1], &c));
-  PetscCall(FinishEnergy(s, bulk, GradientSum(s, s->ch[1]), mx, &s->F, &s->cmin, &s->cmax, NULL));
+  PetscCall(FinishEnergy(s, bulk, GradientSum(s, s->ch[1]), mx, &s->F, &s->cmin, &s->cmax, 0, NULL));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -415,99 +416,104 @@ static void SpectralStartRegular(UphillScheme s, const StepCoef *k, UphillComple
     }
 }
 
-/* c^{n+1}_k = accumulated / (a0 + h Limp + h L), with the sums of the error estimate and of
- * the gradient energy taken on the way; the buffer gets c^{n+1}_k for the last transform. */
-static void SpectralFinish(UphillScheme s, const StepCoef *k, UphillComplex *w, PetscReal *errsum, PetscReal *gradsum)
+/* What the final spectral pass starts from. */
+typedef enum {
+  FINAL_POLYNOMIAL, /* the buffer holds FT f'(c*): the whole right-hand side is made here */
+  FINAL_FLUX        /* the new coefficients hold the accumulated right-hand side but for the
+                     * last flux direction, whose transform is in the buffer */
+} FinalMode;
+
+/* c^{n+1}_k = right-hand side / (a0 + h D2 k^2 + h D4 k^4), with the sums of the error
+ * estimate and of the gradient energy taken on the way; the buffer gets c^{n+1}_k for the
+ * last transform. One pass over the coefficients, because the step is bound by memory:
+ *   polynomial:  rhs = a1 c^n - a2 c^{n-1} + h k^2 [S c* - M FT f'(c*)]
+ *   regular:     rhs += h i k_d FT(M grad_d psi*) for the last direction d */
+static inline void SpectralFinal(UphillScheme s, const StepCoef *k, UphillComplex *w, FinalMode mode, PetscInt dlast, PetscReal sums[3])
 {
   const UphillSpectral *sp = &s->sp;
   const ThermoModel    *m  = &s->p.model;
   UphillComplex        *nw = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2], *c3 = s->ch[3];
-  const PetscReal       h = k->h, kap = m->kappa;
+  const PetscReal       h = k->h, kap = m->kappa, M = m->mobility, S = s->p.S;
   /* denominator: a0 + h (D2 k^2 + D4 k^4); of it, E2 k^2 + E4 k^4 acts on c^{n+1} - c* (the
    * stabilizers: all but the exact implicit parts, k^2 of the ideal flux and M kappa k^4 of
    * the polynomial model) */
-  const PetscReal D2 = m->kind == THERMO_MODEL_REGULAR ? s->Dimp + s->p.S : s->p.S;
-  const PetscReal D4 = m->kind == THERMO_MODEL_REGULAR ? s->p.A * kap : m->mobility * kap;
-  const PetscReal E2 = m->kind == THERMO_MODEL_REGULAR ? D2 - (s->logflux ? 0.0 : 1.0) : s->p.S, E4 = m->kind == THERMO_MODEL_REGULAR ? D4 : 0.0;
-  const PetscReal hm = k->gfac * h / k->a0;
-  PetscReal       es = 0, gs = 0;
+  const PetscReal D2 = m->kind == THERMO_MODEL_REGULAR ? s->Dimp + S : S;
+  const PetscReal D4 = m->kind == THERMO_MODEL_REGULAR ? s->p.A * kap : M * kap;
+  const PetscReal E2 = m->kind == THERMO_MODEL_REGULAR ? D2 - (s->logflux ? 0.0 : 1.0) : S, E4 = m->kind == THERMO_MODEL_REGULAR ? D4 : 0.0;
+  const PetscReal hm = k->gfac * h / k->a0, a0 = k->a0, a1 = k->a1, a2 = k->a2, e1 = k->e1, e2 = k->e2;
+  const PetscReal l0 = k->l0, l1 = k->l1, l2 = k->l2, errc = k->errc;
+  PetscReal       es = 0, gs = 0, cs = 0;
 
-  for (PetscInt a = 0, i = 0; a < sp->nlev[0]; a++)
-    for (PetscInt b = 0; b < sp->nlev[1]; b++) {
-      const PetscReal wab = sp->w[0][a] * sp->w[1][b];
-      PetscReal       er = 0, gr = 0;
-      for (PetscInt e = 0; e < sp->nlev[2]; e++, i++) {
-        const PetscReal k2 = sp->ksq[i], f = 1.0 / (k->a0 + h * k2 * (D2 + D4 * k2)), we = wab * sp->w[2][e];
+  for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
+    for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
+      const PetscReal  wab = sp->w[0][a] * sp->w[1][b], k2ab = sp->k2[0][a] + sp->k2[1][b];
+      const PetscReal *k2e = sp->k2[2], *we = sp->w[2];
+      PetscReal        kc = 0, er = 0, gr = 0, cr = 0;
+      const PetscReal *kv = mode == FINAL_FLUX ? RowK(sp, dlast, a, b, &kc) : NULL;
+      UphillComplex   *nr = nw + row, *wr = w + row, *p1 = c1 + row, *p2 = c2 + row, *p3 = c3 + row;
+      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
+        const PetscReal k2 = k2ab + k2e[e], f = 1.0 / (a0 + h * k2 * (D2 + D4 * k2));
+        const PetscReal sr = e1 * p1[e][0] + e2 * p2[e][0], si = e1 * p1[e][1] + e2 * p2[e][1];
+        PetscReal       nre, nim;
+        if (mode == FINAL_POLYNOMIAL) {
+          nre = a1 * p1[e][0] - a2 * p2[e][0] + h * k2 * (S * sr - M * wr[e][0]);
+          nim = a1 * p1[e][1] - a2 * p2[e][1] + h * k2 * (S * si - M * wr[e][1]);
+        } else {
+          const PetscReal kd = kv ? kv[e] : kc;
+          nre                = nr[e][0] - h * kd * wr[e][1];
+          nim                = nr[e][1] + h * kd * wr[e][0];
+        }
         /* the k = 0 mode (mass) is never changed, not even by the round-off of a0 */
-        const PetscReal re = k2 > 0 ? f * nw[i][0] : c1[i][0], im = k2 > 0 ? f * nw[i][1] : c1[i][1];
+        const PetscReal re = k2 > 0 ? f * nre : p1[e][0], im = k2 > 0 ? f * nim : p1[e][1];
         /* local error: Milne on the predictor, plus the splitting error of the stabilizers,
-         * (h/a0) L (c* - c^{n+1}), which the predictor cannot see (docs/design.md) */
+         * (h/a0) L (c* - c^{n+1}), which the predictor cannot see */
         const PetscReal L  = hm * k2 * (E2 + E4 * k2);
-        const PetscReal sr = k->e1 * c1[i][0] + k->e2 * c2[i][0] - re, si = k->e1 * c1[i][1] + k->e2 * c2[i][1] - im;
-        const PetscReal dr = k->errc * (re - (k->l0 * c1[i][0] + k->l1 * c2[i][0] + k->l2 * c3[i][0])) + L * sr;
-        const PetscReal di = k->errc * (im - (k->l0 * c1[i][1] + k->l1 * c2[i][1] + k->l2 * c3[i][1])) + L * si;
-        nw[i][0] = w[i][0] = re;
-        nw[i][1] = w[i][1] = im;
-        er += we * (dr * dr + di * di);
-        gr += we * k2 * (re * re + im * im);
+        const PetscReal dr = errc * (re - (l0 * p1[e][0] + l1 * p2[e][0] + l2 * p3[e][0])) + L * (sr - re);
+        const PetscReal di = errc * (im - (l0 * p1[e][1] + l1 * p2[e][1] + l2 * p3[e][1])) + L * (si - im);
+        nr[e][0] = wr[e][0] = re;
+        nr[e][1] = wr[e][1] = im;
+        er += we[e] * (dr * dr + di * di);
+        gr += we[e] * k2 * (re * re + im * im);
+        cr += we[e] * ((re - p1[e][0]) * (re - p1[e][0]) + (im - p1[e][1]) * (im - p1[e][1]));
       }
-      es += er;
-      gs += gr;
+      es += wab * er;
+      gs += wab * gr;
+      cs += wab * cr;
     }
-  *errsum  = es;
-  *gradsum = gs;
+  sums[0] = es; /* estimate, squared */
+  sums[1] = gs; /* gradient energy */
+  sums[2] = cs; /* change over the step, squared */
 }
 
-/* Polynomial model, the one spectral pass: buffer holds FT f'(c*).
- *   a0 c^{n+1} = a1 c^n - a2 c^{n-1} + h [ -M k^2 FT f'(c*) + S k^2 c* ] - h (S k^2 + M kappa k^4) c^{n+1} */
-static void SpectralPolynomial(UphillScheme s, const StepCoef *k, UphillComplex *w, PetscReal *errsum, PetscReal *gradsum)
-{
-  const UphillSpectral *sp = &s->sp;
-  UphillComplex        *nw = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2];
-  const PetscReal       h = k->h, M = s->p.model.mobility, S = s->p.S;
-
-  for (PetscInt i = 0; i < sp->nloc_k; i++) {
-    const PetscReal k2 = sp->ksq[i];
-    const PetscReal sr = k->e1 * c1[i][0] + k->e2 * c2[i][0], si = k->e1 * c1[i][1] + k->e2 * c2[i][1];
-    nw[i][0]           = k->a1 * c1[i][0] - k->a2 * c2[i][0] + h * k2 * (S * sr - M * w[i][0]);
-    nw[i][1]           = k->a1 * c1[i][1] - k->a2 * c2[i][1] + h * k2 * (S * si - M * w[i][1]);
-  }
-  SpectralFinish(s, k, w, errsum, gradsum);
-}
-
-/* After the forward transform of flux d: add h i k_d FT(flux_d) to the new coefficients, and
- * put the next direction's i k_{d+1} psi*_k in the buffer. */
+/* After the forward transform of flux d (not the last): add h i k_d FT(flux_d) to the new
+ * coefficients, and put the next direction's i k_{d+1} psi*_k in the buffer. */
 static void SpectralFluxAdd(UphillScheme s, const StepCoef *k, PetscInt d, UphillComplex *w)
 {
   const UphillSpectral *sp = &s->sp;
   UphillComplex        *nw = s->ch[0], *psi = s->psi;
-  const PetscBool       more = (PetscBool)(d + 1 < s->gi.dim);
-  const PetscReal       h    = k->h;
+  const PetscReal       h = k->h;
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
-      PetscReal        kc, kn = 0;
-      const PetscReal *kv = RowK(sp, d, a, b, &kc), *knv = more ? RowK(sp, d + 1, a, b, &kn) : NULL;
+      PetscReal        kc, kn;
+      const PetscReal *kv = RowK(sp, d, a, b, &kc), *knv = RowK(sp, d + 1, a, b, &kn);
       for (PetscInt e = 0; e < sp->nlev[2]; e++) {
         const PetscInt  i  = row + e;
-        const PetscReal kd = kv ? kv[e] : kc;
+        const PetscReal kd = kv ? kv[e] : kc, k1 = knv ? knv[e] : kn;
         nw[i][0] -= h * kd * w[i][1];
         nw[i][1] += h * kd * w[i][0];
-        if (more) {
-          const PetscReal k1 = knv ? knv[e] : kn;
-          w[i][0]            = -k1 * psi[i][1];
-          w[i][1]            = k1 * psi[i][0];
-        }
+        w[i][0] = -k1 * psi[i][1];
+        w[i][1] = k1 * psi[i][0];
       }
     }
 }
 
 /* The new field from the buffer (after the last inverse transform), with its bounds and bulk
- * energy taken on the way. */
+ * energy taken on the way, row by row while the row is in cache. */
 static PetscErrorCode FinishReal(UphillScheme s, const double *buf, PetscReal *bulk, PetscReal mx[3])
 {
-  PetscReal     *x;
-  const PetscInt nx = s->gi.nx, np = s->gi.nxpad;
+  PetscReal      *x;
+  const PetscInt  nx = s->gi.nx, np = s->gi.nxpad;
   const PetscReal invN = 1.0 / s->sp.ntot;
 
   PetscFunctionBegin;
@@ -515,11 +521,20 @@ static PetscErrorCode FinishReal(UphillScheme s, const double *buf, PetscReal *b
   PetscCall(VecGetArray(s->c[0], &x));
   for (PetscInt r = 0; r < s->gi.rows; r++) {
     const double *br = buf + r * np;
-    PetscReal    *xr = x + r * nx;
-#pragma omp simd
-    for (PetscInt i = 0; i < nx; i++) xr[i] = br[i] * invN;
+    PetscReal    *xr = x + r * nx, lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL, bad = 0;
+#pragma omp simd reduction(min : lo) reduction(max : hi) reduction(+ : bad)
+    for (PetscInt i = 0; i < nx; i++) {
+      const PetscReal v = br[i] * invN;
+      xr[i]             = v;
+      lo                = PetscMin(lo, v);
+      hi                = PetscMax(hi, v);
+      bad += (v - v != 0.0); /* NaN or Inf: min/max may skip a NaN */
+    }
+    *bulk += ThermoModelSumF(&s->p.model, xr, nx);
+    mx[0] = PetscMax(mx[0], -lo);
+    mx[1] = PetscMax(mx[1], hi);
+    mx[2] = PetscMax(mx[2], bad);
   }
-  RealSums(s, x, bulk, mx);
   PetscCall(VecRestoreArray(s->c[0], &x));
   PetscCall(PetscLogEventEnd(UPHILL_POINTWISE, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -530,7 +545,7 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
   StepCoef       k;
   double        *buf;
   UphillComplex *w;
-  PetscReal      errsum = 0, gradsum = 0, bulk = 0, mx[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, 0};
+  PetscReal      sums[3] = {0, 0, 0}, bulk = 0, mx[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, 0};
 
   PetscFunctionBegin;
   PetscCheck(s->nhist >= 1, s->gi.comm, PETSC_ERR_ORDER, "the scheme has no state: call UphillSchemeSetState first");
@@ -545,22 +560,27 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
   }
   PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
   if (s->fluxes) SpectralStartRegular(s, &k, w);
-  else SpectralPolynomial(s, &k, w, &errsum, &gradsum);
+  else SpectralFinal(s, &k, w, FINAL_POLYNOMIAL, 0, sums);
   PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
   for (PetscInt d = 0; s->fluxes && d < s->gi.dim; d++) {
     PetscCall(UphillGridBackward(s->grid)); /* grad_d psi* */
     PetscCall(PointwiseFlux(s, &k, buf));
     PetscCall(UphillGridForward(s->grid)); /* FT(M(c*) grad_d psi*) */
     PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
-    SpectralFluxAdd(s, &k, d, w);
-    if (d + 1 == s->gi.dim) SpectralFinish(s, &k, w, &errsum, &gradsum);
+    if (d + 1 < s->gi.dim) SpectralFluxAdd(s, &k, d, w);
+    else SpectralFinal(s, &k, w, FINAL_FLUX, d, sums);
     PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
   }
   PetscCall(UphillGridBackward(s->grid)); /* c^{n+1} */
   PetscCall(FinishReal(s, buf, &bulk, mx));
-  PetscCall(FinishEnergy(s, bulk, gradsum, mx, &res->F, &res->cmin, &res->cmax, &errsum));
+  {
+    PetscReal extra[2] = {sums[0], sums[2]};
+    PetscCall(FinishEnergy(s, bulk, sums[1], mx, &res->F, &res->cmin, &res->cmax, 2, extra));
+    /* RMS over the grid by Parseval: (1/N^d) sum_x e^2 = (1/N^2d) sum_k w |e_k|^2 */
+    res->err    = k.estimate ? PetscSqrtReal(extra[0]) / s->sp.ntot : -1.0;
+    res->change = PetscSqrtReal(extra[1]) / s->sp.ntot;
+  }
   res->order = k.order;
-  res->err   = k.estimate ? PetscSqrtReal(errsum) / s->sp.ntot : -1.0;
   s->trial      = *res;
   s->h_trial    = h;
   s->have_trial = PETSC_TRUE;

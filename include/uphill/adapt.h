@@ -1,8 +1,8 @@
 #pragma once
 /* The step-size controller (docs/design.md, "Adaptive steps"): a PI controller on the
- * scheme's local error estimate,
+ * scheme's local error estimate err = O(h^q),
  *   h_new = h min(g_max, max(g_min, s (tol/err)^k1 (err_prev/tol)^k2)),  k1 = 0.7/q, k2 = 0.4/q,
- * q = order + 1 (the local error is O(h^q)), s = 0.8^(0.3/q) so that on a smooth problem the
+ * q = order + 1 of the scheme, s = 0.8^(0.3/q) so that on a smooth problem the
  * steps settle where err = 0.8 tol, g_max = 2 (below BDF2's zero-stability ratio 1 + sqrt 2),
  * g_min = 0.2; a rejected step is retried at h max(g_min, 0.9 (tol/err)^(1/q)), and after a
  * rejection the step does not grow on the next accepted step. Pure arithmetic, no MPI: the
@@ -11,8 +11,8 @@
 #include <uphill/compat.h>
 
 typedef struct {
-  PetscReal tol;    /* tolerated RMS local error in c per step */
-  PetscInt  order;  /* order of the scheme */
+  PetscReal tol;    /* tolerated error measure per step */
+  PetscInt  order;  /* q: the error estimate scales as h^q (the scheme's order + 1) */
   PetscReal h_max;  /* largest step */
 } UphillAdaptParams;
 

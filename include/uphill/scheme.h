@@ -34,6 +34,7 @@ typedef struct {
   PetscReal cmin, cmax; /* bounds of the trial field; NaN if it holds a NaN or Inf */
   PetscReal F;          /* its free energy, bulk + gradient, reduced units */
   PetscReal err;        /* RMS local error estimate in c; < 0 while the history is too short */
+  PetscReal change;     /* RMS of c^{n+1} - c^n: what the step changed */
   PetscInt  order;      /* order of the step taken (1 while BDF2 builds its history) */
 } UphillStepResult;
 

@@ -27,7 +27,7 @@ typedef struct {
   PetscInt  max_steps;
   PetscBool adapt;     /* error control; else a fixed step dt */
   PetscReal dt;        /* the fixed step, or the first adaptive step */
-  PetscReal tol;       /* -adapt_tol */
+  PetscReal tol;       /* -adapt_tol: the local error, RMS of c over the grid, per step */
   PetscReal dt_max;    /* largest adaptive step */
   PetscInt  order;     /* of the scheme, for the controller */
   PetscBool energy;    /* reject (adaptive: every step) or fail (fixed) on an energy rise */
@@ -76,6 +76,8 @@ PetscErrorCode UphillStepperGetScheme(UphillStepper st, UphillScheme *scheme);
  * after a failure the step that failed. */
 PetscErrorCode UphillStepperGetTime(UphillStepper st, PetscReal *t, PetscInt *step, PetscReal *h);
 PetscErrorCode UphillStepperGetParams(UphillStepper st, UphillStepperParams *p);
+/* What the last accepted step reported (error estimate, change, energy, bounds). */
+PetscErrorCode UphillStepperGetLastResult(UphillStepper st, UphillStepResult *r);
 PetscErrorCode UphillStepperGetStats(UphillStepper st, UphillStepperStats *stats);
 /* True when the run was continued from a checkpoint. */
 PetscErrorCode UphillStepperIsRestart(UphillStepper st, PetscBool *restart);
