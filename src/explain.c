@@ -198,26 +198,15 @@ static PetscErrorCode PrintStability(const UphillOptions *opt, PetscViewer v, Fm
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fmt *f)
+/* The model, chi, Tc, binodal and spinodal (fills a->cb1/cb2/gap and a->cs1/cs2). Energies in
+ * "computation units" (J/mol, or RT with T = 1/R and Omega = chi in reduced runs). */
+static PetscErrorCode PrintGap(const UphillOptions *opt, PetscViewer v, Fmt *f, PetscReal omega, PetscReal T, PetscReal RT, PetscReal chi, Analysis *pa)
 {
-  const PetscReal c0  = opt->c0;
-  const PetscBool si  = (PetscBool)(opt->units == UPHILL_UNITS_SI);
-  const PetscBool dk  = (PetscBool)(opt->mobility_model == UPHILL_MOBILITY_DARKEN);
-  const PetscReal chi = opt->chi_eff;
-  /* The formulas of thermo.c hold in reduced units too: energies in RT (T = 1/R, Omega = chi),
-   * diffusivities in D*_A, kappa = 1. So one path computes both, in "computation units". */
-  const PetscReal omega = si ? opt->omega : chi;
-  const PetscReal T     = si ? opt->T : 1.0 / UPHILL_R;
-  const PetscReal RT    = si ? opt->RT : 1.0;
-  const PetscReal DA    = si ? opt->DA : 1.0;
-  const PetscReal DB    = si ? opt->DB : opt->r_darken;
-  const PetscReal kappa = si ? opt->kappa : 1.0;
-  PetscReal       Dstar, M0, phi, fpp, km, Rmax, delta_l;
-  PetscBool       ex, unstable;
-  Analysis        a;
+  const PetscBool si = (PetscBool)(opt->units == UPHILL_UNITS_SI);
+  Analysis        a  = *pa;
+  PetscBool       ex;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMemzero(&a, sizeof(a)));
   PetscCall(PetscViewerASCIIPrintf(v, "Model: regular solution. Free energy of mixing per mole, with c the mole fraction of B:\n"));
   PetscCall(PetscViewerASCIIPrintf(v, "  f(c) = Omega c(1-c) + RT [c ln c + (1-c) ln(1-c)]   (mixing enthalpy minus T times mixing entropy)\n"));
   if (si) {
@@ -247,6 +236,31 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
     PetscCall(PetscViewerASCIIPrintf(v, "    Between them the free-energy curve bends downwards (f'' < 0), so even tiny fluctuations lower it.\n"));
   }
 
+  *pa = a;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fmt *f)
+{
+  const PetscReal c0  = opt->c0;
+  const PetscBool si  = (PetscBool)(opt->units == UPHILL_UNITS_SI);
+  const PetscBool dk  = (PetscBool)(opt->mobility_model == UPHILL_MOBILITY_DARKEN);
+  const PetscReal chi = opt->chi_eff;
+  /* The formulas of thermo.c hold in reduced units too: energies in RT (T = 1/R, Omega = chi),
+   * diffusivities in D*_A, kappa = 1. So one path computes both, in "computation units". */
+  const PetscReal omega = si ? opt->omega : chi;
+  const PetscReal T     = si ? opt->T : 1.0 / UPHILL_R;
+  const PetscReal RT    = si ? opt->RT : 1.0;
+  const PetscReal DA    = si ? opt->DA : 1.0;
+  const PetscReal DB    = si ? opt->DB : opt->r_darken;
+  const PetscReal kappa = si ? opt->kappa : 1.0;
+  PetscReal       Dstar, M0, phi, fpp, km, Rmax, delta_l;
+  PetscBool       ex, unstable;
+  Analysis        a;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(&a, sizeof(a)));
+  PetscCall(PrintGap(opt, v, f, omega, T, RT, chi, &a));
   phi   = ThermoPhi(c0, omega, T);
   fpp   = ThermoRegularD2F(c0, omega, T);
   Dstar = dk ? ThermoDarkenDstar(c0, DA, DB) : DA;

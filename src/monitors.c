@@ -18,6 +18,8 @@ struct _n_UphillOutput {
   PetscInt         nid;
   PetscReal       *frame_t;     /* frame times */
   PetscInt         frame;       /* next frame */
+  PetscReal        diag_t[UPHILL_MAX_LIST]; /* -diag_times, reduced units, sorted */
+  PetscInt         ndiag, next_diag;
   PetscBool        row_regular; /* the diagnostics row of this step is on cadence or at a frame */
   PetscBool        ckpt_due;    /* the wall-clock checkpoint interval has passed */
   PetscLogDouble   wall0, wall_progress, wall_ckpt;
@@ -68,6 +70,9 @@ PetscErrorCode UphillOutputCreate(const UphillOptions *opt, const char *dir, Uph
   PetscCall(PetscStrncpy(out->dir, dir, sizeof(out->dir)));
   PetscCall(PetscMalloc1(PetscMax(opt->frames, 1), &out->frame_t));
   FrameTimes(opt, out->frame_t);
+  out->ndiag = opt->ndiag_times;
+  for (PetscInt i = 0; i < out->ndiag; i++) out->diag_t[i] = opt->diag_times[i] / opt->tau;
+  PetscCall(PetscSortReal(out->ndiag, out->diag_t));
   out->row_regular = PETSC_TRUE;
   *output          = out;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -101,6 +106,7 @@ PetscErrorCode UphillOutputOpen(UphillOutput out, const UphillCheckpointState *r
   }
   /* frames already written stay; frame times of a changed -t_end start after t */
   while (out->frame < out->opt.frames && out->frame_t[out->frame] <= rs->loop.t * (1 + 1e-12)) out->frame++;
+  while (out->next_diag < out->ndiag && out->diag_t[out->next_diag] <= rs->loop.t * (1 + 1e-12)) out->next_diag++;
   out->row_regular = (PetscBool)rs->row;
   /* an off-cadence row (written because the run ended there) goes, since the continued run
    * will not end there, unless the continuation takes no step at all */
@@ -161,7 +167,8 @@ static PetscErrorCode WriteRow(UphillOutput out, UphillScheme scheme, PetscInt s
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* A diagnostics row on cadence (-diag_every), at every frame and at the end; frames at their
+/* A diagnostics row on cadence (-diag_every), at every frame, at -diag_times and at the end;
+ * frames at their
  * times (an adaptive step lands on them; with a fixed step the first step at or after one
  * writes it, and several frame times in one step write one frame). */
 static PetscErrorCode MonitorRowsAndFrames(UphillStepper st, UphillMonitorEvent ev, void *ctx)
@@ -171,7 +178,7 @@ static PetscErrorCode MonitorRowsAndFrames(UphillStepper st, UphillMonitorEvent 
   UphillStopReason reason;
   PetscReal        t, h;
   PetscInt         step;
-  PetscBool        frame_now, last;
+  PetscBool        frame_now, diag_now = PETSC_FALSE, last;
   Vec              c;
   char             name[64];
 
@@ -188,8 +195,12 @@ static PetscErrorCode MonitorRowsAndFrames(UphillStepper st, UphillMonitorEvent 
     PetscCall(UphillStepperGetParams(st, &p));
     h = p.dt;
   }
+  while (out->next_diag < out->ndiag && t >= out->diag_t[out->next_diag] * (1 - 1e-12)) {
+    out->next_diag++;
+    diag_now = PETSC_TRUE;
+  }
   last             = (PetscBool)(reason == UPHILL_STOP_T_END || reason == UPHILL_STOP_MAX_STEPS);
-  out->row_regular = (PetscBool)(ev == UPHILL_MONITOR_START || step % out->opt.diag_every == 0 || frame_now);
+  out->row_regular = (PetscBool)(ev == UPHILL_MONITOR_START || step % out->opt.diag_every == 0 || frame_now || diag_now);
   if (out->row_regular || last) PetscCall(WriteRow(out, scheme, step, t, h));
   if (frame_now) {
     while (out->frame < out->opt.frames && t >= out->frame_t[out->frame] * (1 - 1e-12)) out->frame++;
@@ -343,7 +354,15 @@ PetscErrorCode UphillOutputAttach(UphillOutput out, UphillStepper st)
   PetscCall(UphillStepperMonitorAdd(st, MonitorCheckpoint, out, NULL));
   PetscCall(UphillStepperMonitorAdd(st, MonitorProgress, out, NULL));
   PetscCall(UphillStepperMonitorAdd(st, MonitorFailure, out, NULL));
-  if (out->opt.frames > 0) PetscCall(UphillStepperSetLandingTimes(st, out->opt.frames, out->frame_t));
+  {
+    /* the adaptive step lands on every frame and -diag_times time */
+    PetscReal *land;
+    PetscCall(PetscMalloc1(out->opt.frames + out->ndiag + 1, &land));
+    PetscCall(PetscArraycpy(land, out->frame_t, out->opt.frames));
+    PetscCall(PetscArraycpy(land + out->opt.frames, out->diag_t, out->ndiag));
+    PetscCall(UphillStepperSetLandingTimes(st, out->opt.frames + out->ndiag, land));
+    PetscCall(PetscFree(land));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

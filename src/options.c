@@ -16,7 +16,7 @@ const char *const UphillFrameSpacingNames[] = {"log", "linear", "UphillFrameSpac
 const char *const UphillSchemeNames[]       = {"euler", "bdf2", "UphillSchemeType", "UPHILL_SCHEME_", NULL};
 const char *const UphillPlanNames[]         = {"estimate", "measure", "patient", "exhaustive", "UphillPlan", "UPHILL_PLAN_", NULL};
 
-typedef enum { OPT_REAL, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_STRING } OptType;
+typedef enum { OPT_REAL, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_STRING, OPT_REAL_LIST } OptType;
 
 /* the contexts an option can apply to: model and units */
 enum { SI = 1, RED = 2, POLY = 4, ALL = 7, REG = SI | RED };
@@ -36,6 +36,7 @@ typedef struct {
   int                req_value;   /* ... has this value */
   const char        *unit[3];     /* unit in SI, reduced and polynomial runs */
   const char        *help;
+  size_t             count;       /* OPT_REAL_LIST: offset of the PetscInt number of values */
 } OptSpec;
 
 #define F(field) offsetof(UphillOptions, field)
@@ -45,65 +46,66 @@ typedef struct {
 /* The order matters: -model and -units first (the other defaults depend on them), -dt
  * before -adapt (whose default is "no -dt given"). */
 static const OptSpec specs[] = {
-  {"-model", OPT_ENUM, F(model), ALL, D3(0), 0, 0, 0, UphillModelNames, NULL, 0, U3(""), "Free-energy model: regular solution, or the polynomial double well of the benchmarks"},
-  {"-units", OPT_ENUM, F(units), REG, D3(0), 0, 0, 0, UphillUnitsNames, NULL, 0, U3(""), "Units of inputs and outputs: si (m, s, J/mol, K) or reduced (l = sqrt(kappa/RT), tau = l^2/D*)"},
+  {"-model", OPT_ENUM, F(model), ALL, D3(0), 0, 0, 0, UphillModelNames, NULL, 0, U3(""), "Free-energy model: regular solution, or the polynomial double well of the benchmarks", 0},
+  {"-units", OPT_ENUM, F(units), REG, D3(0), 0, 0, 0, UphillUnitsNames, NULL, 0, U3(""), "Units of inputs and outputs: si (m, s, J/mol, K) or reduced (l = sqrt(kappa/RT), tau = l^2/D*)", 0},
   /* thermodynamics and kinetics */
-  {"-T", OPT_REAL, F(T), SI, D3(1000), 0, 1e5, LO_OPEN, NULL, NULL, 0, U3("K"), "Temperature"},
-  {"-omega", OPT_REAL, F(omega), SI, D3(30e3), -1e6, 1e6, CLOSED, NULL, NULL, 0, U3("J/mol"), "Regular-solution interaction parameter Omega; negative: no miscibility gap"},
-  {"-chi", OPT_REAL, F(chi), RED, D3(3), -100, 100, CLOSED, NULL, NULL, 0, U3(""), "chi = Omega/RT; a miscibility gap opens for chi > 2"},
-  {"-kappa", OPT_REAL, F(kappa), SI | POLY, {5e-15, 5e-15, 2}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"J m^2/mol", "", "model units"}, "Gradient-energy coefficient"},
-  {"-Vm", OPT_REAL, F(Vm), SI, D3(8.5e-6), 0, 1, LO_OPEN, NULL, NULL, 0, U3("m^3/mol"), "Molar volume"},
-  {"-rho", OPT_REAL, F(rho), POLY, D3(5), 0, 1e12, LO_OPEN, NULL, NULL, 0, U3(""), "Polynomial model: well depth rho of f = rho (c - c_alpha)^2 (c_beta - c)^2"},
-  {"-c_alpha", OPT_REAL, F(c_alpha), POLY, D3(0.3), -10, 10, CLOSED, NULL, NULL, 0, U3(""), "Polynomial model: composition of the first well"},
-  {"-c_beta", OPT_REAL, F(c_beta), POLY, D3(0.7), -10, 10, CLOSED, NULL, NULL, 0, U3(""), "Polynomial model: composition of the second well (> c_alpha)"},
-  {"-mobility_model", OPT_ENUM, F(mobility_model), REG, D3(0), 0, 0, 0, UphillMobilityNames, NULL, 0, U3(""), "Mobility: one tracer diffusivity D*, or Darken with the tracer diffusivities of A and B"},
-  {"-D0", OPT_REAL, F(D0), SI, D3(7.8e-5), 0, 1, LO_OPEN, NULL, NULL, 0, U3("m^2/s"), "Arrhenius prefactor of the tracer diffusivity D*_A"},
-  {"-Q", OPT_REAL, F(Q), SI, D3(211e3), 0, 1e7, CLOSED, NULL, NULL, 0, U3("J/mol"), "Activation energy of D*_A"},
-  {"-D0_B", OPT_REAL, F(D0_B), SI, D3(7.8e-5), 0, 1, LO_OPEN, NULL, "-mobility_model", UPHILL_MOBILITY_DARKEN, U3("m^2/s"), "Darken: Arrhenius prefactor of D*_B"},
-  {"-Q_B", OPT_REAL, F(Q_B), SI, D3(211e3), 0, 1e7, CLOSED, NULL, "-mobility_model", UPHILL_MOBILITY_DARKEN, U3("J/mol"), "Darken: activation energy of D*_B"},
-  {"-D_ratio", OPT_REAL, F(D_ratio), RED, D3(1), 0, 1e12, LO_OPEN, NULL, "-mobility_model", UPHILL_MOBILITY_DARKEN, U3(""), "Darken: D*_B/D*_A"},
-  {"-mobility", OPT_REAL, F(mobility), POLY, D3(5), 0, 1e30, LO_OPEN, NULL, NULL, 0, U3("model units"), "Polynomial model: constant mobility M"},
+  {"-T", OPT_REAL, F(T), SI, D3(1000), 0, 1e5, LO_OPEN, NULL, NULL, 0, U3("K"), "Temperature", 0},
+  {"-omega", OPT_REAL, F(omega), SI, D3(30e3), -1e6, 1e6, CLOSED, NULL, NULL, 0, U3("J/mol"), "Regular-solution interaction parameter Omega; negative: no miscibility gap", 0},
+  {"-chi", OPT_REAL, F(chi), RED, D3(3), -100, 100, CLOSED, NULL, NULL, 0, U3(""), "chi = Omega/RT; a miscibility gap opens for chi > 2", 0},
+  {"-kappa", OPT_REAL, F(kappa), SI | POLY, {5e-15, 5e-15, 2}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"J m^2/mol", "", "model units"}, "Gradient-energy coefficient", 0},
+  {"-Vm", OPT_REAL, F(Vm), SI, D3(8.5e-6), 0, 1, LO_OPEN, NULL, NULL, 0, U3("m^3/mol"), "Molar volume", 0},
+  {"-rho", OPT_REAL, F(rho), POLY, D3(5), 0, 1e12, LO_OPEN, NULL, NULL, 0, U3(""), "Polynomial model: well depth rho of f = rho (c - c_alpha)^2 (c_beta - c)^2", 0},
+  {"-c_alpha", OPT_REAL, F(c_alpha), POLY, D3(0.3), -10, 10, CLOSED, NULL, NULL, 0, U3(""), "Polynomial model: composition of the first well", 0},
+  {"-c_beta", OPT_REAL, F(c_beta), POLY, D3(0.7), -10, 10, CLOSED, NULL, NULL, 0, U3(""), "Polynomial model: composition of the second well (> c_alpha)", 0},
+  {"-mobility_model", OPT_ENUM, F(mobility_model), REG, D3(0), 0, 0, 0, UphillMobilityNames, NULL, 0, U3(""), "Mobility: one tracer diffusivity D*, or Darken with the tracer diffusivities of A and B", 0},
+  {"-D0", OPT_REAL, F(D0), SI, D3(7.8e-5), 0, 1, LO_OPEN, NULL, NULL, 0, U3("m^2/s"), "Arrhenius prefactor of the tracer diffusivity D*_A", 0},
+  {"-Q", OPT_REAL, F(Q), SI, D3(211e3), 0, 1e7, CLOSED, NULL, NULL, 0, U3("J/mol"), "Activation energy of D*_A", 0},
+  {"-D0_B", OPT_REAL, F(D0_B), SI, D3(7.8e-5), 0, 1, LO_OPEN, NULL, "-mobility_model", UPHILL_MOBILITY_DARKEN, U3("m^2/s"), "Darken: Arrhenius prefactor of D*_B", 0},
+  {"-Q_B", OPT_REAL, F(Q_B), SI, D3(211e3), 0, 1e7, CLOSED, NULL, "-mobility_model", UPHILL_MOBILITY_DARKEN, U3("J/mol"), "Darken: activation energy of D*_B", 0},
+  {"-D_ratio", OPT_REAL, F(D_ratio), RED, D3(1), 0, 1e12, LO_OPEN, NULL, "-mobility_model", UPHILL_MOBILITY_DARKEN, U3(""), "Darken: D*_B/D*_A", 0},
+  {"-mobility", OPT_REAL, F(mobility), POLY, D3(5), 0, 1e30, LO_OPEN, NULL, NULL, 0, U3("model units"), "Polynomial model: constant mobility M", 0},
   /* grid */
-  {"-dim", OPT_INT, F(dim), ALL, D3(2), 2, 3, CLOSED, NULL, NULL, 0, U3(""), "Dimension"},
+  {"-dim", OPT_INT, F(dim), ALL, D3(2), 2, 3, CLOSED, NULL, NULL, 0, U3(""), "Dimension", 0},
   /* N^d and the spectral state must fit PETSc's 32-bit indices: N <= 46340 (2D), 1289 (3D) */
-  {"-N", OPT_INT, F(N), ALL, {512, 256, 200}, 8, 46340, CLOSED, NULL, NULL, 0, U3(""), "Grid points per side"},
-  {"-L", OPT_REAL, F(L), ALL, {1.784e-7, 154, 200}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"m", "l", "model units"}, "Box side"},
+  {"-N", OPT_INT, F(N), ALL, {512, 256, 200}, 8, 46340, CLOSED, NULL, NULL, 0, U3(""), "Grid points per side", 0},
+  {"-L", OPT_REAL, F(L), ALL, {1.784e-7, 154, 200}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"m", "l", "model units"}, "Box side", 0},
   /* time */
-  {"-dt", OPT_REAL, F(dt), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Time step: alone, a fixed step; with -adapt, the first step. Not given: error-controlled steps"},
-  {"-t_end", OPT_REAL, F(t_end), ALL, {9.72, 2000, 1000}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "End time"},
-  {"-max_steps", OPT_INT, F(max_steps), ALL, D3(PETSC_MAX_INT), 1, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Stop after this many steps"},
-  {"-scheme", OPT_ENUM, F(scheme), ALL, D3(UPHILL_SCHEME_BDF2), 0, 0, 0, UphillSchemeNames, NULL, 0, U3(""), "Time scheme: bdf2 (variable-step second order) or euler (stabilized semi-implicit, first order)"},
-  {"-adapt", OPT_BOOL, F(adapt), ALL, D3(1), 0, 0, 0, NULL, NULL, 0, U3(""), "Error-controlled step size (default: on unless -dt is given)"},
-  {"-adapt_tol", OPT_REAL, F(adapt_tol), ALL, D3(3e-7), 0, 0.1, LO_OPEN, NULL, "-adapt", 1, U3(""), "Tolerated local error per step, RMS of c over the grid: the one accuracy knob"},
-  {"-dt_max", OPT_REAL, F(dt_max), ALL, D3(-1), -1, 1e30, CLOSED, NULL, "-adapt", 1, {"s", "tau", "model units"}, "Largest adaptive step; <= 0: no limit"},
-  {"-flux", OPT_ENUM, F(flux), REG, D3(2), 0, 0, 0, UphillFluxNames, NULL, 0, U3(""), "Ideal-entropy flux: ideal (grad c, implicit, no logarithm, one transform fewer), log (logarithm evaluated, keeps c in (0,1)), auto (ideal until c would leave (0,1), then log)"},
-  {"-stab_A", OPT_REAL, F(stab_A), REG, D3(-1), -1, 1e30, CLOSED, NULL, NULL, 0, U3("reduced units"), "Stabilizer A of the kappa k^4 term; < 0: max M"},
-  {"-stab_S", OPT_REAL, F(stab_S), ALL, D3(-1), -1, 1e30, CLOSED, NULL, NULL, 0, {"reduced units", "reduced units", "model units"}, "Stabilizer S of the k^2 term; < 0: the scheme's default (0 for the regular model, M max f'' for the polynomial one)"},
+  {"-dt", OPT_REAL, F(dt), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Time step: alone, a fixed step; with -adapt, the first step. Not given: error-controlled steps", 0},
+  {"-t_end", OPT_REAL, F(t_end), ALL, {9.72, 2000, 1000}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "End time", 0},
+  {"-max_steps", OPT_INT, F(max_steps), ALL, D3(PETSC_MAX_INT), 1, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Stop after this many steps", 0},
+  {"-scheme", OPT_ENUM, F(scheme), ALL, D3(UPHILL_SCHEME_BDF2), 0, 0, 0, UphillSchemeNames, NULL, 0, U3(""), "Time scheme: bdf2 (variable-step second order) or euler (stabilized semi-implicit, first order)", 0},
+  {"-adapt", OPT_BOOL, F(adapt), ALL, D3(1), 0, 0, 0, NULL, NULL, 0, U3(""), "Error-controlled step size (default: on unless -dt is given)", 0},
+  {"-adapt_tol", OPT_REAL, F(adapt_tol), ALL, D3(3e-7), 0, 0.1, LO_OPEN, NULL, "-adapt", 1, U3(""), "Tolerated local error per step, RMS of c over the grid: the one accuracy knob", 0},
+  {"-dt_max", OPT_REAL, F(dt_max), ALL, D3(-1), -1, 1e30, CLOSED, NULL, "-adapt", 1, {"s", "tau", "model units"}, "Largest adaptive step; <= 0: no limit", 0},
+  {"-flux", OPT_ENUM, F(flux), REG, D3(2), 0, 0, 0, UphillFluxNames, NULL, 0, U3(""), "Ideal-entropy flux: ideal (grad c, implicit, no logarithm, one transform fewer), log (logarithm evaluated, keeps c in (0,1)), auto (ideal until c would leave (0,1), then log)", 0},
+  {"-stab_A", OPT_REAL, F(stab_A), REG, D3(-1), -1, 1e30, CLOSED, NULL, NULL, 0, U3("reduced units"), "Stabilizer A of the kappa k^4 term; < 0: max M", 0},
+  {"-stab_S", OPT_REAL, F(stab_S), ALL, D3(-1), -1, 1e30, CLOSED, NULL, NULL, 0, {"reduced units", "reduced units", "model units"}, "Stabilizer S of the k^2 term; < 0: the scheme's default (0 for the regular model, M max f'' for the polynomial one)", 0},
   /* initial condition */
-  {"-ic", OPT_ENUM, F(ic), ALL, {UPHILL_IC_RANDOM, UPHILL_IC_RANDOM, UPHILL_IC_PFHUB1A}, 0, 0, 0, UphillICNames, NULL, 0, U3(""), "Initial condition"},
-  {"-c0", OPT_REAL, F(c0), ALL, {0.4, 0.4, 0.5}, 0, 1, OPEN, NULL, NULL, 0, U3(""), "Mean composition (mole fraction of B)"},
-  {"-noise", OPT_REAL, F(noise), ALL, {0.02, 0.02, 0.01}, 0, 1, HI_OPEN, NULL, "-ic", UPHILL_IC_RANDOM, U3(""), "Amplitude of the uniform random fluctuation of the initial field"},
-  {"-seed", OPT_INT, F(seed), ALL, D3(1), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Seed of the random initial field (the same field for any rank count)"},
-  {"-ic_mode", OPT_INT, F(ic_mode), ALL, D3(1), 1, 1 << 20, CLOSED, NULL, "-ic", UPHILL_IC_MODE, U3(""), "Index m of the cosine mode cos(2 pi m x/L)"},
-  {"-ic_amp", OPT_REAL, F(ic_amp), ALL, D3(1e-4), 0, 1, HI_OPEN, NULL, "-ic", UPHILL_IC_MODE, U3(""), "Amplitude of the cosine mode"},
-  {"-ic_file", OPT_STRING, F(ic_file), ALL, D3(0), 0, 0, 0, NULL, "-ic", UPHILL_IC_FILE, U3(""), "HDF5 file with dataset /c of the run's grid"},
+  {"-ic", OPT_ENUM, F(ic), ALL, {UPHILL_IC_RANDOM, UPHILL_IC_RANDOM, UPHILL_IC_PFHUB1A}, 0, 0, 0, UphillICNames, NULL, 0, U3(""), "Initial condition", 0},
+  {"-c0", OPT_REAL, F(c0), ALL, {0.4, 0.4, 0.5}, 0, 1, OPEN, NULL, NULL, 0, U3(""), "Mean composition (mole fraction of B)", 0},
+  {"-noise", OPT_REAL, F(noise), ALL, {0.02, 0.02, 0.01}, 0, 1, HI_OPEN, NULL, "-ic", UPHILL_IC_RANDOM, U3(""), "Amplitude of the uniform random fluctuation of the initial field", 0},
+  {"-seed", OPT_INT, F(seed), ALL, D3(1), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Seed of the random initial field (the same field for any rank count)", 0},
+  {"-ic_mode", OPT_INT, F(ic_mode), ALL, D3(1), 1, 1 << 20, CLOSED, NULL, "-ic", UPHILL_IC_MODE, U3(""), "Index m of the cosine mode cos(2 pi m x/L)", 0},
+  {"-ic_amp", OPT_REAL, F(ic_amp), ALL, D3(1e-4), 0, 1, HI_OPEN, NULL, "-ic", UPHILL_IC_MODE, U3(""), "Amplitude of the cosine mode", 0},
+  {"-ic_file", OPT_STRING, F(ic_file), ALL, D3(0), 0, 0, 0, NULL, "-ic", UPHILL_IC_FILE, U3(""), "HDF5 file with dataset /c of the run's grid", 0},
   /* output */
-  {"-output", OPT_STRING, F(output), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Run directory"},
-  {"-frames", OPT_INT, F(frames), ALL, {80, 40, 40}, 0, 100000, CLOSED, NULL, NULL, 0, U3(""), "PNG frames over the run (0: none)"},
-  {"-frame_spacing", OPT_ENUM, F(frame_spacing), ALL, D3(0), 0, 0, 0, UphillFrameSpacingNames, NULL, 0, U3(""), "Frame times: log (coarsening spans decades) or linear"},
-  {"-frame_scale", OPT_INT, F(frame_scale), ALL, D3(0), 0, 16, CLOSED, NULL, NULL, 0, U3(""), "Integer upscale of frame pixels (0: automatic, frames at least ~256 pixels wide)"},
-  {"-frame_autorange", OPT_BOOL, F(frame_autorange), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Colour range from each frame's min/max instead of [0,1]"},
-  {"-frame_colorbar", OPT_BOOL, F(frame_colorbar), ALL, D3(1), 0, 0, 0, NULL, NULL, 0, U3(""), "Draw a colour bar and a time label on frames"},
-  {"-diag_every", OPT_INT, F(diag_every), ALL, D3(10), 1, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write a diagnostics row every this many steps (and at every frame)"},
-  {"-dump_every", OPT_INT, F(dump_every), ALL, D3(0), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write the field to fields/c_STEP.h5 (+ .xmf) every this many steps (0: never)"},
-  {"-checkpoint_every", OPT_INT, F(checkpoint_every), ALL, D3(0), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write a checkpoint every this many steps (0: only at the end and on a signal)"},
-  {"-checkpoint_wall", OPT_REAL, F(checkpoint_wall), ALL, D3(0), 0, 1e6, CLOSED, NULL, NULL, 0, U3("minutes"), "Write a checkpoint every this many minutes of wall time (0: off)"},
-  {"-restart", OPT_STRING, F(restart), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Continue from a checkpoint file, or 'auto' for the newest checkpoint in -output"},
-  {"-force", OPT_BOOL, F(force), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Start a new run in an -output directory that already holds one (its files are removed once the inputs are read)"},
-  {"-quiet", OPT_BOOL, F(quiet), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "No progress output"},
-  {"-explain", OPT_BOOL, F(explain), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Print the thermodynamic and stability analysis of the inputs and exit"},
-  {"-fftw_wisdom", OPT_STRING, F(wisdom), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "FFTW wisdom file, loaded and updated so later runs skip planning (none: off)"},
-  {"-fftw_plan", OPT_ENUM, F(fftw_plan), ALL, D3(UPHILL_PLAN_MEASURE), 0, 0, 0, UphillPlanNames, NULL, 0, U3(""), "FFTW planner rigour"},
+  {"-output", OPT_STRING, F(output), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Run directory", 0},
+  {"-frames", OPT_INT, F(frames), ALL, {80, 40, 40}, 0, 100000, CLOSED, NULL, NULL, 0, U3(""), "PNG frames over the run (0: none)", 0},
+  {"-frame_spacing", OPT_ENUM, F(frame_spacing), ALL, D3(0), 0, 0, 0, UphillFrameSpacingNames, NULL, 0, U3(""), "Frame times: log (coarsening spans decades) or linear", 0},
+  {"-frame_scale", OPT_INT, F(frame_scale), ALL, D3(0), 0, 16, CLOSED, NULL, NULL, 0, U3(""), "Integer upscale of frame pixels (0: automatic, frames at least ~256 pixels wide)", 0},
+  {"-frame_autorange", OPT_BOOL, F(frame_autorange), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Colour range from each frame's min/max instead of [0,1]", 0},
+  {"-frame_colorbar", OPT_BOOL, F(frame_colorbar), ALL, D3(1), 0, 0, 0, NULL, NULL, 0, U3(""), "Draw a colour bar and a time label on frames", 0},
+  {"-diag_times", OPT_REAL_LIST, F(diag_times), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Also a diagnostics row at each of these times (comma-separated, at most 64), which the run lands on exactly", F(ndiag_times)},
+  {"-diag_every", OPT_INT, F(diag_every), ALL, D3(10), 1, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write a diagnostics row every this many steps (and at every frame)", 0},
+  {"-dump_every", OPT_INT, F(dump_every), ALL, D3(0), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write the field to fields/c_STEP.h5 (+ .xmf) every this many steps (0: never)", 0},
+  {"-checkpoint_every", OPT_INT, F(checkpoint_every), ALL, D3(0), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write a checkpoint every this many steps (0: only at the end and on a signal)", 0},
+  {"-checkpoint_wall", OPT_REAL, F(checkpoint_wall), ALL, D3(0), 0, 1e6, CLOSED, NULL, NULL, 0, U3("minutes"), "Write a checkpoint every this many minutes of wall time (0: off)", 0},
+  {"-restart", OPT_STRING, F(restart), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Continue from a checkpoint file, or 'auto' for the newest checkpoint in -output", 0},
+  {"-force", OPT_BOOL, F(force), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Start a new run in an -output directory that already holds one (its files are removed once the inputs are read)", 0},
+  {"-quiet", OPT_BOOL, F(quiet), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "No progress output", 0},
+  {"-explain", OPT_BOOL, F(explain), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Print the thermodynamic and stability analysis of the inputs and exit", 0},
+  {"-fftw_wisdom", OPT_STRING, F(wisdom), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "FFTW wisdom file, loaded and updated so later runs skip planning (none: off)", 0},
+  {"-fftw_plan", OPT_ENUM, F(fftw_plan), ALL, D3(UPHILL_PLAN_MEASURE), 0, 0, 0, UphillPlanNames, NULL, 0, U3(""), "FFTW planner rigour", 0},
 };
 #define NSPECS ((PetscInt)(sizeof(specs) / sizeof(specs[0])))
 
@@ -176,7 +178,7 @@ static PetscErrorCode ParseOne(PetscOptionItems *PetscOptionsObject, UphillOptio
   PetscBool      set = PETSC_FALSE;
 
   PetscFunctionBegin;
-  if (s->type == OPT_REAL || s->type == OPT_INT) FormatRange(s, range, sizeof(range));
+  if (s->type == OPT_REAL || s->type == OPT_INT || s->type == OPT_REAL_LIST) FormatRange(s, range, sizeof(range));
   PetscCall(PetscSNPrintf(text, sizeof(text), "%s%s%s%s%s", s->help, s->unit[ctx][0] ? " (" : "", s->unit[ctx], s->unit[ctx][0] ? ")" : "", range[0] ? ", in " : ""));
   PetscCall(PetscStrlcat(text, range, sizeof(text)));
   switch (s->type) {
@@ -200,6 +202,18 @@ static PetscErrorCode ParseOne(PetscOptionItems *PetscOptionsObject, UphillOptio
   case OPT_STRING:
     PetscCall(PetscOptionsString(s->name, text, NULL, (char *)p, (char *)p, PETSC_MAX_PATH_LEN, &set));
     break;
+  case OPT_REAL_LIST: {
+    PetscReal *v = (PetscReal *)p;
+    PetscInt  *n = (PetscInt *)((char *)o + s->count);
+    *n           = UPHILL_MAX_LIST;
+    PetscCall(PetscOptionsRealArray(s->name, text, NULL, v, n, &set));
+    if (!set) *n = 0;
+    for (PetscInt j = 0; j < *n; j++) {
+      char val[32];
+      (void)snprintf(val, sizeof(val), "%g", (double)v[j]);
+      PetscCheck(!PetscIsInfOrNanReal(v[j]) && InRange(s, v[j]), PetscOptionsObject->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: value %s is out of range; allowed range %s", s->name, val, range);
+    }
+  } break;
   }
   o->given[i] = set;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -225,7 +239,8 @@ static void SetDefault(UphillOptions *o, PetscInt i)
     *(PetscEnum *)p = (PetscEnum)(int)v;
     break;
   case OPT_STRING:
-    break; /* string defaults are set in SetStringDefaults */
+  case OPT_REAL_LIST:
+    break; /* string defaults are set in SetStringDefaults; lists start empty */
   }
 }
 
@@ -381,6 +396,13 @@ int UphillOptionsWrite(const UphillOptions *o, FILE *fp)
     case OPT_STRING:
       if (((const char *)p)[0]) n = fprintf(fp, "%s %s\n", s->name, (const char *)p);
       break;
+    case OPT_REAL_LIST: {
+      const PetscInt nv = *(const PetscInt *)((const char *)o + s->count);
+      if (!nv) continue;
+      n = fprintf(fp, "%s ", s->name);
+      for (PetscInt j = 0; j < nv && n >= 0; j++) n = fprintf(fp, "%s%.17g", j ? "," : "", (double)((const PetscReal *)p)[j]);
+      if (n >= 0) n = fprintf(fp, "\n");
+    } break;
     }
     if (n < 0) return UphillErrno();
   }

@@ -223,27 +223,143 @@ static PetscErrorCode IJacobian(TS ts, PetscReal t, Vec U, Vec Udot, PetscReal s
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The problem's implicit diagonal, work arrays, and the diagnostics in the run's units. */
+static PetscErrorCode ContextCreate(UphillRun run, const UphillOptions *opt, Ctx *x, UphillDiag *diag)
+{
+  UphillScheme       scheme;
+  UphillSchemeParams sp;
+  UphillDiagParams   dp;
+
+  PetscFunctionBegin;
+  PetscCall(UphillRunGetScheme(run, &scheme));
+  PetscCall(UphillRunGetGrid(run, &x->grid));
+  PetscCall(UphillSchemeGetParams(scheme, &sp));
+  PetscCall(UphillGridGetInfo(x->grid, &x->gi));
+  PetscCall(UphillGridGetSpectral(x->grid, &x->sp));
+  x->m    = sp.model;
+  x->A    = sp.A;
+  x->S    = sp.S;
+  x->D    = PetscMax(1.0, x->m.r);
+  x->nrhs = 0;
+  PetscCall(PetscMalloc1(PetscMax(x->gi.nloc_k, 1), &x->lambda));
+  for (PetscInt i = 0; i < x->gi.nloc_k; i++) {
+    const PetscReal k2 = x->sp.ksq[i];
+    x->lambda[i]       = x->m.kind == THERMO_MODEL_POLYNOMIAL ? k2 * (x->S + x->m.mobility * x->m.kappa * k2) : k2 * (x->D + x->S + x->A * x->m.kappa * k2);
+  }
+  PetscCall(UphillGridCreateVec(x->grid, &x->c));
+  PetscCall(UphillGridAllocComplex(x->grid, &x->q));
+  PetscCall(UphillGridAllocComplex(x->grid, &x->chat));
+  dp.model  = x->m;
+  dp.energy = dp.entropy = 1.0;
+  if (opt->model == UPHILL_MODEL_REGULAR && opt->units == UPHILL_UNITS_SI) {
+    dp.energy  = opt->RT / opt->Vm * PetscPowRealInt(opt->ell, opt->dim);
+    dp.entropy = UPHILL_R / opt->Vm * PetscPowRealInt(opt->ell, opt->dim);
+  }
+  dp.length = opt->ell;
+  dp.time   = opt->tau;
+  PetscCall(UphillDiagCreate(x->grid, &dp, diag));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode ContextDestroy(Ctx *x)
+{
+  PetscFunctionBegin;
+  PetscCall(VecDestroy(&x->c));
+  PetscCall(UphillGridFreeComplex(&x->q));
+  PetscCall(UphillGridFreeComplex(&x->chat));
+  PetscCall(PetscFree(x->lambda));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ARKIMEX (default): implicit diagonal part, exact linear solve; -ts_type bdf: all implicit */
+static PetscErrorCode SetUpTS(TS ts, Mat J, Ctx *x, const UphillOptions *opt)
+{
+  SNES      snes;
+  KSP       ksp;
+  PC        pc;
+  PetscBool bdf;
+
+  PetscFunctionBegin;
+  PetscCall(TSSetType(ts, TSARKIMEX));
+  PetscCall(TSARKIMEXSetType(ts, TSARKIMEX3));
+  PetscCall(TSSetTimeStep(ts, opt->dt_red > 0 ? opt->dt_red : 1e-3 * opt->t_end_red));
+  PetscCall(TSSetMaxSteps(ts, opt->max_steps));
+  PetscCall(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP));
+  PetscCall(TSSetTolerances(ts, 1e-6, NULL, 0.0, NULL));
+  PetscCall(TSSetFromOptions(ts));
+  PetscCall(PetscObjectTypeCompare((PetscObject)ts, TSBDF, &bdf));
+  PetscCall(TSGetSNES(ts, &snes));
+  PetscCall(SNESGetKSP(snes, &ksp));
+  PetscCall(KSPGetPC(ksp, &pc));
+  if (bdf) {
+    /* everything implicit: Newton-Krylov with the Jacobian applied matrix-free (finite
+     * differences of F) and the diagonal shift + Lambda, inverted exactly, as preconditioner */
+    PetscCall(TSSetIFunction(ts, NULL, IFunctionFull, x));
+    PetscCall(TSSetIJacobian(ts, J, J, IJacobian, x));
+    PetscCall(PetscOptionsSetValue(NULL, "-snes_mf_operator", NULL));
+    PetscCall(KSPSetType(ksp, KSPGMRES));
+  } else {
+    PetscCall(TSARKIMEXSetFullyImplicit(ts, PETSC_FALSE));
+    PetscCall(TSSetRHSFunction(ts, NULL, RHS, x));
+    PetscCall(TSSetIFunction(ts, NULL, IFunction, x));
+    PetscCall(TSSetIJacobian(ts, J, J, IJacobian, x));
+    /* the implicit stage equations are linear and diagonal: one exact solve */
+    PetscCall(SNESSetType(snes, SNESKSPONLY));
+    PetscCall(KSPSetType(ksp, KSPPREONLY));
+  }
+  PetscCall(PCSetType(pc, PCJACOBI));
+  PetscCall(TSSetFromOptions(ts));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static void AppendList(char *line, size_t len, const char *key, const PetscReal *v, PetscInt n, const char *fmt)
+{
+  char item[64];
+  (void)strncat(line, key, len - strlen(line) - 1);
+  for (PetscInt i = 0; i < n; i++) {
+    if (i) (void)strncat(line, ", ", len - strlen(line) - 1);
+    (void)snprintf(item, sizeof(item), fmt, (double)v[i]);
+    (void)strncat(line, item, len - strlen(line) - 1);
+  }
+  (void)strncat(line, "]", len - strlen(line) - 1);
+}
+
+static PetscErrorCode Report(TS ts, const Ctx *x, PetscInt64 transforms, PetscLogDouble wall, const PetscReal *times, const PetscReal *F, const PetscReal *Lv, PetscInt n)
+{
+  TSType   type;
+  PetscInt steps, rejected;
+  char     line[8192];
+
+  PetscFunctionBegin;
+  PetscCall(TSGetType(ts, &type));
+  PetscCall(TSGetStepNumber(ts, &steps));
+  PetscCall(TSGetStepRejections(ts, &rejected));
+  (void)snprintf(line, sizeof(line), "{\"tool\": \"uphill-ts\", \"ts_type\": \"%s\", \"steps\": %d, \"rejected\": %d, \"rhs_evaluations\": %d, \"transforms\": %lld, \"wall_s\": %.4f", type, (int)steps, (int)rejected, (int)x->nrhs, (long long)transforms, wall);
+  AppendList(line, sizeof(line), ", \"t\": [", times, n, "%.10g");
+  AppendList(line, sizeof(line), ", \"free_energy\": [", F, n, "%.12g");
+  AppendList(line, sizeof(line), ", \"length\": [", Lv, n, "%.12g");
+  (void)strncat(line, "}\n", sizeof(line) - strlen(line) - 1);
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s", line));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
   UphillOptions        opt;
   UphillRun            run;
   UphillScheme         scheme;
-  UphillSchemeParams   sp;
   UphillDiag           diag;
-  UphillDiagParams     dp;
   UphillDiagValues     v;
   Ctx                  x;
   TS                   ts;
-  SNES                 snes;
-  KSP                  ksp;
-  PC                   pc;
   Mat                  J;
   Vec                  U;
   const UphillComplex *chat0;
   PetscReal            times[32], F[32], Lv[32];
-  PetscInt             ntimes = 32, steps, rejected;
+  PetscInt             ntimes = 32;
   PetscLogDouble       t0, t1;
   PetscInt64           nfft0, nfft1;
+  PetscScalar         *u;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(UphillInitializePackage());
@@ -251,80 +367,19 @@ int main(int argc, char **argv)
   PetscCall(UphillOptionsSetFromOptions(PETSC_COMM_WORLD, &opt));
   PetscCall(UphillRunCreate(PETSC_COMM_WORLD, &opt, &run));
   PetscCall(UphillRunSetUp(run));
-  PetscCall(UphillRunGetScheme(run, &scheme));
-  PetscCall(UphillRunGetGrid(run, &x.grid));
-  PetscCall(UphillSchemeGetParams(scheme, &sp));
-  PetscCall(UphillGridGetInfo(x.grid, &x.gi));
-  PetscCall(UphillGridGetSpectral(x.grid, &x.sp));
-  x.m    = sp.model;
-  x.A    = sp.A;
-  x.S    = sp.S;
-  x.D    = PetscMax(1.0, x.m.r);
-  x.nrhs = 0;
-  PetscCall(PetscMalloc1(PetscMax(x.gi.nloc_k, 1), &x.lambda));
-  for (PetscInt i = 0; i < x.gi.nloc_k; i++) {
-    const PetscReal k2 = x.sp.ksq[i];
-    x.lambda[i] = x.m.kind == THERMO_MODEL_POLYNOMIAL ? k2 * (x.S + x.m.mobility * x.m.kappa * k2) : k2 * (x.D + x.S + x.A * x.m.kappa * k2);
-  }
-  PetscCall(UphillGridCreateVec(x.grid, &x.c));
-  PetscCall(UphillGridAllocComplex(x.grid, &x.q));
-  PetscCall(UphillGridAllocComplex(x.grid, &x.chat));
-  dp.model = x.m;
-  dp.energy = dp.entropy = 1.0;
-  if (opt.model == UPHILL_MODEL_REGULAR && opt.units == UPHILL_UNITS_SI) {
-    dp.energy  = opt.RT / opt.Vm * PetscPowRealInt(opt.ell, opt.dim);
-    dp.entropy = UPHILL_R / opt.Vm * PetscPowRealInt(opt.ell, opt.dim);
-  }
-  dp.length = opt.ell;
-  dp.time   = opt.tau;
-  PetscCall(UphillDiagCreate(x.grid, &dp, &diag));
-
+  PetscCall(ContextCreate(run, &opt, &x, &diag));
   /* the state: the scheme's initial coefficients, normalized */
-  PetscCall(VecCreateMPI(PETSC_COMM_WORLD, 2 * x.gi.nloc_k, PETSC_DECIDE, &U));
+  PetscCall(UphillRunGetScheme(run, &scheme));
   PetscCall(UphillSchemeGetSpectralState(scheme, &chat0));
-  {
-    PetscScalar *u;
-    PetscCall(VecGetArray(U, &u));
-    for (PetscInt i = 0; i < 2 * x.gi.nloc_k; i++) u[i] = ((const PetscReal *)chat0)[i] / x.sp.ntot;
-    PetscCall(VecRestoreArray(U, &u));
-  }
+  PetscCall(VecCreateMPI(PETSC_COMM_WORLD, 2 * x.gi.nloc_k, PETSC_DECIDE, &U));
+  PetscCall(VecGetArray(U, &u));
+  for (PetscInt i = 0; i < 2 * x.gi.nloc_k; i++) u[i] = ((const PetscReal *)chat0)[i] / x.sp.ntot;
+  PetscCall(VecRestoreArray(U, &u));
   PetscCall(MatCreateShell(PETSC_COMM_WORLD, 2 * x.gi.nloc_k, 2 * x.gi.nloc_k, PETSC_DETERMINE, PETSC_DETERMINE, &x, &J));
   PetscCall(MatShellSetOperation(J, MATOP_MULT, (void (*)(void))ShellMult));
   PetscCall(MatShellSetOperation(J, MATOP_GET_DIAGONAL, (void (*)(void))ShellDiagonal));
-
   PetscCall(TSCreate(PETSC_COMM_WORLD, &ts));
-  PetscCall(TSSetType(ts, TSARKIMEX));
-  PetscCall(TSARKIMEXSetType(ts, TSARKIMEX3));
-  PetscCall(TSSetTimeStep(ts, opt.dt_red > 0 ? opt.dt_red : 1e-3 * opt.t_end_red));
-  PetscCall(TSSetMaxSteps(ts, opt.max_steps));
-  PetscCall(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP));
-  PetscCall(TSSetTolerances(ts, 1e-6, NULL, 0.0, NULL));
-  PetscCall(TSSetFromOptions(ts));
-  {
-    PetscBool bdf;
-    PetscCall(PetscObjectTypeCompare((PetscObject)ts, TSBDF, &bdf));
-    PetscCall(TSGetSNES(ts, &snes));
-    PetscCall(SNESGetKSP(snes, &ksp));
-    PetscCall(KSPGetPC(ksp, &pc));
-    if (bdf) {
-      /* everything implicit: Newton-Krylov with the Jacobian applied matrix-free (finite
-       * differences of F) and the diagonal shift + Lambda, inverted exactly, as preconditioner */
-      PetscCall(TSSetIFunction(ts, NULL, IFunctionFull, &x));
-      PetscCall(TSSetIJacobian(ts, J, J, IJacobian, &x));
-      PetscCall(PetscOptionsSetValue(NULL, "-snes_mf_operator", NULL));
-      PetscCall(KSPSetType(ksp, KSPGMRES));
-    } else {
-      PetscCall(TSARKIMEXSetFullyImplicit(ts, PETSC_FALSE));
-      PetscCall(TSSetRHSFunction(ts, NULL, RHS, &x));
-      PetscCall(TSSetIFunction(ts, NULL, IFunction, &x));
-      PetscCall(TSSetIJacobian(ts, J, J, IJacobian, &x));
-      /* the implicit stage equations are linear and diagonal: one exact solve */
-      PetscCall(SNESSetType(snes, SNESKSPONLY));
-      PetscCall(KSPSetType(ksp, KSPPREONLY));
-    }
-    PetscCall(PCSetType(pc, PCJACOBI));
-    PetscCall(TSSetFromOptions(ts));
-  }
+  PetscCall(SetUpTS(ts, J, &x, &opt));
 
   PetscCall(UphillGridGetTransformCount(x.grid, &nfft0));
   PetscCall(PetscTime(&t0));
@@ -338,37 +393,11 @@ int main(int argc, char **argv)
   }
   PetscCall(PetscTime(&t1));
   PetscCall(UphillGridGetTransformCount(x.grid, &nfft1));
-  PetscCall(TSGetStepNumber(ts, &steps));
-  PetscCall(TSGetStepRejections(ts, &rejected));
-  {
-    TSType type;
-    char   line[4096], item[128];
-    PetscCall(TSGetType(ts, &type));
-    (void)snprintf(line, sizeof(line), "{\"tool\": \"uphill-ts\", \"ts_type\": \"%s\", \"steps\": %d, \"rejected\": %d, \"rhs_evaluations\": %d, \"transforms\": %lld, \"wall_s\": %.4f, \"t\": [", type, (int)steps, (int)rejected, (int)x.nrhs, (long long)(nfft1 - nfft0), t1 - t0);
-    for (PetscInt i = 0; i < ntimes; i++) {
-      (void)snprintf(item, sizeof(item), "%s%.10g", i ? ", " : "", (double)times[i]);
-      (void)strncat(line, item, sizeof(line) - strlen(line) - 1);
-    }
-    (void)strncat(line, "], \"free_energy\": [", sizeof(line) - strlen(line) - 1);
-    for (PetscInt i = 0; i < ntimes; i++) {
-      (void)snprintf(item, sizeof(item), "%s%.12g", i ? ", " : "", (double)F[i]);
-      (void)strncat(line, item, sizeof(line) - strlen(line) - 1);
-    }
-    (void)strncat(line, "], \"length\": [", sizeof(line) - strlen(line) - 1);
-    for (PetscInt i = 0; i < ntimes; i++) {
-      (void)snprintf(item, sizeof(item), "%s%.12g", i ? ", " : "", (double)Lv[i]);
-      (void)strncat(line, item, sizeof(line) - strlen(line) - 1);
-    }
-    (void)strncat(line, "]}\n", sizeof(line) - strlen(line) - 1);
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s", line));
-  }
+  PetscCall(Report(ts, &x, nfft1 - nfft0, t1 - t0, times, F, Lv, ntimes));
   PetscCall(TSDestroy(&ts));
   PetscCall(MatDestroy(&J));
   PetscCall(VecDestroy(&U));
-  PetscCall(VecDestroy(&x.c));
-  PetscCall(UphillGridFreeComplex(&x.q));
-  PetscCall(UphillGridFreeComplex(&x.chat));
-  PetscCall(PetscFree(x.lambda));
+  PetscCall(ContextDestroy(&x));
   PetscCall(UphillDiagDestroy(&diag));
   PetscCall(UphillRunDestroy(&run));
   PetscCall(UphillFinalizePackage());

@@ -24,6 +24,7 @@ extern const char *const UphillSchemeNames[];
 extern const char *const UphillPlanNames[];
 
 #define UPHILL_MAX_OPTIONS 80
+#define UPHILL_MAX_LIST    64 /* values of a list option (-diag_times a,b,...) */
 
 typedef struct {
   /* ---- as given (SI when -units si) ---- */
@@ -50,6 +51,8 @@ typedef struct {
   char               ic_file[PETSC_MAX_PATH_LEN];
   char               output[PETSC_MAX_PATH_LEN];
   PetscInt           frames, frame_scale, diag_every, dump_every, checkpoint_every;
+  PetscReal          diag_times[UPHILL_MAX_LIST]; /* run units; the run lands on each */
+  PetscInt           ndiag_times;
   PetscReal          checkpoint_wall; /* minutes */
   UphillFrameSpacing frame_spacing;
   PetscBool          frame_autorange, frame_colorbar;
