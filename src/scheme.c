@@ -46,6 +46,7 @@ struct _n_UphillScheme {
   PetscBool          fluxes; /* variable mobility: the d flux transforms are needed */
   PetscBool          nlfwd;  /* a pointwise nonlinearity is transformed first */
   PetscBool          logflux; /* regular model: the LOG form is in use */
+  PetscBool          acc;     /* during a trial: the new coefficients hold an accumulated part */
   Vec                c[3];   /* real states: [0] trial, [1] current c^n, [2] c^{n-1} */
   UphillComplex     *ch[4];  /* their coefficients, and [3] c^{n-2} */
   UphillComplex     *psi;    /* psi_k of c*, for the gradient directions after the first */
@@ -379,18 +380,20 @@ static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, double *b
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Regular model, first spectral pass: start the new coefficients with the history and the
- * explicit linear terms, keep psi*_k, and put i k_x psi*_k in the buffer.
- *   IDEAL: psi_k = (kappa k^2 - 2 chi) c*_k, explicit -k^2 [(1-D) c* + FT((r-1)c*^2/2)]
- *   LOG:   psi_k = FT f'(c*) + kappa k^2 c*_k (= mu*_k), explicit D k^2 c* (the stabilizer)
- * both with the stabilizers (S k^2 + A kappa k^4) c* and the implicit (D + S) k^2 + A kappa k^4. */
+/* Regular model, first spectral pass: keep psi*_k and put i k_x psi*_k in the buffer; the
+ * history and the explicit linear terms are added in the final pass, which reads c^n and
+ * c^{n-1} anyway (the step is bound by memory traffic, so no pass writes what a later one
+ * can form from data it reads):
+ *   IDEAL: psi_k = (kappa k^2 - 2 chi) c*_k; Darken also needs -h k^2 FT((r-1)c*^2/2), which
+ *          only this pass sees, so it starts the accumulation of the new coefficients
+ *   LOG:   psi_k = FT f'(c*) + kappa k^2 c*_k (= mu*_k) */
 static void SpectralStartRegular(UphillScheme s, const StepCoef *k, UphillComplex *w)
 {
   const UphillSpectral *sp = &s->sp;
   const ThermoModel    *m  = &s->p.model;
   UphillComplex        *nw = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2], *psi = s->psi;
-  const PetscReal       h = k->h, kap = m->kappa, chi2 = 2.0 * m->chi, A = s->p.A, S = s->p.S, D1 = 1.0 - s->Dimp;
-  const PetscBool       nl = s->nlfwd, lg = s->logflux;
+  const PetscReal       h = k->h, kap = m->kappa, chi2 = 2.0 * m->chi;
+  const PetscBool       lg = s->logflux, darken = (PetscBool)(s->nlfwd && !s->logflux);
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
@@ -400,12 +403,12 @@ static void SpectralStartRegular(UphillScheme s, const StepCoef *k, UphillComple
         const PetscInt  i = row + e;
         const PetscReal k2 = sp->ksq[i], kx = kv ? kv[e] : kc;
         const PetscReal sr = k->e1 * c1[i][0] + k->e2 * c2[i][0], si = k->e1 * c1[i][1] + k->e2 * c2[i][1];
-        const PetscReal lin = (lg ? 1.0 - D1 : -D1) * k2 + (S + A * kap * k2) * k2;
-        const PetscReal gr = nl && !lg ? w[i][0] : 0.0, gi = nl && !lg ? w[i][1] : 0.0;
         const PetscReal pr = lg ? w[i][0] + kap * k2 * sr : (kap * k2 - chi2) * sr;
         const PetscReal pi = lg ? w[i][1] + kap * k2 * si : (kap * k2 - chi2) * si;
-        nw[i][0]           = k->a1 * c1[i][0] - k->a2 * c2[i][0] + h * (lin * sr - k2 * gr);
-        nw[i][1]           = k->a1 * c1[i][1] - k->a2 * c2[i][1] + h * (lin * si - k2 * gi);
+        if (darken) {
+          nw[i][0] = -h * k2 * w[i][0];
+          nw[i][1] = -h * k2 * w[i][1];
+        }
         if (psi) {
           psi[i][0] = pr;
           psi[i][1] = pi;
@@ -414,6 +417,7 @@ static void SpectralStartRegular(UphillScheme s, const StepCoef *k, UphillComple
         w[i][1] = kx * pr;
       }
     }
+  s->acc = darken;
 }
 
 /* What the final spectral pass starts from. */
@@ -427,7 +431,8 @@ typedef enum {
  * estimate and of the gradient energy taken on the way; the buffer gets c^{n+1}_k for the
  * last transform. One pass over the coefficients, because the step is bound by memory:
  *   polynomial:  rhs = a1 c^n - a2 c^{n-1} + h k^2 [S c* - M FT f'(c*)]
- *   regular:     rhs += h i k_d FT(M grad_d psi*) for the last direction d */
+ *   regular:     rhs = a1 c^n - a2 c^{n-1} + h lin c* + [accumulated] + h i k_d FT(M grad_d psi*)
+ *                with d the last direction */
 static inline void SpectralFinal(UphillScheme s, const StepCoef *k, UphillComplex *w, FinalMode mode, PetscInt dlast, PetscReal sums[3])
 {
   const UphillSpectral *sp = &s->sp;
@@ -442,6 +447,8 @@ static inline void SpectralFinal(UphillScheme s, const StepCoef *k, UphillComple
   const PetscReal E2 = m->kind == THERMO_MODEL_REGULAR ? D2 - (s->logflux ? 0.0 : 1.0) : S, E4 = m->kind == THERMO_MODEL_REGULAR ? D4 : 0.0;
   const PetscReal hm = k->gfac * h / k->a0, a0 = k->a0, a1 = k->a1, a2 = k->a2, e1 = k->e1, e2 = k->e2;
   const PetscReal l0 = k->l0, l1 = k->l1, l2 = k->l2, errc = k->errc;
+  const PetscReal L2 = s->Dimp - (s->logflux ? 0.0 : 1.0) + S, A4 = s->p.A * kap;
+  const PetscBool acc = s->acc;
   PetscReal       es = 0, gs = 0, cs = 0;
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
@@ -459,9 +466,11 @@ static inline void SpectralFinal(UphillScheme s, const StepCoef *k, UphillComple
           nre = a1 * p1[e][0] - a2 * p2[e][0] + h * k2 * (S * sr - M * wr[e][0]);
           nim = a1 * p1[e][1] - a2 * p2[e][1] + h * k2 * (S * si - M * wr[e][1]);
         } else {
-          const PetscReal kd = kv ? kv[e] : kc;
-          nre                = nr[e][0] - h * kd * wr[e][1];
-          nim                = nr[e][1] + h * kd * wr[e][0];
+          /* history, explicit linear terms (lin = (D - 1 + [LOG]) k^2 + (S + A kappa k^2) k^2),
+           * what earlier passes accumulated, and the last flux direction */
+          const PetscReal kd = kv ? kv[e] : kc, lin = k2 * (L2 + A4 * k2);
+          nre = a1 * p1[e][0] - a2 * p2[e][0] + h * (lin * sr - kd * wr[e][1]) + (acc ? nr[e][0] : 0.0);
+          nim = a1 * p1[e][1] - a2 * p2[e][1] + h * (lin * si + kd * wr[e][0]) + (acc ? nr[e][1] : 0.0);
         }
         /* the k = 0 mode (mass) is never changed, not even by the round-off of a0 */
         const PetscReal re = k2 > 0 ? f * nre : p1[e][0], im = k2 > 0 ? f * nim : p1[e][1];
@@ -492,6 +501,7 @@ static void SpectralFluxAdd(UphillScheme s, const StepCoef *k, PetscInt d, Uphil
   const UphillSpectral *sp = &s->sp;
   UphillComplex        *nw = s->ch[0], *psi = s->psi;
   const PetscReal       h = k->h;
+  const PetscBool       acc = s->acc;
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
@@ -500,12 +510,13 @@ static void SpectralFluxAdd(UphillScheme s, const StepCoef *k, PetscInt d, Uphil
       for (PetscInt e = 0; e < sp->nlev[2]; e++) {
         const PetscInt  i  = row + e;
         const PetscReal kd = kv ? kv[e] : kc, k1 = knv ? knv[e] : kn;
-        nw[i][0] -= h * kd * w[i][1];
-        nw[i][1] += h * kd * w[i][0];
-        w[i][0] = -k1 * psi[i][1];
+        nw[i][0] = (acc ? nw[i][0] : 0.0) - h * kd * w[i][1];
+        nw[i][1] = (acc ? nw[i][1] : 0.0) + h * kd * w[i][0];
+        w[i][0]  = -k1 * psi[i][1];
         w[i][1] = k1 * psi[i][0];
       }
     }
+  s->acc = PETSC_TRUE;
 }
 
 /* The new field from the buffer (after the last inverse transform), with its bounds and bulk
