@@ -20,6 +20,8 @@ struct _n_UphillOutput {
   PetscInt         frame;       /* next frame */
   PetscReal        diag_t[UPHILL_MAX_LIST]; /* -diag_times, reduced units, sorted */
   PetscInt         ndiag, next_diag;
+  PetscReal        dump_t[UPHILL_MAX_LIST]; /* -dump_times, reduced units, sorted */
+  PetscInt         ndump, next_dump;
   PetscBool        row_regular; /* the diagnostics row of this step is on cadence or at a frame */
   PetscBool        ckpt_due;    /* the wall-clock checkpoint interval has passed */
   PetscLogDouble   wall0, wall_progress, wall_ckpt;
@@ -73,6 +75,9 @@ PetscErrorCode UphillOutputCreate(const UphillOptions *opt, const char *dir, Uph
   out->ndiag = opt->ndiag_times;
   for (PetscInt i = 0; i < out->ndiag; i++) out->diag_t[i] = opt->diag_times[i] / opt->tau;
   PetscCall(PetscSortReal(out->ndiag, out->diag_t));
+  out->ndump = opt->ndump_times;
+  for (PetscInt i = 0; i < out->ndump; i++) out->dump_t[i] = opt->dump_times[i] / opt->tau;
+  PetscCall(PetscSortReal(out->ndump, out->dump_t));
   out->row_regular = PETSC_TRUE;
   *output          = out;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -107,6 +112,7 @@ PetscErrorCode UphillOutputOpen(UphillOutput out, const UphillCheckpointState *r
   /* frames already written stay; frame times of a changed -t_end start after t */
   while (out->frame < out->opt.frames && out->frame_t[out->frame] <= rs->loop.t * (1 + 1e-12)) out->frame++;
   while (out->next_diag < out->ndiag && out->diag_t[out->next_diag] <= rs->loop.t * (1 + 1e-12)) out->next_diag++;
+  while (out->next_dump < out->ndump && out->dump_t[out->next_dump] <= rs->loop.t * (1 + 1e-12)) out->next_dump++;
   out->row_regular = (PetscBool)rs->row;
   /* an off-cadence row (written because the run ended there) goes, since the continued run
    * will not end there, unless the continuation takes no step at all */
@@ -210,19 +216,26 @@ static PetscErrorCode MonitorRowsAndFrames(UphillStepper st, UphillMonitorEvent 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Field dumps on a step cadence (-dump_every) and at -dump_times (landed on exactly). */
 static PetscErrorCode MonitorDumps(UphillStepper st, UphillMonitorEvent ev, void *ctx)
 {
   UphillOutput out = (UphillOutput)ctx;
   UphillScheme scheme;
   PetscReal    t;
   PetscInt     step;
+  PetscBool    now = PETSC_FALSE;
   Vec          c;
   char         path[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
-  if (ev != UPHILL_MONITOR_STEP || out->opt.dump_every <= 0) PetscFunctionReturn(PETSC_SUCCESS);
+  if (ev != UPHILL_MONITOR_STEP) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(UphillStepperGetTime(st, &t, &step, NULL));
-  if (step % out->opt.dump_every) PetscFunctionReturn(PETSC_SUCCESS);
+  while (out->next_dump < out->ndump && t >= out->dump_t[out->next_dump] * (1 - 1e-12)) {
+    out->next_dump++;
+    now = PETSC_TRUE;
+  }
+  if (out->opt.dump_every > 0 && step % out->opt.dump_every == 0) now = PETSC_TRUE;
+  if (!now) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(UphillStepperGetScheme(st, &scheme));
   PetscCall(UphillSchemeGetState(scheme, &c));
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/fields/c_%08" PetscInt_FMT ".h5", out->dir, step));
@@ -355,12 +368,13 @@ PetscErrorCode UphillOutputAttach(UphillOutput out, UphillStepper st)
   PetscCall(UphillStepperMonitorAdd(st, MonitorProgress, out, NULL));
   PetscCall(UphillStepperMonitorAdd(st, MonitorFailure, out, NULL));
   {
-    /* the adaptive step lands on every frame and -diag_times time */
+    /* the adaptive step lands on every frame, -diag_times and -dump_times time */
     PetscReal *land;
-    PetscCall(PetscMalloc1(out->opt.frames + out->ndiag + 1, &land));
+    PetscCall(PetscMalloc1(out->opt.frames + out->ndiag + out->ndump + 1, &land));
     PetscCall(PetscArraycpy(land, out->frame_t, out->opt.frames));
     PetscCall(PetscArraycpy(land + out->opt.frames, out->diag_t, out->ndiag));
-    PetscCall(UphillStepperSetLandingTimes(st, out->opt.frames + out->ndiag, land));
+    PetscCall(PetscArraycpy(land + out->opt.frames + out->ndiag, out->dump_t, out->ndump));
+    PetscCall(UphillStepperSetLandingTimes(st, out->opt.frames + out->ndiag + out->ndump, land));
     PetscCall(PetscFree(land));
   }
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -97,6 +97,7 @@ static const OptSpec specs[] = {
   {"-frame_colorbar", OPT_BOOL, F(frame_colorbar), ALL, D3(1), 0, 0, 0, NULL, NULL, 0, U3(""), "Draw a colour bar and a time label on frames", 0},
   {"-diag_times", OPT_REAL_LIST, F(diag_times), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Also a diagnostics row at each of these times (comma-separated, at most 64), which the run lands on exactly", F(ndiag_times)},
   {"-diag_every", OPT_INT, F(diag_every), ALL, D3(10), 1, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write a diagnostics row every this many steps (and at every frame)", 0},
+  {"-dump_times", OPT_REAL_LIST, F(dump_times), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Also write the field to fields/ at each of these times (comma-separated, at most 64), which the run lands on exactly", F(ndump_times)},
   {"-dump_every", OPT_INT, F(dump_every), ALL, D3(0), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write the field to fields/c_STEP.h5 (+ .xmf) every this many steps (0: never)", 0},
   {"-checkpoint_every", OPT_INT, F(checkpoint_every), ALL, D3(0), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write a checkpoint every this many steps (0: only at the end and on a signal)", 0},
   {"-checkpoint_wall", OPT_REAL, F(checkpoint_wall), ALL, D3(0), 0, 1e6, CLOSED, NULL, NULL, 0, U3("minutes"), "Write a checkpoint every this many minutes of wall time (0: off)", 0},

@@ -276,7 +276,7 @@ static PetscErrorCode OpenOutput(UphillRun r)
     PetscCall(UphillRunPath(r, "frames", path, sizeof(path)));
     PetscCall(MakeDirs(r->comm, path));
   }
-  if (r->opt.dump_every > 0) {
+  if (r->opt.dump_every > 0 || r->opt.ndump_times > 0) {
     PetscCall(UphillRunPath(r, "fields", path, sizeof(path)));
     PetscCall(MakeDirs(r->comm, path));
   }

@@ -53,6 +53,8 @@ typedef struct {
   PetscInt           frames, frame_scale, diag_every, dump_every, checkpoint_every;
   PetscReal          diag_times[UPHILL_MAX_LIST]; /* run units; the run lands on each */
   PetscInt           ndiag_times;
+  PetscReal          dump_times[UPHILL_MAX_LIST]; /* run units; the run lands on each */
+  PetscInt           ndump_times;
   PetscReal          checkpoint_wall; /* minutes */
   UphillFrameSpacing frame_spacing;
   PetscBool          frame_autorange, frame_colorbar;
