@@ -26,6 +26,7 @@ static PetscErrorCode LoopAttributes(PetscViewer v, UphillCheckpointState *st, P
   PetscCall(ATTR(v, "t_reduced", PETSC_REAL, &st->loop.t, load));
   PetscCall(ATTR(v, "dt_next_reduced", PETSC_REAL, &st->loop.h_next, load));
   PetscCall(ATTR(v, "F_tol", PETSC_REAL, &st->loop.F_tol, load));
+  PetscCall(ATTR(v, "F_check", PETSC_REAL, &st->loop.F_check, load));
   PetscCall(ATTR(v, "adapt_err_prev", PETSC_REAL, &st->loop.adapt.err_prev, load));
   PetscCall(ATTR(v, "adapt_rejected", PETSC_INT, &st->loop.adapt.rejected, load));
   PetscCall(ATTR(v, "diag_row", PETSC_INT, &st->row, load));

@@ -198,34 +198,42 @@ static PetscErrorCode PrintStability(const UphillOptions *opt, PetscViewer v, Fm
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The model, chi, Tc, binodal and spinodal (fills a->cb1/cb2/gap and a->cs1/cs2). Energies in
- * "computation units" (J/mol, or RT with T = 1/R and Omega = chi in reduced runs). */
-static PetscErrorCode PrintGap(const UphillOptions *opt, PetscViewer v, Fmt *f, PetscReal omega, PetscReal T, PetscReal RT, PetscReal chi, Analysis *pa)
+/* The model, chi, the critical point, binodal and spinodal (fills a->cb1/cb2/gap and
+ * a->cs1/cs2) of the Redlich-Kister solution (the regular one when L1 = 0). Energies in
+ * "computation units" (J/mol, or RT with T = 1/R, L0 = chi, L1 = chi1 in reduced runs). */
+static PetscErrorCode PrintGap(const UphillOptions *opt, PetscViewer v, Fmt *f, const ThermoRK *rk, PetscReal T, PetscReal RT, Analysis *pa)
 {
-  const PetscBool si = (PetscBool)(opt->units == UPHILL_UNITS_SI);
-  Analysis        a  = *pa;
-  PetscBool       ex;
+  const PetscBool si = (PetscBool)(opt->units == UPHILL_UNITS_SI), asym = (PetscBool)(rk->a1 != 0 || rk->b1 != 0);
+  const PetscReal chi = ThermoRKL0(rk, T) / RT, chi1 = ThermoRKL1(rk, T) / RT;
+  Analysis        a   = *pa;
+  PetscReal       Tc, cc;
+  PetscBool       ex, crit;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscViewerASCIIPrintf(v, "Model: regular solution. Free energy of mixing per mole, with c the mole fraction of B:\n"));
-  PetscCall(PetscViewerASCIIPrintf(v, "  f(c) = Omega c(1-c) + RT [c ln c + (1-c) ln(1-c)]   (mixing enthalpy minus T times mixing entropy)\n"));
-  if (si) {
-    PetscCall(PetscViewerASCIIPrintf(v, "  Omega = %s J/mol, T = %s K, RT = %s J/mol.\n", Num(f, opt->omega), Num(f, opt->T), Num(f, RT)));
+  PetscCall(PetscViewerASCIIPrintf(v, "Model: %s solution. Free energy of mixing per mole, with c the mole fraction of B:\n", asym ? "sub-regular (Redlich-Kister)" : "regular"));
+  if (asym) PetscCall(PetscViewerASCIIPrintf(v, "  f(c) = c(1-c) [L0 + L1 (1-2c)] + RT [c ln c + (1-c) ln(1-c)]   (excess minus T times the ideal mixing entropy)\n"));
+  else PetscCall(PetscViewerASCIIPrintf(v, "  f(c) = Omega c(1-c) + RT [c ln c + (1-c) ln(1-c)]   (mixing enthalpy minus T times mixing entropy)\n"));
+  if (si && asym) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  L0 = %s %+g T = %s J/mol, L1 = %s %+g T = %s J/mol at T = %s K, RT = %s J/mol.\n", Num(f, rk->a0), (double)rk->b0, Num(f, ThermoRKL0(rk, T)), Num(f, rk->a1), (double)rk->b1, Num(f, ThermoRKL1(rk, T)), Num(f, opt->T), Num(f, RT)));
+  } else if (si) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  Omega = %s J/mol, T = %s K, RT = %s J/mol.\n", Num(f, ThermoRKL0(rk, T)), Num(f, opt->T), Num(f, RT)));
   } else {
     PetscCall(PetscViewerASCIIPrintf(v, "  Reduced units: energies in RT, lengths in l = sqrt(kappa/RT), times in tau = l^2/D*_A.\n"));
   }
 
   PetscCall(PetscViewerASCIIPrintf(v, "\nThermodynamics\n"));
-  PetscCall(PetscViewerASCIIPrintf(v, "  chi = Omega/RT = %s. A miscibility gap opens when chi > 2.\n", Num(f, chi)));
-  if (omega > 0.0) {
-    const PetscReal TTc = T / ThermoCriticalT(omega);
-    if (si) PetscCall(PetscViewerASCIIPrintf(v, "  Critical temperature Tc = Omega/2R = %s K; you are at T/Tc = %s.\n", Num(f, ThermoCriticalT(omega)), Num(f, TTc)));
-    else PetscCall(PetscViewerASCIIPrintf(v, "  Temperature relative to the critical temperature: T/Tc = 2/chi = %s.\n", Num(f, TTc)));
-  }
-  PetscCall(ThermoBinodal(omega, T, &a.cb1, &a.cb2, &a.gap));
-  PetscCall(ThermoSpinodal(omega, T, &a.cs1, &a.cs2, &ex));
-  if (omega <= 0.0) {
-    PetscCall(PetscViewerASCIIPrintf(v, "  Omega <= 0 (chi <= 0): unlike neighbours are not penalised, so A and B mix at every temperature.\n"));
+  if (asym) PetscCall(PetscViewerASCIIPrintf(v, "  chi = L0/RT = %s, chi1 = L1/RT = %s.\n", Num(f, chi), Num(f, chi1)));
+  else PetscCall(PetscViewerASCIIPrintf(v, "  chi = Omega/RT = %s. A miscibility gap opens when chi > 2.\n", Num(f, chi)));
+  /* the critical point: the top of the spinodal T_s(c) */
+  PetscCall(ThermoRKCritical(rk, &Tc, &cc, &crit));
+  if (crit && si && !asym && rk->b0 == 0) PetscCall(PetscViewerASCIIPrintf(v, "  Critical temperature Tc = Omega/2R = %s K; you are at T/Tc = %s.\n", Num(f, Tc), Num(f, T / Tc)));
+  else if (crit && si) PetscCall(PetscViewerASCIIPrintf(v, "  Critical point Tc = %s K at c = %s (the top of the miscibility gap); you are at T/Tc = %s.\n", Num(f, Tc), Num(f, cc), Num(f, T / Tc)));
+  else if (crit && !asym) PetscCall(PetscViewerASCIIPrintf(v, "  Temperature relative to the critical temperature: T/Tc = 2/chi = %s.\n", Num(f, T / Tc)));
+  else if (crit) PetscCall(PetscViewerASCIIPrintf(v, "  Temperature relative to the critical temperature: T/Tc = %s (critical composition c = %s).\n", Num(f, T / Tc), Num(f, cc)));
+  PetscCall(ThermoRKBinodal(rk, T, &a.cb1, &a.cb2, &a.gap));
+  PetscCall(ThermoRKSpinodal(rk, T, &a.cs1, &a.cs2, &ex));
+  if (!crit) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  The excess energy never outweighs the mixing entropy: A and B mix at every temperature.\n"));
     PetscCall(PetscViewerASCIIPrintf(v, "  There is no miscibility gap.\n"));
   } else if (!a.gap) {
     PetscCall(PetscViewerASCIIPrintf(v, "  T >= Tc: the mixing entropy wins at every composition. There is no miscibility gap.\n"));
@@ -235,7 +243,6 @@ static PetscErrorCode PrintGap(const UphillOptions *opt, PetscViewer v, Fmt *f, 
     PetscCall(PetscViewerASCIIPrintf(v, "  Spinodal: c = %s and %s.\n", Num(f, a.cs1), Num(f, a.cs2)));
     PetscCall(PetscViewerASCIIPrintf(v, "    Between them the free-energy curve bends downwards (f'' < 0), so even tiny fluctuations lower it.\n"));
   }
-
   *pa = a;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -246,9 +253,10 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
   const PetscBool si  = (PetscBool)(opt->units == UPHILL_UNITS_SI);
   const PetscBool dk  = (PetscBool)(opt->mobility_model == UPHILL_MOBILITY_DARKEN);
   const PetscReal chi = opt->chi_eff;
-  /* The formulas of thermo.c hold in reduced units too: energies in RT (T = 1/R, Omega = chi),
-   * diffusivities in D*_A, kappa = 1. So one path computes both, in "computation units". */
-  const PetscReal omega = si ? opt->omega : chi;
+  /* The formulas of thermo.c hold in reduced units too: energies in RT (T = 1/R, L0 = chi,
+   * L1 = chi1), diffusivities in D*_A, kappa = 1. So one path computes both, in
+   * "computation units". */
+  ThermoRK        rk;
   const PetscReal T     = si ? opt->T : 1.0 / UPHILL_R;
   const PetscReal RT    = si ? opt->RT : 1.0;
   const PetscReal DA    = si ? opt->DA : 1.0;
@@ -260,20 +268,23 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(&a, sizeof(a)));
-  PetscCall(PrintGap(opt, v, f, omega, T, RT, chi, &a));
-  phi   = ThermoPhi(c0, omega, T);
-  fpp   = ThermoRegularD2F(c0, omega, T);
+  if (si) PetscCall(UphillOptionsRK(opt, &rk));
+  else rk = (ThermoRK){chi, 0.0, opt->chi1_eff, 0.0};
+  PetscCall(PrintGap(opt, v, f, &rk, T, RT, &a));
+  phi   = ThermoRKPhi(&rk, c0, T);
+  fpp   = ThermoRKD2F(&rk, c0, T);
   Dstar = dk ? ThermoDarkenDstar(c0, DA, DB) : DA;
   M0    = dk ? ThermoMobilityDarken(c0, DA, DB, T) : ThermoMobility(c0, DA, T);
   a.state = Classify(c0, &a);
 
   PetscCall(PetscViewerASCIIPrintf(v, "\nYour alloy: c0 = %s\n", Num(f, c0)));
   PetscCall(PrintVerdict(v, a.state));
-  PetscCall(PetscViewerASCIIPrintf(v, "  Thermodynamic factor Phi(c0) = 1 - 2 chi c0(1-c0) = %s.\n", Num(f, phi)));
+  if (rk.a1 == 0 && rk.b1 == 0) PetscCall(PetscViewerASCIIPrintf(v, "  Thermodynamic factor Phi(c0) = 1 - 2 chi c0(1-c0) = %s.\n", Num(f, phi)));
+  else PetscCall(PetscViewerASCIIPrintf(v, "  Thermodynamic factor Phi(c0) = c0(1-c0) f''(c0)/RT = %s.\n", Num(f, phi)));
   if (si) PetscCall(PetscViewerASCIIPrintf(v, "  Curvature of the free energy f''(c0) = %s J/mol (%s RT).\n", Num(f, fpp), Num(f, fpp / RT)));
   else PetscCall(PetscViewerASCIIPrintf(v, "  Curvature of the free energy f''(c0) = %s RT.\n", Num(f, fpp)));
-  if (si && omega > 0.0) {
-    PetscCall(PetscViewerASCIIPrintf(v, "  This composition is unstable below its spinodal temperature T_s = 2 Omega c0(1-c0)/R = %s K.\n", Num(f, ThermoSpinodalT(omega, c0))));
+  if (si && ThermoRKSpinodalT(&rk, c0) > 0.0) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  This composition is unstable below its spinodal temperature T_s = %s K (where f''(c0) = 0).\n", Num(f, ThermoRKSpinodalT(&rk, c0))));
   }
   if (si) {
     if (dk) {
@@ -301,7 +312,7 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
     a.t_decay_box = unstable ? 0.0 : -1.0 / ThermoGrowthRate(kbox, M0, fpp, kappa);
   }
   if (a.gap) {
-    PetscCall(ThermoInterfaceWidthReduced(chi, &delta_l, &ex));
+    PetscCall(ThermoInterfaceWidthRK(&rk, T, &delta_l, &ex));
     a.delta = si ? delta_l * opt->ell : delta_l;
   }
   if (si) {

@@ -3,6 +3,9 @@
 #include <uphill/collective.h>
 #include <uphill/package.h>
 #include <petscviewerhdf5.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 typedef struct {
@@ -10,13 +13,13 @@ typedef struct {
   const char           *h5name;
 } XdmfCtx;
 
-/* A CoRectMesh lists dimensions, origin and spacing slowest axis first, like the dataset;
- * the spacing is in the run's length unit (m for SI runs). */
-static int WriteXdmf(FILE *fp, void *ctx)
+/* One uniform grid of the field c, its lines indented by ind (the grid) and ind + one space
+ * (its elements); time (run units) is written when given. A CoRectMesh lists dimensions,
+ * origin and spacing slowest axis first, like the dataset; the spacing is in the run's length
+ * unit (m for SI runs). h5ref is the HDF5 file, relative to the .xmf file. */
+static int XdmfUniformGrid(FILE *fp, const UphillGridInfo *g, const char *ind, const char *name, const PetscReal *time, const char *h5ref)
 {
-  const XdmfCtx        *x = (const XdmfCtx *)ctx;
-  const UphillGridInfo *g = x->g;
-  char                  dims[128] = "", org[64] = "", spc[128] = "";
+  char dims[128] = "", org[64] = "", spc[128] = "", when[64] = "";
 
   for (PetscInt a = g->dim - 1; a >= 0; a--) {
     char tmp[40];
@@ -26,14 +29,26 @@ static int WriteXdmf(FILE *fp, void *ctx)
     (void)snprintf(tmp, sizeof(tmp), "%s%.17g", a == g->dim - 1 ? "" : " ", (double)(g->h[a] * g->unit));
     (void)strncat(spc, tmp, sizeof(spc) - strlen(spc) - 1);
   }
+  if (time) (void)snprintf(when, sizeof(when), "%s <Time Value=\"%.17g\"/>\n", ind, (double)*time);
   if (fprintf(fp,
-              "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n  <Grid Name=\"uphill\" GridType=\"Uniform\">\n"
-              "   <Topology TopologyType=\"%s\" Dimensions=\"%s\"/>\n   <Geometry GeometryType=\"%s\">\n"
-              "    <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n    <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n   </Geometry>\n"
-              "   <Attribute Name=\"c\" AttributeType=\"Scalar\" Center=\"Node\">\n    <DataItem Dimensions=\"%s\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">%s:/c</DataItem>\n   </Attribute>\n"
-              "  </Grid>\n </Domain>\n</Xdmf>\n",
-              g->dim == 2 ? "2DCoRectMesh" : "3DCoRectMesh", dims, g->dim == 2 ? "ORIGIN_DXDY" : "ORIGIN_DXDYDZ", (int)g->dim, org, (int)g->dim, spc, dims, x->h5name) < 0)
+              "%s<Grid Name=\"%s\" GridType=\"Uniform\">\n%s"
+              "%s <Topology TopologyType=\"%s\" Dimensions=\"%s\"/>\n%s <Geometry GeometryType=\"%s\">\n"
+              "%s  <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n%s  <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n%s </Geometry>\n"
+              "%s <Attribute Name=\"c\" AttributeType=\"Scalar\" Center=\"Node\">\n%s  <DataItem Dimensions=\"%s\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">%s:/c</DataItem>\n%s </Attribute>\n"
+              "%s</Grid>\n",
+              ind, name, when, ind, g->dim == 2 ? "2DCoRectMesh" : "3DCoRectMesh", dims, ind, g->dim == 2 ? "ORIGIN_DXDY" : "ORIGIN_DXDYDZ", ind, (int)g->dim, org, ind, (int)g->dim, spc, ind, ind, ind, dims, h5ref, ind, ind) < 0)
     return UphillErrno();
+  return 0;
+}
+
+static int WriteXdmf(FILE *fp, void *ctx)
+{
+  const XdmfCtx *x = (const XdmfCtx *)ctx;
+  int            err;
+
+  if (fprintf(fp, "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n") < 0) return UphillErrno();
+  if ((err = XdmfUniformGrid(fp, x->g, "  ", "uphill", NULL, x->h5name))) return err;
+  if (fprintf(fp, " </Domain>\n</Xdmf>\n") < 0) return UphillErrno();
   return 0;
 }
 
@@ -127,5 +142,179 @@ PetscErrorCode UphillH5ReadField(UphillGrid grid, Vec c, const char *path, const
   PetscCall(VecLoad(c, viewer));
   PetscCall(PetscObjectSetName((PetscObject)c, saved));
   PetscCall(PetscViewerDestroy(&viewer));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ------------------------------------------------------------------ the time series */
+
+/* One field file of the time series: its name relative to the run directory, its time (run
+ * units) and step. */
+typedef struct {
+  char      file[96];
+  double    t;
+  long long step;
+  int       final;
+} SeriesEntry;
+
+typedef struct {
+  const UphillGridInfo *g;
+  SeriesEntry          *e;
+  size_t                n, cap;
+} Series;
+
+/* The time and step of a field file (dataset /c with a time attribute, of this grid's shape).
+ * Returns 1 for such a file, 0 for anything else (not HDF5, another grid, no time): such a
+ * file is left out of the series rather than failing the run that writes the series. */
+static int FieldFileTime(const UphillGridInfo *g, const char *path, double *t, long long *step)
+{
+  hid_t   f, d, s, a;
+  hsize_t dims[8];
+  int     ok = 0, ndims;
+
+  *step = -1;
+  if (access(path, R_OK) || H5Fis_hdf5(path) <= 0) return 0;
+  if ((f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) return 0;
+  if (H5Lexists(f, "c", H5P_DEFAULT) > 0 && (d = H5Dopen2(f, "/c", H5P_DEFAULT)) >= 0) {
+    if ((s = H5Dget_space(d)) >= 0) {
+      ndims = H5Sget_simple_extent_ndims(s);
+      ok    = ndims == (int)g->dim && H5Sget_simple_extent_dims(s, dims, NULL) == ndims;
+      /* slowest axis first in the file */
+      for (int i = 0; ok && i < ndims; i++) ok = dims[i] == (hsize_t)g->n[g->dim - 1 - i];
+      (void)H5Sclose(s);
+    }
+    if (ok && H5Aexists(d, "time") > 0 && (a = H5Aopen(d, "time", H5P_DEFAULT)) >= 0) {
+      ok = H5Aread(a, H5T_NATIVE_DOUBLE, t) >= 0;
+      (void)H5Aclose(a);
+    } else ok = 0;
+    if (ok && H5Aexists(d, "step") > 0 && (a = H5Aopen(d, "step", H5P_DEFAULT)) >= 0) {
+      if (H5Aread(a, H5T_NATIVE_LLONG, step) < 0) *step = -1;
+      (void)H5Aclose(a);
+    }
+    (void)H5Dclose(d);
+  }
+  (void)H5Fclose(f);
+  return ok;
+}
+
+/* Add file (relative to dir) to the series when it is a field of this grid. 0 or an errno. */
+static int SeriesAdd(Series *S, const char *dir, const char *file, int final)
+{
+  char        path[PETSC_MAX_PATH_LEN + 128];
+  SeriesEntry e;
+
+  if (strlen(file) >= sizeof(e.file)) return 0;
+  (void)snprintf(path, sizeof(path), "%s/%s", dir, file);
+  if (!FieldFileTime(S->g, path, &e.t, &e.step)) return 0;
+  (void)snprintf(e.file, sizeof(e.file), "%s", file);
+  e.final = final;
+  if (S->n == S->cap) {
+    SeriesEntry *m = (SeriesEntry *)realloc(S->e, (S->cap ? 2 * S->cap : 64) * sizeof(*m));
+    if (!m) return ENOMEM;
+    S->e   = m;
+    S->cap = S->cap ? 2 * S->cap : 64;
+  }
+  S->e[S->n++] = e;
+  return 0;
+}
+
+/* By time; at equal times a dump before final.h5 */
+static int SeriesCompare(const void *pa, const void *pb)
+{
+  const SeriesEntry *a = (const SeriesEntry *)pa, *b = (const SeriesEntry *)pb;
+  if (a->t != b->t) return a->t < b->t ? -1 : 1;
+  if (a->final != b->final) return a->final - b->final;
+  return strcmp(a->file, b->file);
+}
+
+/* A dump name: c_ digits .h5 (a temporary c_*.h5.tmp of a write in progress is not one) */
+static int IsDumpName(const char *n)
+{
+  size_t len = strlen(n), i = 2;
+  if (len < 6 || strncmp(n, "c_", 2) || strcmp(n + len - 3, ".h5")) return 0;
+  for (; i < len - 3; i++)
+    if (n[i] < '0' || n[i] > '9') return 0;
+  return 1;
+}
+
+/* Every field of the run directory (fields/c_*.h5 and final.h5) in time order, one per time.
+ * Checkpoints, last_good.h5 and files of another grid are not fields of the series. 0 or an
+ * errno value. */
+static int SeriesScan(Series *S, const char *dir)
+{
+  char           sub[PETSC_MAX_PATH_LEN + 16];
+  DIR           *d;
+  struct dirent *de;
+  int            err = 0;
+  size_t         m   = 0;
+  H5E_auto2_t    efunc;
+  void          *edata;
+
+  /* a file that is no field is left out quietly: no HDF5 error stack on stderr */
+  (void)H5Eget_auto2(H5E_DEFAULT, &efunc, &edata);
+  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  (void)snprintf(sub, sizeof(sub), "%s/fields", dir);
+  errno = 0;
+  if ((d = opendir(sub))) {
+    while (!err && (errno = 0, de = readdir(d))) {
+      char rel[128];
+      if (!IsDumpName(de->d_name) || strlen(de->d_name) > 80) continue;
+      (void)snprintf(rel, sizeof(rel), "fields/%s", de->d_name);
+      err = SeriesAdd(S, dir, rel, 0);
+    }
+    if (!err && errno) err = UphillErrno();
+    (void)closedir(d);
+  } else if (errno != ENOENT) err = UphillErrno();
+  if (!err) err = SeriesAdd(S, dir, "final.h5", 1);
+  (void)H5Eset_auto2(H5E_DEFAULT, efunc, edata);
+  if (err) return err;
+  if (S->n) qsort(S->e, S->n, sizeof(*S->e), SeriesCompare);
+  /* one field per time: ParaView's time steps must differ (a dump at the last step and
+   * final.h5 hold the same state) */
+  for (size_t i = 0; i < S->n; i++)
+    if (!m || S->e[i].t > S->e[m - 1].t + 1e-12 * PetscAbsReal(S->e[m - 1].t)) S->e[m++] = S->e[i];
+  S->n = m;
+  return 0;
+}
+
+static int WriteSeries(FILE *fp, void *ctx)
+{
+  const Series *S = (const Series *)ctx;
+  int           err;
+
+  if (fprintf(fp, "<?xml version=\"1.0\" ?>\n<Xdmf Version=\"3.0\">\n <Domain>\n  <Grid Name=\"uphill\" GridType=\"Collection\" CollectionType=\"Temporal\">\n") < 0) return UphillErrno();
+  for (size_t i = 0; i < S->n; i++) {
+    const PetscReal t = (PetscReal)S->e[i].t;
+    char            name[64];
+    if (S->e[i].step >= 0) (void)snprintf(name, sizeof(name), "step_%lld", S->e[i].step);
+    else (void)snprintf(name, sizeof(name), "field_%zu", i);
+    if ((err = XdmfUniformGrid(fp, S->g, "   ", name, &t, S->e[i].file))) return err;
+  }
+  if (fprintf(fp, "  </Grid>\n </Domain>\n</Xdmf>\n") < 0) return UphillErrno();
+  return 0;
+}
+
+PetscErrorCode UphillH5WriteSeries(UphillGrid grid, const char *dir)
+{
+  UphillGridInfo g;
+  Series         S = {NULL, NULL, 0, 0};
+  PetscMPIInt    rank;
+  char           path[PETSC_MAX_PATH_LEN];
+  int            err = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(UPHILL_IO, 0, 0, 0, 0));
+  PetscCall(UphillGridGetInfo(grid, &g));
+  PetscCallMPI(MPI_Comm_rank(g.comm, &rank));
+  S.g = &g;
+  PetscCall(PetscSNPrintf(path, sizeof(path), "%s/fields.xmf", dir));
+  if (rank == 0) err = SeriesScan(&S, dir);
+  if (err) free(S.e);
+  PetscCall(UphillCheckRoot(g.comm, err, PETSC_ERR_FILE_READ, "cannot list the fields of %s for %s", dir, path));
+  {
+    const PetscErrorCode ierr = UphillWriteFileRoot(g.comm, path, WriteSeries, &S);
+    free(S.e);
+    PetscCall(ierr);
+  }
+  PetscCall(PetscLogEventEnd(UPHILL_IO, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

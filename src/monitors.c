@@ -7,7 +7,7 @@
 #include <uphill/package.h>
 #include <signal.h>
 
-#define OUTPUT_MAX_ID 16
+#define OUTPUT_MAX_ID 24
 
 struct _n_UphillOutput {
   UphillOptions    opt;
@@ -216,7 +216,8 @@ static PetscErrorCode MonitorRowsAndFrames(UphillStepper st, UphillMonitorEvent 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Field dumps on a step cadence (-dump_every) and at -dump_times (landed on exactly). */
+/* Field dumps on a step cadence (-dump_every) and at -dump_times (landed on exactly), each
+ * followed by fields.xmf rebuilt from the fields on disk. */
 static PetscErrorCode MonitorDumps(UphillStepper st, UphillMonitorEvent ev, void *ctx)
 {
   UphillOutput out = (UphillOutput)ctx;
@@ -240,6 +241,7 @@ static PetscErrorCode MonitorDumps(UphillStepper st, UphillMonitorEvent ev, void
   PetscCall(UphillSchemeGetState(scheme, &c));
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/fields/c_%08" PetscInt_FMT ".h5", out->dir, step));
   PetscCall(UphillH5WriteField(out->grid, c, path, t * out->opt.tau, step));
+  PetscCall(UphillH5WriteSeries(out->grid, out->dir)); /* fields.xmf: the time series so far */
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -273,7 +275,7 @@ static PetscErrorCode MonitorSignals(UphillStepper st, UphillMonitorEvent ev, vo
 }
 
 /* Checkpoints on cadence (-checkpoint_every, -checkpoint_wall), on a signal and at the end;
- * the end also writes final.h5. */
+ * the end also writes final.h5 and adds it to fields.xmf. */
 static PetscErrorCode MonitorCheckpoint(UphillStepper st, UphillMonitorEvent ev, void *ctx)
 {
   UphillOutput          out = (UphillOutput)ctx;
@@ -299,6 +301,7 @@ static PetscErrorCode MonitorCheckpoint(UphillStepper st, UphillMonitorEvent ev,
     PetscCall(UphillSchemeGetState(scheme, &c));
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s/final.h5", out->dir));
     PetscCall(UphillH5WriteField(out->grid, c, path, t * out->opt.tau, step));
+    PetscCall(UphillH5WriteSeries(out->grid, out->dir));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }

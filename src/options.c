@@ -37,6 +37,7 @@ typedef struct {
   const char        *unit[3];     /* unit in SI, reduced and polynomial runs */
   const char        *help;
   size_t             count;       /* OPT_REAL_LIST: offset of the PetscInt number of values */
+  PetscInt           maxn;        /* OPT_REAL_LIST: most values (0: UPHILL_MAX_LIST) */
 } OptSpec;
 
 #define F(field) offsetof(UphillOptions, field)
@@ -46,67 +47,70 @@ typedef struct {
 /* The order matters: -model and -units first (the other defaults depend on them), -dt
  * before -adapt (whose default is "no -dt given"). */
 static const OptSpec specs[] = {
-  {"-model", OPT_ENUM, F(model), ALL, D3(0), 0, 0, 0, UphillModelNames, NULL, 0, U3(""), "Free-energy model: regular solution, or the polynomial double well of the benchmarks", 0},
-  {"-units", OPT_ENUM, F(units), REG, D3(0), 0, 0, 0, UphillUnitsNames, NULL, 0, U3(""), "Units of inputs and outputs: si (m, s, J/mol, K) or reduced (l = sqrt(kappa/RT), tau = l^2/D*)", 0},
+  {"-model", OPT_ENUM, F(model), ALL, D3(0), 0, 0, 0, UphillModelNames, NULL, 0, U3(""), "Free-energy model: regular solution, or the polynomial double well of the benchmarks", 0, 0},
+  {"-units", OPT_ENUM, F(units), REG, D3(0), 0, 0, 0, UphillUnitsNames, NULL, 0, U3(""), "Units of inputs and outputs: si (m, s, J/mol, K) or reduced (l = sqrt(kappa/RT), tau = l^2/D*)", 0, 0},
   /* thermodynamics and kinetics */
-  {"-T", OPT_REAL, F(T), SI, D3(1000), 0, 1e5, LO_OPEN, NULL, NULL, 0, U3("K"), "Temperature", 0},
-  {"-omega", OPT_REAL, F(omega), SI, D3(30e3), -1e6, 1e6, CLOSED, NULL, NULL, 0, U3("J/mol"), "Regular-solution interaction parameter Omega; negative: no miscibility gap", 0},
-  {"-chi", OPT_REAL, F(chi), RED, D3(3), -100, 100, CLOSED, NULL, NULL, 0, U3(""), "chi = Omega/RT; a miscibility gap opens for chi > 2", 0},
-  {"-kappa", OPT_REAL, F(kappa), SI | POLY, {5e-15, 5e-15, 2}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"J m^2/mol", "", "model units"}, "Gradient-energy coefficient", 0},
-  {"-Vm", OPT_REAL, F(Vm), SI, D3(8.5e-6), 0, 1, LO_OPEN, NULL, NULL, 0, U3("m^3/mol"), "Molar volume", 0},
-  {"-rho", OPT_REAL, F(rho), POLY, D3(5), 0, 1e12, LO_OPEN, NULL, NULL, 0, U3(""), "Polynomial model: well depth rho of f = rho (c - c_alpha)^2 (c_beta - c)^2", 0},
-  {"-c_alpha", OPT_REAL, F(c_alpha), POLY, D3(0.3), -10, 10, CLOSED, NULL, NULL, 0, U3(""), "Polynomial model: composition of the first well", 0},
-  {"-c_beta", OPT_REAL, F(c_beta), POLY, D3(0.7), -10, 10, CLOSED, NULL, NULL, 0, U3(""), "Polynomial model: composition of the second well (> c_alpha)", 0},
-  {"-mobility_model", OPT_ENUM, F(mobility_model), REG, D3(0), 0, 0, 0, UphillMobilityNames, NULL, 0, U3(""), "Mobility: one tracer diffusivity D*, or Darken with the tracer diffusivities of A and B", 0},
-  {"-D0", OPT_REAL, F(D0), SI, D3(7.8e-5), 0, 1, LO_OPEN, NULL, NULL, 0, U3("m^2/s"), "Arrhenius prefactor of the tracer diffusivity D*_A", 0},
-  {"-Q", OPT_REAL, F(Q), SI, D3(211e3), 0, 1e7, CLOSED, NULL, NULL, 0, U3("J/mol"), "Activation energy of D*_A", 0},
-  {"-D0_B", OPT_REAL, F(D0_B), SI, D3(7.8e-5), 0, 1, LO_OPEN, NULL, "-mobility_model", UPHILL_MOBILITY_DARKEN, U3("m^2/s"), "Darken: Arrhenius prefactor of D*_B", 0},
-  {"-Q_B", OPT_REAL, F(Q_B), SI, D3(211e3), 0, 1e7, CLOSED, NULL, "-mobility_model", UPHILL_MOBILITY_DARKEN, U3("J/mol"), "Darken: activation energy of D*_B", 0},
-  {"-D_ratio", OPT_REAL, F(D_ratio), RED, D3(1), 0, 1e12, LO_OPEN, NULL, "-mobility_model", UPHILL_MOBILITY_DARKEN, U3(""), "Darken: D*_B/D*_A", 0},
-  {"-mobility", OPT_REAL, F(mobility), POLY, D3(5), 0, 1e30, LO_OPEN, NULL, NULL, 0, U3("model units"), "Polynomial model: constant mobility M", 0},
+  {"-T", OPT_REAL, F(T), SI, D3(1000), 0, 1e5, LO_OPEN, NULL, NULL, 0, U3("K"), "Temperature", 0, 0},
+  {"-omega", OPT_REAL, F(omega), SI, D3(30e3), -1e6, 1e6, CLOSED, NULL, NULL, 0, U3("J/mol"), "Regular-solution interaction parameter Omega; negative: no miscibility gap", 0, 0},
+  {"-chi", OPT_REAL, F(chi), RED, D3(3), -100, 100, CLOSED, NULL, NULL, 0, U3(""), "chi = Omega/RT (L0/RT); a miscibility gap opens for chi > 2 (with -chi1 0)", 0, 0},
+  {"-chi1", OPT_REAL, F(chi1), RED, D3(0), -100, 100, CLOSED, NULL, NULL, 0, U3(""), "L1/RT of the Redlich-Kister excess c(1-c)[L0 + L1 (1-2c)] (0: regular solution)", 0, 0},
+  {"-L0", OPT_REAL_LIST, F(L0), SI, D3(0), -1e7, 1e7, CLOSED, NULL, NULL, 0, U3("J/mol, J/(mol K)"), "Redlich-Kister L0 = a + b T as a,b (instead of -omega, which is L0 = Omega,0)", F(nL0), 2},
+  {"-L1", OPT_REAL_LIST, F(L1), SI, D3(0), -1e7, 1e7, CLOSED, NULL, NULL, 0, U3("J/mol, J/(mol K)"), "Redlich-Kister L1 = a + b T as a,b: the asymmetric excess c(1-c) L1 (1-2c), c = x_B", F(nL1), 2},
+  {"-kappa", OPT_REAL, F(kappa), SI | POLY, {5e-15, 5e-15, 2}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"J m^2/mol", "", "model units"}, "Gradient-energy coefficient", 0, 0},
+  {"-Vm", OPT_REAL, F(Vm), SI, D3(8.5e-6), 0, 1, LO_OPEN, NULL, NULL, 0, U3("m^3/mol"), "Molar volume", 0, 0},
+  {"-rho", OPT_REAL, F(rho), POLY, D3(5), 0, 1e12, LO_OPEN, NULL, NULL, 0, U3(""), "Polynomial model: well depth rho of f = rho (c - c_alpha)^2 (c_beta - c)^2", 0, 0},
+  {"-c_alpha", OPT_REAL, F(c_alpha), POLY, D3(0.3), -10, 10, CLOSED, NULL, NULL, 0, U3(""), "Polynomial model: composition of the first well", 0, 0},
+  {"-c_beta", OPT_REAL, F(c_beta), POLY, D3(0.7), -10, 10, CLOSED, NULL, NULL, 0, U3(""), "Polynomial model: composition of the second well (> c_alpha)", 0, 0},
+  {"-mobility_model", OPT_ENUM, F(mobility_model), REG, D3(0), 0, 0, 0, UphillMobilityNames, NULL, 0, U3(""), "Mobility: one tracer diffusivity D*, or Darken with the tracer diffusivities of A and B", 0, 0},
+  {"-D0", OPT_REAL, F(D0), SI, D3(7.8e-5), 0, 1, LO_OPEN, NULL, NULL, 0, U3("m^2/s"), "Arrhenius prefactor of the tracer diffusivity D*_A", 0, 0},
+  {"-Q", OPT_REAL, F(Q), SI, D3(211e3), 0, 1e7, CLOSED, NULL, NULL, 0, U3("J/mol"), "Activation energy of D*_A", 0, 0},
+  {"-D0_B", OPT_REAL, F(D0_B), SI, D3(7.8e-5), 0, 1, LO_OPEN, NULL, "-mobility_model", UPHILL_MOBILITY_DARKEN, U3("m^2/s"), "Darken: Arrhenius prefactor of D*_B", 0, 0},
+  {"-Q_B", OPT_REAL, F(Q_B), SI, D3(211e3), 0, 1e7, CLOSED, NULL, "-mobility_model", UPHILL_MOBILITY_DARKEN, U3("J/mol"), "Darken: activation energy of D*_B", 0, 0},
+  {"-D_ratio", OPT_REAL, F(D_ratio), RED, D3(1), 0, 1e12, LO_OPEN, NULL, "-mobility_model", UPHILL_MOBILITY_DARKEN, U3(""), "Darken: D*_B/D*_A", 0, 0},
+  {"-mobility", OPT_REAL, F(mobility), POLY, D3(5), 0, 1e30, LO_OPEN, NULL, NULL, 0, U3("model units"), "Polynomial model: constant mobility M", 0, 0},
   /* grid */
-  {"-dim", OPT_INT, F(dim), ALL, D3(2), 2, 3, CLOSED, NULL, NULL, 0, U3(""), "Dimension", 0},
+  {"-dim", OPT_INT, F(dim), ALL, D3(2), 2, 3, CLOSED, NULL, NULL, 0, U3(""), "Dimension", 0, 0},
   /* N^d and the spectral state must fit PETSc's 32-bit indices: N <= 46340 (2D), 1289 (3D) */
-  {"-N", OPT_INT, F(N), ALL, {512, 256, 200}, 8, 46340, CLOSED, NULL, NULL, 0, U3(""), "Grid points per side", 0},
-  {"-L", OPT_REAL, F(L), ALL, {1.784e-7, 154, 200}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"m", "l", "model units"}, "Box side", 0},
+  {"-N", OPT_INT, F(N), ALL, {512, 256, 200}, 8, 46340, CLOSED, NULL, NULL, 0, U3(""), "Grid points per side", 0, 0},
+  {"-L", OPT_REAL, F(L), ALL, {1.784e-7, 154, 200}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"m", "l", "model units"}, "Box side", 0, 0},
   /* time */
-  {"-dt", OPT_REAL, F(dt), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Time step: alone, a fixed step; with -adapt, the first step. Not given: error-controlled steps", 0},
-  {"-t_end", OPT_REAL, F(t_end), ALL, {9.72, 2000, 1000}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "End time", 0},
-  {"-max_steps", OPT_INT, F(max_steps), ALL, D3(PETSC_MAX_INT), 1, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Stop after this many steps", 0},
-  {"-scheme", OPT_ENUM, F(scheme), ALL, D3(UPHILL_SCHEME_BDF2), 0, 0, 0, UphillSchemeNames, NULL, 0, U3(""), "Time scheme: bdf2 (variable-step second order) or euler (stabilized semi-implicit, first order)", 0},
-  {"-adapt", OPT_BOOL, F(adapt), ALL, D3(1), 0, 0, 0, NULL, NULL, 0, U3(""), "Error-controlled step size (default: on unless -dt is given)", 0},
-  {"-adapt_tol", OPT_REAL, F(adapt_tol), ALL, D3(3e-7), 0, 0.1, LO_OPEN, NULL, "-adapt", 1, U3(""), "Tolerated local error per step, RMS of c over the grid: the one accuracy knob", 0},
-  {"-dt_max", OPT_REAL, F(dt_max), ALL, D3(-1), -1, 1e30, CLOSED, NULL, "-adapt", 1, {"s", "tau", "model units"}, "Largest adaptive step; <= 0: no limit", 0},
-  {"-flux", OPT_ENUM, F(flux), REG, D3(2), 0, 0, 0, UphillFluxNames, NULL, 0, U3(""), "Ideal-entropy flux: ideal (grad c, implicit, no logarithm, one transform fewer), log (logarithm evaluated, keeps c in (0,1)), auto (ideal until c would leave (0,1), then log)", 0},
-  {"-stab_A", OPT_REAL, F(stab_A), REG, D3(-1), -1, 1e30, CLOSED, NULL, NULL, 0, U3("reduced units"), "Stabilizer A of the kappa k^4 term; < 0: max M", 0},
-  {"-stab_S", OPT_REAL, F(stab_S), ALL, D3(-1), -1, 1e30, CLOSED, NULL, NULL, 0, {"reduced units", "reduced units", "model units"}, "Stabilizer S of the k^2 term; < 0: the scheme's default (0 for the regular model, M max f'' for the polynomial one)", 0},
+  {"-dt", OPT_REAL, F(dt), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Time step: alone, a fixed step; with -adapt, the first step. Not given: error-controlled steps", 0, 0},
+  {"-t_end", OPT_REAL, F(t_end), ALL, {9.72, 2000, 1000}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "End time", 0, 0},
+  {"-max_steps", OPT_INT, F(max_steps), ALL, D3(PETSC_MAX_INT), 1, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Stop after this many steps", 0, 0},
+  {"-scheme", OPT_ENUM, F(scheme), ALL, D3(UPHILL_SCHEME_BDF2), 0, 0, 0, UphillSchemeNames, NULL, 0, U3(""), "Time scheme: bdf2 (variable-step second order) or euler (stabilized semi-implicit, first order)", 0, 0},
+  {"-adapt", OPT_BOOL, F(adapt), ALL, D3(1), 0, 0, 0, NULL, NULL, 0, U3(""), "Error-controlled step size (default: on unless -dt is given)", 0, 0},
+  {"-adapt_tol", OPT_REAL, F(adapt_tol), ALL, D3(3e-7), 0, 0.1, LO_OPEN, NULL, "-adapt", 1, U3(""), "Tolerated local error per step, RMS of c over the grid: the one accuracy knob", 0, 0},
+  {"-dt_max", OPT_REAL, F(dt_max), ALL, D3(-1), -1, 1e30, CLOSED, NULL, "-adapt", 1, {"s", "tau", "model units"}, "Largest adaptive step; <= 0: no limit", 0, 0},
+  {"-flux", OPT_ENUM, F(flux), REG, D3(2), 0, 0, 0, UphillFluxNames, NULL, 0, U3(""), "Ideal-entropy flux: ideal (grad c, implicit, no logarithm, one transform fewer), log (logarithm evaluated, keeps c in (0,1)), auto (ideal until c would leave (0,1), then log)", 0, 0},
+  {"-stab_A", OPT_REAL, F(stab_A), REG, D3(-1), -1, 1e30, CLOSED, NULL, NULL, 0, U3("reduced units"), "Stabilizer A of the kappa k^4 term; < 0: max M", 0, 0},
+  {"-stab_S", OPT_REAL, F(stab_S), ALL, D3(-1), -1, 1e30, CLOSED, NULL, NULL, 0, {"reduced units", "reduced units", "model units"}, "Stabilizer S of the k^2 term; < 0: the scheme's default (0 for the regular model, M max f'' for the polynomial one)", 0, 0},
   /* initial condition */
-  {"-ic", OPT_ENUM, F(ic), ALL, {UPHILL_IC_RANDOM, UPHILL_IC_RANDOM, UPHILL_IC_PFHUB1A}, 0, 0, 0, UphillICNames, NULL, 0, U3(""), "Initial condition", 0},
-  {"-c0", OPT_REAL, F(c0), ALL, {0.4, 0.4, 0.5}, 0, 1, OPEN, NULL, NULL, 0, U3(""), "Mean composition (mole fraction of B)", 0},
-  {"-noise", OPT_REAL, F(noise), ALL, {0.02, 0.02, 0.01}, 0, 1, HI_OPEN, NULL, "-ic", UPHILL_IC_RANDOM, U3(""), "Amplitude of the uniform random fluctuation of the initial field", 0},
-  {"-seed", OPT_INT, F(seed), ALL, D3(1), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Seed of the random initial field (the same field for any rank count)", 0},
-  {"-ic_mode", OPT_INT, F(ic_mode), ALL, D3(1), 1, 1 << 20, CLOSED, NULL, "-ic", UPHILL_IC_MODE, U3(""), "Index m of the cosine mode cos(2 pi m x/L)", 0},
-  {"-ic_amp", OPT_REAL, F(ic_amp), ALL, D3(1e-4), 0, 1, HI_OPEN, NULL, "-ic", UPHILL_IC_MODE, U3(""), "Amplitude of the cosine mode", 0},
-  {"-ic_file", OPT_STRING, F(ic_file), ALL, D3(0), 0, 0, 0, NULL, "-ic", UPHILL_IC_FILE, U3(""), "HDF5 file with dataset /c of the run's grid", 0},
+  {"-ic", OPT_ENUM, F(ic), ALL, {UPHILL_IC_RANDOM, UPHILL_IC_RANDOM, UPHILL_IC_PFHUB1A}, 0, 0, 0, UphillICNames, NULL, 0, U3(""), "Initial condition", 0, 0},
+  {"-c0", OPT_REAL, F(c0), ALL, {0.4, 0.4, 0.5}, 0, 1, OPEN, NULL, NULL, 0, U3(""), "Mean composition (mole fraction of B)", 0, 0},
+  {"-noise", OPT_REAL, F(noise), ALL, {0.02, 0.02, 0.01}, 0, 1, HI_OPEN, NULL, "-ic", UPHILL_IC_RANDOM, U3(""), "Amplitude of the uniform random fluctuation of the initial field", 0, 0},
+  {"-seed", OPT_INT, F(seed), ALL, D3(1), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Seed of the random initial field (the same field for any rank count)", 0, 0},
+  {"-ic_mode", OPT_INT, F(ic_mode), ALL, D3(1), 1, 1 << 20, CLOSED, NULL, "-ic", UPHILL_IC_MODE, U3(""), "Index m of the cosine mode cos(2 pi m x/L)", 0, 0},
+  {"-ic_amp", OPT_REAL, F(ic_amp), ALL, D3(1e-4), 0, 1, HI_OPEN, NULL, "-ic", UPHILL_IC_MODE, U3(""), "Amplitude of the cosine mode", 0, 0},
+  {"-ic_file", OPT_STRING, F(ic_file), ALL, D3(0), 0, 0, 0, NULL, "-ic", UPHILL_IC_FILE, U3(""), "HDF5 file with dataset /c of the run's grid", 0, 0},
   /* output */
-  {"-output", OPT_STRING, F(output), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Run directory", 0},
-  {"-frames", OPT_INT, F(frames), ALL, {80, 40, 40}, 0, 100000, CLOSED, NULL, NULL, 0, U3(""), "PNG frames over the run (0: none)", 0},
-  {"-frame_spacing", OPT_ENUM, F(frame_spacing), ALL, D3(0), 0, 0, 0, UphillFrameSpacingNames, NULL, 0, U3(""), "Frame times: log (coarsening spans decades) or linear", 0},
-  {"-frame_scale", OPT_INT, F(frame_scale), ALL, D3(0), 0, 16, CLOSED, NULL, NULL, 0, U3(""), "Integer upscale of frame pixels (0: automatic, frames at least ~256 pixels wide)", 0},
-  {"-frame_autorange", OPT_BOOL, F(frame_autorange), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Colour range from each frame's min/max instead of [0,1]", 0},
-  {"-frame_colorbar", OPT_BOOL, F(frame_colorbar), ALL, D3(1), 0, 0, 0, NULL, NULL, 0, U3(""), "Draw a colour bar and a time label on frames", 0},
-  {"-diag_times", OPT_REAL_LIST, F(diag_times), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Also a diagnostics row at each of these times (comma-separated, at most 64), which the run lands on exactly", F(ndiag_times)},
-  {"-diag_every", OPT_INT, F(diag_every), ALL, D3(10), 1, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write a diagnostics row every this many steps (and at every frame)", 0},
-  {"-dump_times", OPT_REAL_LIST, F(dump_times), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Also write the field to fields/ at each of these times (comma-separated, at most 64), which the run lands on exactly", F(ndump_times)},
-  {"-dump_every", OPT_INT, F(dump_every), ALL, D3(0), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write the field to fields/c_STEP.h5 (+ .xmf) every this many steps (0: never)", 0},
-  {"-checkpoint_every", OPT_INT, F(checkpoint_every), ALL, D3(0), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write a checkpoint every this many steps (0: only at the end and on a signal)", 0},
-  {"-checkpoint_wall", OPT_REAL, F(checkpoint_wall), ALL, D3(0), 0, 1e6, CLOSED, NULL, NULL, 0, U3("minutes"), "Write a checkpoint every this many minutes of wall time (0: off)", 0},
-  {"-restart", OPT_STRING, F(restart), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Continue from a checkpoint file, or 'auto' for the newest checkpoint in -output", 0},
-  {"-force", OPT_BOOL, F(force), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Start a new run in an -output directory that already holds one (its files are removed once the inputs are read)", 0},
-  {"-quiet", OPT_BOOL, F(quiet), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "No progress output", 0},
-  {"-explain", OPT_BOOL, F(explain), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Print the thermodynamic and stability analysis of the inputs and exit", 0},
-  {"-fftw_wisdom", OPT_STRING, F(wisdom), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "FFTW wisdom file, loaded and updated so later runs skip planning (none: off)", 0},
-  {"-fftw_plan", OPT_ENUM, F(fftw_plan), ALL, D3(UPHILL_PLAN_MEASURE), 0, 0, 0, UphillPlanNames, NULL, 0, U3(""), "FFTW planner rigour", 0},
+  {"-output", OPT_STRING, F(output), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Run directory", 0, 0},
+  {"-frames", OPT_INT, F(frames), ALL, {80, 40, 40}, 0, 100000, CLOSED, NULL, NULL, 0, U3(""), "PNG frames over the run (0: none)", 0, 0},
+  {"-frame_spacing", OPT_ENUM, F(frame_spacing), ALL, D3(0), 0, 0, 0, UphillFrameSpacingNames, NULL, 0, U3(""), "Frame times: log (coarsening spans decades) or linear", 0, 0},
+  {"-frame_scale", OPT_INT, F(frame_scale), ALL, D3(0), 0, 16, CLOSED, NULL, NULL, 0, U3(""), "Integer upscale of frame pixels (0: automatic, frames at least ~256 pixels wide)", 0, 0},
+  {"-frame_autorange", OPT_BOOL, F(frame_autorange), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Colour range from each frame's min/max instead of [0,1]", 0, 0},
+  {"-frame_colorbar", OPT_BOOL, F(frame_colorbar), ALL, D3(1), 0, 0, 0, NULL, NULL, 0, U3(""), "Draw a colour bar and a time label on frames", 0, 0},
+  {"-diag_times", OPT_REAL_LIST, F(diag_times), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Also a diagnostics row at each of these times (comma-separated, at most 64), which the run lands on exactly", F(ndiag_times), 0},
+  {"-diag_every", OPT_INT, F(diag_every), ALL, D3(10), 1, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write a diagnostics row every this many steps (and at every frame)", 0, 0},
+  {"-dump_times", OPT_REAL_LIST, F(dump_times), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Also write the field to fields/ at each of these times (comma-separated, at most 64), which the run lands on exactly", F(ndump_times), 0},
+  {"-dump_every", OPT_INT, F(dump_every), ALL, D3(0), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write the field to fields/c_STEP.h5 (+ .xmf) every this many steps (0: never)", 0, 0},
+  {"-checkpoint_every", OPT_INT, F(checkpoint_every), ALL, D3(0), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write a checkpoint every this many steps (0: only at the end and on a signal)", 0, 0},
+  {"-checkpoint_wall", OPT_REAL, F(checkpoint_wall), ALL, D3(0), 0, 1e6, CLOSED, NULL, NULL, 0, U3("minutes"), "Write a checkpoint every this many minutes of wall time (0: off)", 0, 0},
+  {"-restart", OPT_STRING, F(restart), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Continue from a checkpoint file, or 'auto' for the newest checkpoint in -output", 0, 0},
+  {"-force", OPT_BOOL, F(force), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Start a new run in an -output directory that already holds one (its files are removed once the inputs are read)", 0, 0},
+  {"-quiet", OPT_BOOL, F(quiet), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "No progress output", 0, 0},
+  {"-explain", OPT_BOOL, F(explain), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Print the thermodynamic and stability analysis of the inputs and exit", 0, 0},
+  {"-fftw_wisdom", OPT_STRING, F(wisdom), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "FFTW wisdom file, loaded and updated so later runs skip planning (none: off)", 0, 0},
+  {"-fftw_plan", OPT_ENUM, F(fftw_plan), ALL, D3(UPHILL_PLAN_MEASURE), 0, 0, 0, UphillPlanNames, NULL, 0, U3(""), "FFTW planner rigour", 0, 0},
 };
 #define NSPECS ((PetscInt)(sizeof(specs) / sizeof(specs[0])))
 
@@ -206,7 +210,7 @@ static PetscErrorCode ParseOne(PetscOptionItems *PetscOptionsObject, UphillOptio
   case OPT_REAL_LIST: {
     PetscReal *v = (PetscReal *)p;
     PetscInt  *n = (PetscInt *)((char *)o + s->count);
-    *n           = UPHILL_MAX_LIST;
+    *n           = s->maxn > 0 ? s->maxn : UPHILL_MAX_LIST;
     PetscCall(PetscOptionsRealArray(s->name, text, NULL, v, n, &set));
     if (!set) *n = 0;
     for (PetscInt j = 0; j < *n; j++) {
@@ -294,6 +298,7 @@ static PetscErrorCode CheckConsistency(MPI_Comm comm, const UphillOptions *o)
 
   PetscFunctionBegin;
   PetscCheck(o->dim == 2 || o->N <= 1289, comm, PETSC_ERR_ARG_OUTOFRANGE, "-N = %" PetscInt_FMT " is out of range for -dim 3; allowed range [8, 1289]", o->N);
+  PetscCheck(!(UphillOptionsGiven(o, "-omega") && UphillOptionsGiven(o, "-L0")), comm, PETSC_ERR_ARG_INCOMP, "-omega and -L0 both set the regular part of the excess energy: give one (-omega W is -L0 W,0)");
   PetscCheck(!poly || o->c_alpha < o->c_beta, comm, PETSC_ERR_ARG_OUTOFRANGE, "-c_alpha (%g) must be smaller than -c_beta (%g)", (double)o->c_alpha, (double)o->c_beta);
   PetscCheck(o->adapt || UphillOptionsGiven(o, "-dt"), comm, PETSC_ERR_ARG_WRONG, "-adapt false needs a fixed step: give -dt");
   PetscCheck(!(o->restart[0] && o->force), comm, PETSC_ERR_ARG_INCOMP, "-restart and -force contradict each other: -restart continues the run in -output, -force replaces it");
@@ -316,10 +321,18 @@ static PetscErrorCode Derive(MPI_Comm comm, UphillOptions *o)
   PetscFunctionBegin;
   o->r_darken = 1.0;
   o->ell = o->tau = o->RT = 1.0;
-  o->chi_eff = o->chi;
+  o->chi_eff  = o->chi;
+  o->chi1_eff = o->chi1;
+  o->hchi     = o->chi;
+  o->hchi1    = o->chi1;
   if (o->model == UPHILL_MODEL_REGULAR && o->units == UPHILL_UNITS_SI) {
-    o->RT      = UPHILL_R * o->T;
-    o->chi_eff = o->omega / o->RT;
+    ThermoRK rk;
+    PetscCall(UphillOptionsRK(o, &rk));
+    o->RT       = UPHILL_R * o->T;
+    o->chi_eff  = ThermoRKL0(&rk, o->T) / o->RT;
+    o->chi1_eff = ThermoRKL1(&rk, o->T) / o->RT;
+    o->hchi     = rk.a0 / o->RT;
+    o->hchi1    = rk.a1 / o->RT;
     o->DA      = ThermoDstarArrhenius(o->D0, o->Q, o->T);
     o->DB      = o->mobility_model == UPHILL_MOBILITY_DARKEN ? ThermoDstarArrhenius(o->D0_B, o->Q_B, o->T) : o->DA;
     PetscCheck(o->DA > 0 && o->DB > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "D* underflows to 0 at -T %g with -Q %g: the alloy does not diffuse at this temperature", (double)o->T, (double)o->Q);
@@ -353,6 +366,17 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   PetscCall(RefuseUnused(comm, o));
   PetscCall(CheckConsistency(comm, o));
   PetscCall(Derive(comm, o));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillOptionsRK(const UphillOptions *o, ThermoRK *rk)
+{
+  PetscFunctionBegin;
+  /* -omega W is L0 = W, 0; a single value of -L0/-L1 is a temperature-independent L */
+  rk->a0 = UphillOptionsGiven(o, "-L0") ? o->L0[0] : o->omega;
+  rk->b0 = UphillOptionsGiven(o, "-L0") && o->nL0 > 1 ? o->L0[1] : 0.0;
+  rk->a1 = UphillOptionsGiven(o, "-L1") ? o->L1[0] : 0.0;
+  rk->b1 = UphillOptionsGiven(o, "-L1") && o->nL1 > 1 ? o->L1[1] : 0.0;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define RUN_MAX_ID 16
+#define RUN_MAX_ID 24
 
 struct _n_UphillRun {
   MPI_Comm       comm;
@@ -118,6 +118,7 @@ static void SetIdentity(UphillRun r, const UphillGridInfo *g, const UphillScheme
   r->id[n++] = (UphillIdentity){"L", g->len[0]};
   r->id[n++] = (UphillIdentity){"model", (PetscReal)m->kind};
   r->id[n++] = (UphillIdentity){"chi", m->chi};
+  r->id[n++] = (UphillIdentity){"chi1", m->chi1};
   r->id[n++] = (UphillIdentity){"r_darken", m->r};
   r->id[n++] = (UphillIdentity){"rho", m->rho};
   r->id[n++] = (UphillIdentity){"c_alpha", m->ca};
@@ -138,6 +139,9 @@ static PetscErrorCode SchemeParamsFromOptions(const UphillOptions *o, UphillSche
   if (o->model == UPHILL_MODEL_REGULAR) {
     p->model.kind  = THERMO_MODEL_REGULAR;
     p->model.chi   = o->chi_eff;
+    p->model.chi1  = o->chi1_eff;
+    p->model.hchi  = o->hchi;
+    p->model.hchi1 = o->hchi1;
     p->model.r     = o->r_darken;
     p->model.kappa = 1.0;
   } else {

@@ -131,7 +131,7 @@ PetscErrorCode UphillSchemeCreate(UphillGrid grid, const UphillSchemeParams *p, 
     s->p.S    = p->S >= 0 ? p->S : 0.0;
     s->fluxes  = PETSC_TRUE;
     s->logflux = (PetscBool)(p->flux == UPHILL_FLUX_LOG);
-    s->nlfwd   = (PetscBool)(s->logflux || p->model.r != 1.0);
+    s->nlfwd   = (PetscBool)(s->logflux || p->model.r != 1.0 || p->model.chi1 != 0.0);
   } else {
     /* the explicit bulk term M f'' k^2: S = M max f'' over [ca, cb], 2 rho (cb-ca)^2 at the ends */
     s->p.A   = 0.0;
@@ -326,8 +326,9 @@ static inline const PetscReal *RowK(const UphillSpectral *sp, PetscInt d, PetscI
 }
 
 /* buf = phi(c*) for the forward transform of the explicit nonlinearity: f'(c*) (polynomial,
- * or the regular solution's with its logarithm in the LOG form), or (r-1) c*^2/2 (Darken in
- * the IDEAL form) */
+ * or the regular solution's with its logarithm in the LOG form), or c*^2 in the IDEAL form,
+ * the one nonlinear field both Darken's (r-1) c^2/2 and the Redlich-Kister 6 chi1 c^2 of psi
+ * need */
 static PetscErrorCode PointwiseNonlinear(UphillScheme s, const StepCoef *k, double *buf)
 {
   const PetscReal   *cn, *cp;
@@ -348,7 +349,7 @@ static PetscErrorCode PointwiseNonlinear(UphillScheme s, const StepCoef *k, doub
     if (df) ThermoModelDFArray(m, o, o, nx);
     else {
 #pragma omp simd
-      for (PetscInt i = 0; i < nx; i++) o[i] = ThermoReducedIdealExcess(o[i], m->r);
+      for (PetscInt i = 0; i < nx; i++) o[i] = o[i] * o[i];
     }
   }
   PetscCall(VecRestoreArrayRead(s->c[2], &cp));
@@ -384,16 +385,17 @@ static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, double *b
  * history and the explicit linear terms are added in the final pass, which reads c^n and
  * c^{n-1} anyway (the step is bound by memory traffic, so no pass writes what a later one
  * can form from data it reads):
- *   IDEAL: psi_k = (kappa k^2 - 2 chi) c*_k; Darken also needs -h k^2 FT((r-1)c*^2/2), which
- *          only this pass sees, so it starts the accumulation of the new coefficients
+ *   IDEAL: psi_k = (kappa k^2 - 2 chi - 6 chi1) c*_k + 6 chi1 FT(c*^2) (Redlich-Kister: psi's
+ *          bulk part chi (1-2c) + chi1 (1 - 6c + 6c^2)); Darken also needs
+ *          -h k^2 (r-1)/2 FT(c*^2), which only this pass sees, so it starts the accumulation
  *   LOG:   psi_k = FT f'(c*) + kappa k^2 c*_k (= mu*_k) */
 static void SpectralStartRegular(UphillScheme s, const StepCoef *k, UphillComplex *w)
 {
   const UphillSpectral *sp = &s->sp;
   const ThermoModel    *m  = &s->p.model;
   UphillComplex        *nw = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2], *psi = s->psi;
-  const PetscReal       h = k->h, kap = m->kappa, chi2 = 2.0 * m->chi;
-  const PetscBool       lg = s->logflux, darken = (PetscBool)(s->nlfwd && !s->logflux);
+  const PetscReal       h = k->h, kap = m->kappa, lin = 2.0 * m->chi + 6.0 * m->chi1, q6 = 6.0 * m->chi1, hr = 0.5 * (m->r - 1.0);
+  const PetscBool       lg = s->logflux, darken = (PetscBool)(!s->logflux && m->r != 1.0), quad = (PetscBool)(!s->logflux && s->nlfwd);
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
@@ -403,11 +405,12 @@ static void SpectralStartRegular(UphillScheme s, const StepCoef *k, UphillComple
         const PetscInt  i = row + e;
         const PetscReal k2 = sp->ksq[i], kx = kv ? kv[e] : kc;
         const PetscReal sr = k->e1 * c1[i][0] + k->e2 * c2[i][0], si = k->e1 * c1[i][1] + k->e2 * c2[i][1];
-        const PetscReal pr = lg ? w[i][0] + kap * k2 * sr : (kap * k2 - chi2) * sr;
-        const PetscReal pi = lg ? w[i][1] + kap * k2 * si : (kap * k2 - chi2) * si;
+        const PetscReal qr = quad ? w[i][0] : 0.0, qi = quad ? w[i][1] : 0.0;
+        const PetscReal pr = lg ? w[i][0] + kap * k2 * sr : (kap * k2 - lin) * sr + q6 * qr;
+        const PetscReal pi = lg ? w[i][1] + kap * k2 * si : (kap * k2 - lin) * si + q6 * qi;
         if (darken) {
-          nw[i][0] = -h * k2 * w[i][0];
-          nw[i][1] = -h * k2 * w[i][1];
+          nw[i][0] = -h * k2 * hr * qr;
+          nw[i][1] = -h * k2 * hr * qi;
         }
         if (psi) {
           psi[i][0] = pr;
@@ -746,11 +749,12 @@ PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, P
     const PetscReal S = p->S >= 0 ? p->S : m->mobility * 2.0 * m->rho * PetscSqr(m->cb - m->ca);
     return (1.0 + h * k2 * (S - m->mobility * ThermoPolyD2F(c0, m->rho, m->ca, m->cb))) / (1.0 + h * k2 * (S + m->mobility * m->kappa * k2));
   } else {
-    /* linearized about c0: dc_k/dt = -k^2 g'(c0) c_k - M0 k^2 (kappa k^2 - 2 chi) c_k, g' = 1 + (r-1)c0 */
+    /* linearized about c0: dc_k/dt = -k^2 g'(c0) c_k - M0 k^2 (kappa k^2 + e'') c_k, g' = 1 + (r-1)c0,
+     * e'' = -2 chi - 6 chi1 (1 - 2 c0) the excess part of f'' */
     const PetscReal A = p->A >= 0 ? p->A : ThermoModelMaxMobility(m), S = p->S >= 0 ? p->S : 0.0, D = PetscMax(1.0, m->r);
-    const PetscReal M0 = ThermoReducedMobility(c0, m->r), gp = 1.0 + (m->r - 1.0) * c0;
+    const PetscReal M0 = ThermoReducedMobility(c0, m->r), gp = 1.0 + (m->r - 1.0) * c0, ex = -2.0 * m->chi - 6.0 * m->chi1 * (1.0 - 2.0 * c0);
     const PetscReal L = S * k2 + A * m->kappa * k2 * k2;
-    return (1.0 + h * (L - k2 * (gp - D) - M0 * k2 * (m->kappa * k2 - 2.0 * m->chi))) / (1.0 + h * (D * k2 + L));
+    return (1.0 + h * (L - k2 * (gp - D) - M0 * k2 * (m->kappa * k2 + ex))) / (1.0 + h * (D * k2 + L));
   }
 }
 
@@ -807,9 +811,10 @@ static PetscErrorCode TransformPointwise(UphillScheme s, const PetscReal *c, Pet
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscReal IdealExcess(const ThermoModel *m, PetscReal c)
+static PetscReal Square(const ThermoModel *m, PetscReal c)
 {
-  return ThermoReducedIdealExcess(c, m->r);
+  (void)m;
+  return c * c;
 }
 
 PetscErrorCode UphillSchemeTendency(UphillScheme s, UphillFluxForm form, UphillComplex *out)
@@ -829,12 +834,13 @@ PetscErrorCode UphillSchemeTendency(UphillScheme s, UphillFluxForm form, UphillC
       for (PetscInt j = 0; j < 2; j++) q[i][j] += m->kappa * s->sp.ksq[i] * ch[i][j];
     PetscCall(AddFluxDivergence(s, c, q, out));
   } else if (m->kind == THERMO_MODEL_REGULAR) {
-    /* -k^2 FT g(c) + div(M grad psi), g = c + (r-1)c^2/2, psi_k = (kappa k^2 - 2 chi) c_k */
-    PetscCall(TransformPointwise(s, c, IdealExcess, q));
+    /* -k^2 FT g(c) + div(M grad psi), g = c + (r-1)c^2/2,
+     * psi_k = (kappa k^2 - 2 chi - 6 chi1) c_k + 6 chi1 FT(c^2) */
+    PetscCall(TransformPointwise(s, c, Square, q));
     for (PetscInt i = 0; i < s->gi.nloc_k; i++)
       for (PetscInt j = 0; j < 2; j++) {
-        out[i][j] = -s->sp.ksq[i] * (ch[i][j] + q[i][j]);
-        q[i][j]   = (m->kappa * s->sp.ksq[i] - 2.0 * m->chi) * ch[i][j];
+        out[i][j] = -s->sp.ksq[i] * (ch[i][j] + 0.5 * (m->r - 1.0) * q[i][j]);
+        q[i][j]   = (m->kappa * s->sp.ksq[i] - 2.0 * m->chi - 6.0 * m->chi1) * ch[i][j] + 6.0 * m->chi1 * q[i][j];
       }
     PetscCall(AddFluxDivergence(s, c, q, out));
   } else {

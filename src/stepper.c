@@ -254,7 +254,8 @@ static PetscErrorCode Advance(UphillStepper st, PetscBool *accepted)
       st->step++;
       st->t      = lands ? (st->p.adapt ? NextTarget(st) : st->p.t_end) : st->t + h_try;
       st->h_last = h_try;
-      /* a split step (to land) must not shrink the proposal of the controller */
+      /* the controller's proposal from the step actually taken (a landing step shortened or
+       * split keeps its growth to at most 2x, inside BDF2's zero-stability ratio) */
       st->h_next = hn;
       break;
     }

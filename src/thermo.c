@@ -182,6 +182,203 @@ PetscErrorCode ThermoBinodal(PetscReal omega, PetscReal T, PetscReal *c1, PetscR
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+
+/* ---------------------------------------------------------------- Redlich-Kister solution */
+
+PetscReal ThermoRKL0(const ThermoRK *p, PetscReal T)
+{
+  return p->a0 + p->b0 * T;
+}
+
+PetscReal ThermoRKL1(const ThermoRK *p, PetscReal T)
+{
+  return p->a1 + p->b1 * T;
+}
+
+PetscReal ThermoRKF(const ThermoRK *p, PetscReal c, PetscReal T)
+{
+  /* f = c(1-c)[L0 + L1(1-2c)] + RT[c ln c + (1-c) ln(1-c)] */
+  return c * (1.0 - c) * (ThermoRKL0(p, T) + ThermoRKL1(p, T) * (1.0 - 2.0 * c)) + UPHILL_R * T * XLogX(c);
+}
+
+PetscReal ThermoRKDF(const ThermoRK *p, PetscReal c, PetscReal T)
+{
+  /* f' = RT ln(c/(1-c)) + L0 (1-2c) + L1 (1 - 6c + 6c^2) */
+  return UPHILL_R * T * Logit(c) + ThermoRKL0(p, T) * (1.0 - 2.0 * c) + ThermoRKL1(p, T) * (1.0 - 6.0 * c + 6.0 * c * c);
+}
+
+PetscReal ThermoRKD2F(const ThermoRK *p, PetscReal c, PetscReal T)
+{
+  /* f'' = RT/(c(1-c)) - 2 L0 - 6 L1 (1-2c) */
+  return UPHILL_R * T / (c * (1.0 - c)) - 2.0 * ThermoRKL0(p, T) - 6.0 * ThermoRKL1(p, T) * (1.0 - 2.0 * c);
+}
+
+PetscReal ThermoRKPhi(const ThermoRK *p, PetscReal c, PetscReal T)
+{
+  /* Phi = c(1-c) f''/RT = 1 - c(1-c)[2 L0 + 6 L1 (1-2c)]/RT, finite at c = 0, 1 */
+  return 1.0 - c * (1.0 - c) * (2.0 * ThermoRKL0(p, T) + 6.0 * ThermoRKL1(p, T) * (1.0 - 2.0 * c)) / (UPHILL_R * T);
+}
+
+PetscReal ThermoRKHmix(const ThermoRK *p, PetscReal c, PetscReal T)
+{
+  /* H = G_ex - T dG_ex/dT: the b_j T parts are excess entropy, so H = c(1-c)[a0 + a1(1-2c)] */
+  (void)T;
+  return c * (1.0 - c) * (p->a0 + p->a1 * (1.0 - 2.0 * c));
+}
+
+PetscReal ThermoRKSpinodalT(const ThermoRK *p, PetscReal c)
+{
+  /* f''(c) = 0 with L_j = a_j + b_j T, solved for T:
+   * R T = c(1-c)[2 L0 + 6 L1 (1-2c)]  ->  T = c(1-c)(2 a0 + 6 a1 (1-2c)) / (R - c(1-c)(2 b0 + 6 b1 (1-2c))) */
+  const PetscReal q = c * (1.0 - c), num = q * (2.0 * p->a0 + 6.0 * p->a1 * (1.0 - 2.0 * c)), den = UPHILL_R - q * (2.0 * p->b0 + 6.0 * p->b1 * (1.0 - 2.0 * c));
+  return den > 0 ? num / den : -1.0;
+}
+
+PetscErrorCode ThermoRKCritical(const ThermoRK *p, PetscReal *Tc, PetscReal *cc, PetscBool *exists)
+{
+  const PetscInt n = 2000;
+  PetscReal      best = -1, cb = 0.5, lo, hi;
+
+  PetscFunctionBeginUser;
+  /* the critical point is the maximum of the spinodal temperature over c: scan, then refine
+   * by golden section (T_s is smooth and unimodal near its top) */
+  for (PetscInt i = 1; i < n; i++) {
+    const PetscReal c = (PetscReal)i / n, T = ThermoRKSpinodalT(p, c);
+    if (T > best) {
+      best = T;
+      cb   = c;
+    }
+  }
+  *exists = (PetscBool)(best > 0);
+  *Tc     = PetscMax(best, 0.0);
+  *cc     = cb;
+  if (!*exists) PetscFunctionReturn(PETSC_SUCCESS);
+  lo = PetscMax(cb - 1.0 / n, 1e-12);
+  hi = PetscMin(cb + 1.0 / n, 1.0 - 1e-12);
+  for (PetscInt it = 0; it < 100 && hi - lo > 1e-14; it++) {
+    const PetscReal g = 0.5 * (PetscSqrtReal(5.0) - 1.0), a = hi - g * (hi - lo), b = lo + g * (hi - lo);
+    if (ThermoRKSpinodalT(p, a) > ThermoRKSpinodalT(p, b)) hi = b;
+    else lo = a;
+  }
+  *cc = 0.5 * (lo + hi);
+  *Tc = ThermoRKSpinodalT(p, *cc);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The reduced derivatives of f/RT, with l_j = L_j/RT. */
+static inline PetscReal RKdf(PetscReal c, PetscReal l0, PetscReal l1)
+{
+  return Logit(c) + l0 * (1.0 - 2.0 * c) + l1 * (1.0 - 6.0 * c + 6.0 * c * c);
+}
+
+static inline PetscReal RKd2f(PetscReal c, PetscReal l0, PetscReal l1)
+{
+  return 1.0 / (c * (1.0 - c)) - 2.0 * l0 - 6.0 * l1 * (1.0 - 2.0 * c);
+}
+
+/* omega = f - mu c, the intercept of the tangent of slope mu at c, reduced */
+static inline PetscReal RKomega(PetscReal c, PetscReal l0, PetscReal l1, PetscReal mu)
+{
+  return XLogX(c) + c * (1.0 - c) * (l0 + l1 * (1.0 - 2.0 * c)) - mu * c;
+}
+
+PetscErrorCode ThermoRKSpinodal(const ThermoRK *p, PetscReal T, PetscReal *c1, PetscReal *c2, PetscBool *exists)
+{
+  const PetscReal l0 = ThermoRKL0(p, T) / (UPHILL_R * T), l1 = ThermoRKL1(p, T) / (UPHILL_R * T);
+  const PetscInt  n  = 4000;
+  PetscReal       roots[2];
+  PetscInt        nr = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(T > 0.0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Temperature must be positive (got T = %g K)", (double)T);
+  *c1 = *c2 = 0.5;
+  *exists   = PETSC_FALSE;
+  /* f'' = 0 <=> g(c) = c(1-c)[2 l0 + 6 l1 (1-2c)] - 1 = 0: the first sign change from below
+   * and the last from above, refined by bisection (g is a cubic: at most three roots) */
+  for (PetscInt i = 1; i < n && nr < 2; i++) {
+    const PetscReal a = (PetscReal)i / n, b = (PetscReal)(i + 1) / n;
+    PetscReal       ga = a * (1 - a) * (2 * l0 + 6 * l1 * (1 - 2 * a)) - 1, gb = b * (1 - b) * (2 * l0 + 6 * l1 * (1 - 2 * b)) - 1;
+    if (i + 1 == n || (ga < 0) == (gb < 0)) continue;
+    {
+      PetscReal lo = a, hi = b;
+      for (PetscInt it = 0; it < 200 && hi - lo > 4 * PETSC_MACHINE_EPSILON; it++) {
+        const PetscReal m = 0.5 * (lo + hi), gm = m * (1 - m) * (2 * l0 + 6 * l1 * (1 - 2 * m)) - 1;
+        if ((gm < 0) == (ga < 0)) {
+          lo = m;
+          ga = gm;
+        } else hi = m;
+      }
+      roots[nr++] = 0.5 * (lo + hi);
+    }
+  }
+  if (nr == 2) {
+    *c1     = roots[0];
+    *c2     = roots[1];
+    *exists = PETSC_TRUE;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The root of f'(c) = mu on the monotone branch (lo, hi), in u = ln(c/(1-c)) so that a
+ * composition of 1e-10 keeps its relative precision. */
+static PetscReal RKBranchRoot(PetscReal mu, PetscReal l0, PetscReal l1, PetscReal clo, PetscReal chi_)
+{
+  /* f' = u + bounded terms (|l0 (1-2c)| <= |l0|, |l1 (1 - 6c + 6c^2)| <= |l1|): the root lies
+   * within |l0| + |l1| of u = mu */
+  const PetscReal w  = PetscAbsReal(l0) + PetscAbsReal(l1) + 1.0;
+  PetscReal       ulo = PetscMax(mu - w, Logit(clo)), uhi = PetscMin(mu + w, Logit(chi_));
+  for (PetscInt it = 0; it < 200 && uhi - ulo > 2 * PETSC_MACHINE_EPSILON * (1 + PetscAbsReal(ulo)); it++) {
+    const PetscReal um = 0.5 * (ulo + uhi), cm = 1.0 / (1.0 + PetscExpReal(-um));
+    if (RKdf(cm, l0, l1) < mu) ulo = um;
+    else uhi = um;
+  }
+  return 1.0 / (1.0 + PetscExpReal(-0.5 * (ulo + uhi)));
+}
+
+PetscErrorCode ThermoRKBinodal(const ThermoRK *p, PetscReal T, PetscReal *c1, PetscReal *c2, PetscBool *exists)
+{
+  const PetscReal l0 = ThermoRKL0(p, T) / (UPHILL_R * T), l1 = ThermoRKL1(p, T) / (UPHILL_R * T);
+  PetscReal       s1, s2, mlo, mhi, a = 0.5, b = 0.5;
+  PetscBool       sp;
+
+  PetscFunctionBeginUser;
+  PetscCall(ThermoRKSpinodal(p, T, &s1, &s2, &sp));
+  *c1 = *c2 = 0.5;
+  *exists   = PETSC_FALSE;
+  if (!sp) PetscFunctionReturn(PETSC_SUCCESS);
+  /* Maxwell's construction: for a slope mu between f'(s2) and f'(s1), the tangent points
+   * a(mu) < s1 and b(mu) > s2; the common tangent is where their intercepts agree, and
+   * omega(b) - omega(a) falls with mu (its derivative is a - b), so bisection finds it */
+  mlo = RKdf(s2, l0, l1);
+  mhi = RKdf(s1, l0, l1);
+  for (PetscInt it = 0; it < 200 && mhi - mlo > 4 * PETSC_MACHINE_EPSILON * (1 + PetscAbsReal(mlo)); it++) {
+    const PetscReal mu = 0.5 * (mlo + mhi);
+    a = RKBranchRoot(mu, l0, l1, 1e-300, s1);
+    b = RKBranchRoot(mu, l0, l1, s2, 1.0 - 1e-16);
+    if (RKomega(b, l0, l1, mu) - RKomega(a, l0, l1, mu) > 0) mlo = mu;
+    else mhi = mu;
+  }
+  /* Newton on the two conditions in u_i = ln(c_i/(1-c_i)), from the bisection's answer:
+   * g1 = f'(a) - f'(b), g2 = omega_a - omega_b with omega = f - c f' */
+  for (PetscInt it = 0; it < 5; it++) {
+    const PetscReal fa = RKdf(a, l0, l1), fb = RKdf(b, l0, l1), ha = RKd2f(a, l0, l1), hb = RKd2f(b, l0, l1);
+    const PetscReal g1 = fa - fb, g2 = (RKomega(a, l0, l1, fa)) - (RKomega(b, l0, l1, fb));
+    /* d/du = c(1-c) d/dc; d omega(c, f'(c))/dc = -c f'' */
+    const PetscReal ja = a * (1 - a), jb = b * (1 - b);
+    const PetscReal J11 = ha * ja, J12 = -hb * jb, J21 = -a * ha * ja, J22 = b * hb * jb, det = J11 * J22 - J12 * J21;
+    PetscReal       ua, ub;
+    if (!(PetscAbsReal(det) > 0)) break;
+    ua = Logit(a) - (J22 * g1 - J12 * g2) / det;
+    ub = Logit(b) - (-J21 * g1 + J11 * g2) / det;
+    a  = 1.0 / (1.0 + PetscExpReal(-ua));
+    b  = 1.0 / (1.0 + PetscExpReal(-ub));
+  }
+  *c1     = a;
+  *c2     = b;
+  *exists = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* ---------------------------------------------------------------- mixing, per mole */
 
 PetscReal ThermoSmix(PetscReal c)
@@ -360,6 +557,26 @@ PetscErrorCode ThermoInterfaceWidthReduced(PetscReal chi, PetscReal *delta, Pets
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+static PetscReal RKFAdapter(PetscReal c, const PetscReal *par)
+{
+  /* f/RT with L_j/RT = par[0], par[1] */
+  return XLogX(c) + c * (1.0 - c) * (par[0] + par[1] * (1.0 - 2.0 * c));
+}
+
+PetscErrorCode ThermoInterfaceWidthRK(const ThermoRK *p, PetscReal T, PetscReal *delta, PetscBool *exists)
+{
+  PetscReal c1, c2, par[2];
+
+  PetscFunctionBeginUser;
+  *delta = 0.0;
+  PetscCall(ThermoRKBinodal(p, T, &c1, &c2, exists));
+  if (!*exists) PetscFunctionReturn(PETSC_SUCCESS);
+  par[0] = ThermoRKL0(p, T) / (UPHILL_R * T);
+  par[1] = ThermoRKL1(p, T) / (UPHILL_R * T);
+  PetscCall(InterfaceWidth(RKFAdapter, par, c1, c2, 1.0, delta));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode ThermoInterfaceWidthPoly(PetscReal rho, PetscReal ca, PetscReal cb, PetscReal kappa, PetscReal *delta)
 {
   PetscReal par[3];
@@ -407,22 +624,30 @@ PetscReal ThermoReducedD2F(PetscReal c, PetscReal chi)
 
 /* ---------------------------------------------------------------- the solver's model */
 
+/* The Redlich-Kister excess beyond the regular part, chi1 c(1-c)(1-2c), and its derivatives */
+static inline PetscReal Excess1(PetscReal c, PetscReal chi1, PetscInt d)
+{
+  if (d == 0) return chi1 * c * (1.0 - c) * (1.0 - 2.0 * c);
+  if (d == 1) return chi1 * (1.0 - 6.0 * c + 6.0 * c * c);
+  return -6.0 * chi1 * (1.0 - 2.0 * c);
+}
+
 PetscReal ThermoModelF(const ThermoModel *m, PetscReal c)
 {
   if (m->kind == THERMO_MODEL_POLYNOMIAL) return ThermoPolyF(c, m->rho, m->ca, m->cb);
-  return ThermoReducedF(c, m->chi);
+  return ThermoReducedF(c, m->chi) + Excess1(ClampC(c), m->chi1, 0);
 }
 
 PetscReal ThermoModelDF(const ThermoModel *m, PetscReal c)
 {
   if (m->kind == THERMO_MODEL_POLYNOMIAL) return ThermoPolyDF(c, m->rho, m->ca, m->cb);
-  return ThermoReducedDF(c, m->chi);
+  return ThermoReducedDF(c, m->chi) + Excess1(ClampC(c), m->chi1, 1);
 }
 
 PetscReal ThermoModelD2F(const ThermoModel *m, PetscReal c)
 {
   if (m->kind == THERMO_MODEL_POLYNOMIAL) return ThermoPolyD2F(c, m->rho, m->ca, m->cb);
-  return ThermoReducedD2F(c, m->chi);
+  return ThermoReducedD2F(c, m->chi) + Excess1(ClampC(c), m->chi1, 2);
 }
 
 PetscReal ThermoModelMobility(const ThermoModel *m, PetscReal c)
@@ -451,9 +676,10 @@ PetscReal ThermoModelMaxMobility(const ThermoModel *m)
 
 PetscReal ThermoModelHmix(const ThermoModel *m, PetscReal c)
 {
-  /* H_mix/RT = chi c(1-c) */
+  /* H_mix/RT = c(1-c)[chi + chi1 (1-2c)] with the temperature-independent parts of L_j
+   * (the model holds them in chi and chi1 when it has an excess entropy: see run.c) */
   if (m->kind == THERMO_MODEL_POLYNOMIAL) return NAN;
-  return m->chi * c * (1.0 - c);
+  return c * (1.0 - c) * (m->hchi + m->hchi1 * (1.0 - 2.0 * c));
 }
 
 PetscReal ThermoModelSmix(const ThermoModel *m, PetscReal c)
@@ -473,7 +699,7 @@ void ThermoModelDFArray(const ThermoModel *m, const PetscReal *c, PetscReal *df,
    * and reaches the bound checks), one vector log, then the rest; c is read before df is
    * written at each i, so the two may be the same array */
   {
-    const PetscReal lo = THERMO_C_EPS, hi = 1.0 - THERMO_C_EPS, chi = m->chi;
+    const PetscReal lo = THERMO_C_EPS, hi = 1.0 - THERMO_C_EPS, chi = m->chi, chi1 = m->chi1;
     PetscReal       buf[512];
     for (PetscInt i0 = 0; i0 < n; i0 += 512) {
       const PetscInt nb = PetscMin(512, n - i0);
@@ -484,7 +710,7 @@ void ThermoModelDFArray(const ThermoModel *m, const PetscReal *c, PetscReal *df,
       UphillVecLog(buf, buf, nb);
       for (PetscInt i = 0; i < nb; i++) {
         const PetscReal x = c[i0 + i], cc = x < lo ? lo : (x > hi ? hi : x);
-        df[i0 + i]        = buf[i] + chi * (1.0 - 2.0 * cc);
+        df[i0 + i]        = buf[i] + chi * (1.0 - 2.0 * cc) + chi1 * (1.0 - 6.0 * cc + 6.0 * cc * cc);
       }
     }
   }
@@ -498,7 +724,7 @@ PetscReal ThermoModelSumF(const ThermoModel *m, const PetscReal *c, PetscInt n)
     for (PetscInt i = 0; i < n; i++) s += ThermoPolyF(c[i], m->rho, m->ca, m->cb);
     return s;
   }
-  /* f = chi c(1-c) + c ln c + (1-c) ln(1-c) */
-  for (PetscInt i = 0; i < n; i++) s += c[i] * (1.0 - c[i]);
-  return m->chi * s + UphillSumXLogX(c, n);
+  /* f = c(1-c)[chi + chi1 (1-2c)] + c ln c + (1-c) ln(1-c) */
+  for (PetscInt i = 0; i < n; i++) s += c[i] * (1.0 - c[i]) * (m->chi + m->chi1 * (1.0 - 2.0 * c[i]));
+  return s + UphillSumXLogX(c, n);
 }

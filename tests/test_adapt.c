@@ -7,7 +7,7 @@
  * from a first step far too small; the PI part must not oscillate. */
 static PetscErrorCode TestConverges(Tally *t, PetscInt order)
 {
-  UphillAdaptParams p = {1e-4, order, PETSC_MAX_REAL};
+  UphillAdaptParams p = {1e-4, order + 1, PETSC_MAX_REAL};
   UphillAdapt       a;
   const PetscInt    q = order + 1;
   const PetscReal   C = 3.0;
@@ -32,7 +32,7 @@ static PetscErrorCode TestConverges(Tally *t, PetscInt order)
 int main(int argc, char **argv)
 {
   Tally             t = {MPI_COMM_NULL, 0, 0};
-  UphillAdaptParams p = {1e-3, 2, 10.0};
+  UphillAdaptParams p = {1e-3, 3, 10.0};
   UphillAdapt       a, b;
   UphillAdaptState  s;
   PetscReal         hn, hn2;

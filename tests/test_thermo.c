@@ -279,6 +279,84 @@ static PetscErrorCode TestPolynomial(Tally *t)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The Redlich-Kister solution: the regular one when L1 = 0, the Cu-Ag assessment's gap, the
+ * common tangent, and the binodal and spinodal closing at the critical point. */
+static PetscErrorCode TestRedlichKister(Tally *t)
+{
+  const ThermoRK reg = {30000.0, 0.0, 0.0, 0.0}, cuag = {33819.1, -8.1236, 5601.9, -1.32997};
+  PetscReal      c1, c2, r1, r2, s1, s2, q1, q2, Tc, cc, worst = 0;
+  PetscBool      ex, ex2;
+  char           what[256];
+
+  PetscFunctionBeginUser;
+  /* L1 = 0 reproduces every regular-solution number */
+  for (PetscInt i = 0; i < 4; i++) {
+    const PetscReal T = 500.0 + 300.0 * i;
+    PetscCall(ThermoRKBinodal(&reg, T, &c1, &c2, &ex));
+    PetscCall(ThermoBinodal(30000.0, T, &r1, &r2, &ex2));
+    worst = PetscMax(worst, PetscMax(PetscAbsReal(c1 - r1) / r1, PetscAbsReal(c2 - r2)));
+    PetscCall(ThermoRKSpinodal(&reg, T, &s1, &s2, &ex));
+    PetscCall(ThermoSpinodal(30000.0, T, &q1, &q2, &ex2));
+    worst = PetscMax(worst, PetscMax(PetscAbsReal(s1 - q1), PetscAbsReal(s2 - q2)));
+    for (PetscInt j = 1; j < 10; j++) {
+      const PetscReal c = 0.1 * j;
+      worst = PetscMax(worst, PetscAbsReal(ThermoRKF(&reg, c, T) - ThermoRegularF(c, 30000.0, T)) / 30000.0);
+      worst = PetscMax(worst, PetscAbsReal(ThermoRKDF(&reg, c, T) - ThermoRegularDF(c, 30000.0, T)) / 30000.0);
+      worst = PetscMax(worst, PetscAbsReal(ThermoRKD2F(&reg, c, T) - ThermoRegularD2F(c, 30000.0, T)) / 30000.0);
+      worst = PetscMax(worst, PetscAbsReal(ThermoRKPhi(&reg, c, T) - ThermoPhi(c, 30000.0, T)));
+      worst = PetscMax(worst, PetscAbsReal(ThermoRKSpinodalT(&reg, c) - ThermoSpinodalT(30000.0, c)) / 1804.0);
+    }
+  }
+  PetscCall(TallyBound(t, "Redlich-Kister with L1 = 0 = the regular solution: f, f', f'', Phi, T_s, binodal, spinodal at 500..1400 K (worst rel)", worst, 1e-11));
+  PetscCall(ThermoRKCritical(&reg, &Tc, &cc, &ex));
+  PetscCall(Check(t, "Redlich-Kister with L1 = 0: Tc = Omega/2R", Tc, ThermoCriticalT(30000.0), 1e-9 * Tc));
+  PetscCall(Check(t, "Redlich-Kister with L1 = 0: critical composition 1/2", cc, 0.5, 1e-7));
+
+  /* the Cu-Ag fcc assessment (A = Cu, B = Ag): L0 = 33819.1 - 8.1236 T, L1 = 5601.9 - 1.32997 T */
+  PetscCall(ThermoRKCritical(&cuag, &Tc, &cc, &ex));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "Cu-Ag: the metastable fcc gap peaks near 1417 K (+-5 K) (Tc = %.2f K)", (double)Tc));
+  PetscCall(CheckTrue(t, what, (PetscBool)(ex && PetscAbsReal(Tc - 1417.0) < 5.0)));
+  PetscCall(Check(t, "Cu-Ag: on the Cu-rich side, at x_Ag = 0.39 (+-0.01)", cc, 0.39, 0.01));
+  PetscCall(ThermoRKBinodal(&cuag, 1000.0, &c1, &c2, &ex));
+  PetscCall(ThermoRKSpinodal(&cuag, 1000.0, &s1, &s2, &ex2));
+  PetscCall(Check(t, "Cu-Ag at 1000 K: binodal c1 = 0.034 (+-0.001)", c1, 0.034, 0.001));
+  PetscCall(Check(t, "Cu-Ag at 1000 K: binodal c2 = 0.897 (+-0.001)", c2, 0.897, 0.001));
+  PetscCall(Check(t, "Cu-Ag at 1000 K: spinodal c1 = 0.138 (+-0.001)", s1, 0.138, 0.001));
+  PetscCall(Check(t, "Cu-Ag at 1000 K: spinodal c2 = 0.712 (+-0.001)", s2, 0.712, 0.001));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "Cu-Ag at 1000 K: the Cu-rich solubility (%.4f) is far smaller than the Ag-rich one (%.4f)", (double)c1, (double)(1 - c2)));
+  PetscCall(CheckTrue(t, what, (PetscBool)(c1 < 0.5 * (1 - c2))));
+
+  /* the common tangent to 1e-10 (in RT) at several temperatures, both signs of L1 */
+  worst = 0;
+  for (PetscInt k = 0; k < 2; k++) {
+    const ThermoRK p = k ? (ThermoRK){33819.1, -8.1236, -5601.9, 1.32997} : cuag;
+    for (PetscInt i = 0; i < 6; i++) {
+      const PetscReal T = 400.0 + 180.0 * i, RT = UPHILL_R * T;
+      PetscCall(ThermoRKBinodal(&p, T, &c1, &c2, &ex));
+      if (!ex) continue;
+      worst = PetscMax(worst, PetscAbsReal(ThermoRKDF(&p, c1, T) - ThermoRKDF(&p, c2, T)) / RT);
+      worst = PetscMax(worst, PetscAbsReal((ThermoRKF(&p, c2, T) - ThermoRKF(&p, c1, T)) - ThermoRKDF(&p, c1, T) * (c2 - c1)) / RT);
+    }
+  }
+  PetscCall(TallyBound(t, "Redlich-Kister common tangent: |f'(c1) - f'(c2)| and |f(c2) - f(c1) - f'(c1)(c2 - c1)| in RT, 400..1300 K, L1 of both signs", worst, 1e-10));
+
+  /* binodal and spinodal meet at the critical point: at Tc (1 - eps) all four compositions lie
+   * within O(sqrt eps) of cc, and the distance shrinks as sqrt(eps) */
+  {
+    PetscReal d[2];
+    for (PetscInt j = 0; j < 2; j++) {
+      const PetscReal eps = j ? 1e-6 : 1e-4;
+      PetscCall(ThermoRKBinodal(&cuag, Tc * (1 - eps), &c1, &c2, &ex));
+      PetscCall(ThermoRKSpinodal(&cuag, Tc * (1 - eps), &s1, &s2, &ex2));
+      d[j] = PetscMax(PetscMax(PetscAbsReal(c1 - cc), PetscAbsReal(c2 - cc)), PetscMax(PetscAbsReal(s1 - cc), PetscAbsReal(s2 - cc)));
+      PetscCall(PetscSNPrintf(what, sizeof(what), "Cu-Ag at T = Tc (1 - %g): binodal %.6f/%.6f and spinodal %.6f/%.6f surround cc = %.6f", (double)eps, (double)c1, (double)c2, (double)s1, (double)s2, (double)cc));
+      PetscCall(CheckTrue(t, what, (PetscBool)(ex && ex2 && c1 < s1 && s1 < cc + 1e-9 && cc - 1e-9 < s2 && s2 < c2)));
+    }
+    PetscCall(Check(t, "Cu-Ag: the gap closes at the critical point as sqrt(Tc - T): width ratio for 100x closer to Tc", d[0] / d[1], 10.0, 1.0));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
   Tally t = {MPI_COMM_NULL, 0, 0};
@@ -292,6 +370,7 @@ int main(int argc, char **argv)
   PetscCall(TestPhaseDiagram(&t));
   PetscCall(TestStability(&t));
   PetscCall(TestPolynomial(&t));
+  PetscCall(TestRedlichKister(&t));
   PetscCall(TallySummary(&t));
   PetscCall(PetscFinalize());
   return t.failed > 0 ? 1 : 0;

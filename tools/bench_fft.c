@@ -153,10 +153,10 @@ int main(int argc, char **argv)
     sp.order = 2;
     sp.A = sp.S = -1;
     if (step == 2) {
-      sp.model = (ThermoModel){THERMO_MODEL_POLYNOMIAL, 0, 1, 5, 0.3, 0.7, 5, 2};
+      sp.model = (ThermoModel){.kind = THERMO_MODEL_POLYNOMIAL, .r = 1, .rho = 5, .ca = 0.3, .cb = 0.7, .mobility = 5, .kappa = 2};
       b.h      = 0.5;
     } else {
-      sp.model = (ThermoModel){THERMO_MODEL_REGULAR, 3.61, step == 1 ? 3.0 : 1.0, 0, 0, 0, 0, 1};
+      sp.model = (ThermoModel){.kind = THERMO_MODEL_REGULAR, .chi = 3.61, .hchi = 3.61, .r = step == 1 ? 3.0 : 1.0, .kappa = 1};
       b.h      = 0.4;
     }
     PetscCall(UphillSchemeCreate(b.grid, &sp, &b.scheme));

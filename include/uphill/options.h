@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <petscsys.h>
 #include <uphill/compat.h>
+#include <uphill/thermo.h>
 
 typedef enum { UPHILL_MODEL_REGULAR, UPHILL_MODEL_POLYNOMIAL } UphillModel;
 typedef enum { UPHILL_UNITS_SI, UPHILL_UNITS_REDUCED } UphillUnits;
@@ -32,6 +33,9 @@ typedef struct {
   UphillUnits        units;
   UphillMobility     mobility_model;
   PetscReal          T, omega, chi; /* K, J/mol, - ; chi only with -units reduced */
+  PetscReal          L0[2], L1[2];  /* Redlich-Kister L_j = a + b T: (a J/mol, b J/(mol K)) */
+  PetscInt           nL0, nL1;
+  PetscReal          chi1;          /* L1/RT with -units reduced */
   PetscReal          c0, noise;
   PetscInt           seed;
   PetscReal          D0, Q, kappa, Vm;   /* m^2/s, J/mol, J m^2/mol, m^3/mol */
@@ -68,7 +72,9 @@ typedef struct {
    * Regular model: the solver works in reduced units, length l = sqrt(kappa/RT), time
    * tau = l^2/D*_A, energy RT. Polynomial model: its own units (scales 1). */
   PetscReal RT;       /* J/mol (regular, SI) */
-  PetscReal chi_eff;  /* Omega/RT, or -chi */
+  PetscReal chi_eff;  /* L0/RT (Omega/RT), or -chi */
+  PetscReal chi1_eff; /* L1/RT, or -chi1 */
+  PetscReal hchi, hchi1; /* the enthalpy parts a0/RT, a1/RT (H_mix), = chi, chi1 in reduced runs */
   PetscReal DA, DB;   /* tracer diffusivities, m^2/s (SI) */
   PetscReal ell, tau; /* length and time units of the solver; 1 when not SI */
   PetscReal L_red, dt_red, t_end_red, dt_max_red; /* in the solver's units (dt_red 0: not given) */
@@ -76,6 +82,8 @@ typedef struct {
 } UphillOptions;
 
 PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *opt);
+/* The Redlich-Kister parameters of an SI regular run (-omega, -L0, -L1). */
+PetscErrorCode UphillOptionsRK(const UphillOptions *opt, ThermoRK *rk);
 /* Was the option (e.g. "-dt") given by the user? */
 PetscBool UphillOptionsGiven(const UphillOptions *opt, const char *name);
 /* Every option in force, in options-file syntax, with the version (run.opts). Rank 0. */

@@ -30,6 +30,29 @@ PetscReal      ThermoSpinodalT(PetscReal omega, PetscReal c);    /* T with Phi(c
 PetscErrorCode ThermoSpinodal(PetscReal omega, PetscReal T, PetscReal *c1, PetscReal *c2, PetscBool *exists);
 PetscErrorCode ThermoBinodal(PetscReal omega, PetscReal T, PetscReal *c1, PetscReal *c2, PetscBool *exists);
 
+/* ---- Redlich-Kister (sub-regular) solution, c = x_B ----
+ *   G_ex = c(1-c) [L0 + L1 (1-2c)],  L_j(T) = a_j + b_j T
+ * The regular solution is L0 = Omega, L1 = 0. Energies in J/mol at temperature T. */
+typedef struct {
+  PetscReal a0, b0; /* L0 = a0 + b0 T: J/mol, J/(mol K) */
+  PetscReal a1, b1; /* L1 = a1 + b1 T */
+} ThermoRK;
+
+PetscReal      ThermoRKL0(const ThermoRK *p, PetscReal T);
+PetscReal      ThermoRKL1(const ThermoRK *p, PetscReal T);
+PetscReal      ThermoRKF(const ThermoRK *p, PetscReal c, PetscReal T);   /* f = G_ex + RT[c ln c + (1-c) ln(1-c)] */
+PetscReal      ThermoRKDF(const ThermoRK *p, PetscReal c, PetscReal T);  /* f' */
+PetscReal      ThermoRKD2F(const ThermoRK *p, PetscReal c, PetscReal T); /* f'' */
+PetscReal      ThermoRKPhi(const ThermoRK *p, PetscReal c, PetscReal T); /* c(1-c) f''/RT */
+PetscReal      ThermoRKHmix(const ThermoRK *p, PetscReal c, PetscReal T); /* H_mix = G_ex - T dG_ex/dT */
+/* the temperature below which c is inside the spinodal (f''(c) = 0); <= 0 when never */
+PetscReal      ThermoRKSpinodalT(const ThermoRK *p, PetscReal c);
+/* the critical point: the top of the spinodal (and of the miscibility gap) */
+PetscErrorCode ThermoRKCritical(const ThermoRK *p, PetscReal *Tc, PetscReal *cc, PetscBool *exists);
+PetscErrorCode ThermoRKSpinodal(const ThermoRK *p, PetscReal T, PetscReal *c1, PetscReal *c2, PetscBool *exists);
+/* the common tangent, f'(c1) = f'(c2) and f(c2) - f(c1) = f'(c1)(c2 - c1), c1 < c2 */
+PetscErrorCode ThermoRKBinodal(const ThermoRK *p, PetscReal T, PetscReal *c1, PetscReal *c2, PetscBool *exists);
+
 /* ---- mixing thermodynamics per mole ---- */
 PetscReal ThermoSmix(PetscReal c);                               /* -R[c ln c + (1-c) ln(1-c)] */
 PetscReal ThermoHmix(PetscReal c, PetscReal omega);              /* Omega c(1-c) */
@@ -68,6 +91,8 @@ PetscErrorCode ThermoPolySpinodal(PetscReal ca, PetscReal cb, PetscReal *c1, Pet
  * energy above the common tangent between the coexisting compositions c1 < c2 ---- */
 /* regular solution in reduced units (kappa = 1): delta in l = sqrt(kappa/RT); exists = FALSE for chi <= 2 */
 PetscErrorCode ThermoInterfaceWidthReduced(PetscReal chi, PetscReal *delta, PetscBool *exists);
+/* Redlich-Kister solution at T: delta in l = sqrt(kappa/RT) */
+PetscErrorCode ThermoInterfaceWidthRK(const ThermoRK *p, PetscReal T, PetscReal *delta, PetscBool *exists);
 /* double well, in the model's own units */
 PetscErrorCode ThermoInterfaceWidthPoly(PetscReal rho, PetscReal ca, PetscReal cb, PetscReal kappa, PetscReal *delta);
 
@@ -81,15 +106,18 @@ PetscReal ThermoReducedPhi(PetscReal c, PetscReal chi); /* 1 - 2 chi c(1-c) */
 PetscReal ThermoReducedD2F(PetscReal c, PetscReal chi); /* 1/(c(1-c)) - 2 chi = Phi/(c(1-c)) */
 
 /* ---- the model in the solver's units ----
- * Regular solution in reduced units (energy RT, length l = sqrt(kappa/RT), time l^2/D*_A):
- *   f = chi c(1-c) + c ln c + (1-c) ln(1-c),   M = c(1-c) [(1-c) + r c],   kappa = 1,
+ * Regular (Redlich-Kister) solution in reduced units (energy RT, length l = sqrt(kappa/RT),
+ * time l^2/D*_A):
+ *   f = c(1-c)[chi + chi1 (1-2c)] + c ln c + (1-c) ln(1-c),   M = c(1-c)[(1-c) + r c],
+ *   kappa = 1, chi = L0/RT, chi1 = L1/RT (0 for the regular solution),
  * r = D*_B/D*_A (1 for one tracer). Polynomial double well in its own units:
  *   f = rho (c-ca)^2 (cb-c)^2,  M constant. */
 typedef enum { THERMO_MODEL_REGULAR, THERMO_MODEL_POLYNOMIAL } ThermoModelKind;
 
 typedef struct {
   ThermoModelKind kind;
-  PetscReal       chi, r;                 /* regular */
+  PetscReal       chi, chi1, r;           /* regular: L0/RT, L1/RT (Redlich-Kister), D*_B/D*_A */
+  PetscReal       hchi, hchi1;            /* regular: the enthalpy parts a0/RT, a1/RT of L0, L1 */
   PetscReal       rho, ca, cb, mobility;  /* polynomial */
   PetscReal       kappa;                  /* 1 for the regular model */
 } ThermoModel;
@@ -118,9 +146,3 @@ static inline PetscReal ThermoReducedMobility(PetscReal c, PetscReal r)
   return cc * (1.0 - cc) * (1.0 + (r - 1.0) * cc);
 }
 
-/* The ideal-entropy flux needs no logarithm (DESIGN.md 6.1): M grad ln(c/(1-c)) = grad g(c)
- * with g = c + (r-1) c^2/2. This is the part of g beyond its linear term, (r-1) c^2/2. */
-static inline PetscReal ThermoReducedIdealExcess(PetscReal c, PetscReal r)
-{
-  return 0.5 * (r - 1.0) * c * c;
-}
