@@ -14,6 +14,7 @@ struct _n_UphillDiag {
   PetscReal        dk;
   PetscReal       *shell;  /* [2*nshell]: sum of S and count per shell */
   UphillComplex   *muhat;  /* work: mu_k of the row's state */
+  PetscReal       *Bel;    /* coherency kernel per coefficient, or NULL */
   FILE            *csv;    /* rank 0 only */
   char             csv_path[PETSC_MAX_PATH_LEN];
 };
@@ -37,6 +38,10 @@ PetscErrorCode UphillDiagCreate(UphillGrid grid, const UphillDiagParams *p, Uphi
   d->nshell = (PetscInt)(PetscSqrtReal(kmax) / d->dk) + 2;
   PetscCall(PetscMalloc1(2 * d->nshell, &d->shell));
   PetscCall(UphillGridAllocComplex(grid, &d->muhat));
+  if (p->model.elastic) {
+    PetscCall(PetscMalloc1(PetscMax(d->gi.nloc_k, 1), &d->Bel));
+    PetscCall(UphillGridEvalSpectral(grid, ThermoModelElasticKernel, &d->p.model, d->Bel));
+  }
   *diag = d;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -48,16 +53,17 @@ PetscErrorCode UphillDiagDestroy(UphillDiag *diag)
   if ((*diag)->csv) (void)fclose((*diag)->csv);
   PetscCall(PetscFree((*diag)->shell));
   PetscCall(UphillGridFreeComplex(&(*diag)->muhat));
+  PetscCall(PetscFree((*diag)->Bel));
   PetscCall(PetscFree(*diag));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Parseval on the half spectrum: sum_x |grad c|^2 = (1/N^d) sum_k w |k|^2 |c_k|^2; and the
  * shell sums of the structure factor S(k) = |c_k|^2 (k = 0 excluded). */
-static PetscReal SpectralSums(UphillDiag d, const UphillComplex *ch)
+static PetscReal SpectralSums(UphillDiag d, const UphillComplex *ch, PetscReal *elastic)
 {
   const UphillSpectral *sp  = &d->sp;
-  PetscReal             sum = 0;
+  PetscReal             sum = 0, el = 0;
 
   memset(d->shell, 0, 2 * (size_t)d->nshell * sizeof(PetscReal));
   for (PetscInt a = 0, i = 0; a < sp->nlev[0]; a++)
@@ -66,11 +72,13 @@ static PetscReal SpectralSums(UphillDiag d, const UphillComplex *ch)
         const PetscReal w  = sp->w[0][a] * sp->w[1][b] * sp->w[2][e], S = ch[i][0] * ch[i][0] + ch[i][1] * ch[i][1];
         const PetscInt  sh = (PetscInt)PetscFloorReal(PetscSqrtReal(sp->ksq[i]) / d->dk + 0.5);
         sum += w * sp->ksq[i] * S;
+        if (d->Bel) el += w * d->Bel[i] * S;
         if (sh >= 1 && sh < d->nshell) {
           d->shell[2 * sh] += w * S;
           d->shell[2 * sh + 1] += w;
         }
       }
+  *elastic = el / sp->ntot;
   return sum / sp->ntot;
 }
 
@@ -90,9 +98,9 @@ static PetscErrorCode Dissipation(UphillDiag d, const PetscReal *c, const Uphill
   for (PetscInt r = 0; r < g->rows; r++)
     for (PetscInt i = 0; i < g->nx; i++) buf[r * g->nxpad + i] = ThermoModelDF(&d->p.model, c[r * g->nx + i]);
   PetscCall(UphillGridForward(d->grid));
-  /* mu_k = FT f'(c) + kappa k^2 c_k */
+  /* mu_k = FT f'(c) + kappa k^2 c_k (+ B(n_k) c_k with coherency strain) */
   for (PetscInt i = 0; i < sp->nloc_k; i++)
-    for (PetscInt j = 0; j < 2; j++) d->muhat[i][j] = w[i][j] + d->p.model.kappa * sp->ksq[i] * ch[i][j];
+    for (PetscInt j = 0; j < 2; j++) d->muhat[i][j] = w[i][j] + (d->p.model.kappa * sp->ksq[i] + (d->Bel ? d->Bel[i] : 0.0)) * ch[i][j];
   for (PetscInt ax = 0; ax < g->dim; ax++) {
     const PetscInt lev = sp->level_of_axis[ax];
     for (PetscInt a = 0, i = 0; a < sp->nlev[0]; a++)
@@ -120,8 +128,8 @@ PetscErrorCode UphillDiagCompute(UphillDiag d, Vec cvec, const UphillComplex *ch
   const UphillGridInfo *g   = &d->gi;
   const PetscBool       reg = (PetscBool)(m->kind == THERMO_MODEL_REGULAR);
   const PetscReal      *c;
-  /* sums: bulk f, smix (R), hmix (RT), c, spinodal count, gradient; then -min, max */
-  PetscReal s[6] = {0, 0, 0, 0, 0, 0}, mm[2] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL}, diss = 0, num = 0, den = 0;
+  /* sums: bulk f, smix (R), hmix (RT), c, spinodal count, gradient, elastic; then -min, max */
+  PetscReal s[7] = {0, 0, 0, 0, 0, 0, 0}, mm[2] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL}, diss = 0, num = 0, den = 0;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(UPHILL_DIAG, 0, 0, 0, 0));
@@ -139,17 +147,18 @@ PetscErrorCode UphillDiagCompute(UphillDiag d, Vec cvec, const UphillComplex *ch
     mm[1] = PetscMax(mm[1], ci);
     if (PetscIsNanReal(ci)) mm[0] = mm[1] = NAN;
   }
-  s[5] = SpectralSums(d, chat);
+  s[5] = SpectralSums(d, chat, &s[6]);
   PetscCall(Dissipation(d, c, chat, &diss));
   PetscCall(VecRestoreArrayRead(cvec, &c));
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s, 6, MPIU_REAL, MPIU_SUM, g->comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s, 7, MPIU_REAL, MPIU_SUM, g->comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, mm, 2, MPIU_REAL, MPIU_MAX, g->comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, d->shell, 2 * d->nshell, MPIU_REAL, MPIU_SUM, g->comm));
 
-  v->total_red        = (s[0] + 0.5 * m->kappa * s[5]) * g->cell;
+  v->total_red        = (s[0] + 0.5 * m->kappa * s[5] + 0.5 * s[6]) * g->cell;
   v->bulk              = s[0] * g->cell * d->p.energy;
   v->grad              = 0.5 * m->kappa * s[5] * g->cell * d->p.energy;
-  v->total             = v->bulk + v->grad;
+  v->elastic           = 0.5 * s[6] * g->cell * d->p.energy;
+  v->total             = v->bulk + v->grad + v->elastic;
   v->smix              = reg ? s[1] * g->cell * d->p.entropy : NAN;
   v->hmix              = reg ? s[2] * g->cell * d->p.energy : NAN;
   v->cmean             = s[3] / (PetscReal)g->ntot;
@@ -177,7 +186,7 @@ PetscReal UphillDiagEnergyToRun(UphillDiag d, PetscReal F_red)
   return F_red * d->p.energy;
 }
 
-static const char CSVHeader[] = "step,t,dt,free_energy,bulk_energy,gradient_energy,mixing_entropy,mixing_enthalpy,c_mean,c_min,c_max,spinodal_fraction,length,t_reduced,dt_reduced,entropy_production,dissipation\n";
+static const char CSVHeader[] = "step,t,dt,free_energy,bulk_energy,gradient_energy,mixing_entropy,mixing_enthalpy,c_mean,c_min,c_max,spinodal_fraction,length,t_reduced,dt_reduced,entropy_production,dissipation,elastic_energy\n";
 
 typedef struct {
   const char *path;
@@ -234,7 +243,7 @@ static int Field(FILE *fp, PetscReal x)
 static int WriteRow(UphillDiag d, PetscInt step, PetscReal t, PetscReal dt, const UphillDiagValues *v)
 {
   FILE           *fp     = d->csv;
-  const PetscReal vals[] = {t * d->p.time, dt * d->p.time, v->total, v->bulk, v->grad, v->smix, v->hmix, v->cmean, v->cmin, v->cmax, v->spinodal_fraction, v->length, t, dt, v->entropy_production, v->dissipation};
+  const PetscReal vals[] = {t * d->p.time, dt * d->p.time, v->total, v->bulk, v->grad, v->smix, v->hmix, v->cmean, v->cmin, v->cmax, v->spinodal_fraction, v->length, t, dt, v->entropy_production, v->dissipation, v->elastic};
   int             bad    = fprintf(fp, "%lld", (long long)step) < 0;
 
   errno = 0;

@@ -247,6 +247,38 @@ static PetscErrorCode PrintGap(const UphillOptions *opt, PetscViewer v, Fmt *f, 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Coherency strain: the elastic cost of a composition wave, the coherent spinodal and
+ * critical point (f'' + B_min Vm = 0: the chemical ones with L0 lowered by B_min Vm/2), and
+ * whether coherency suppresses spinodal decomposition at c0. Returns B_min Vm (J/mol). */
+static PetscErrorCode PrintCoherency(const UphillOptions *opt, PetscViewer v, Fmt *f, const ThermoRK *rk, PetscReal *BVm)
+{
+  const ThermoElastic e = {opt->misfit, opt->C11, opt->C12, opt->C44};
+  const PetscReal     T = opt->T, c0 = opt->c0, xi = e.C11 - e.C12 - 2 * e.C44;
+  PetscReal           Bmin, Bmax, n[3], s1, s2, Tc, cc, Tsc;
+  PetscBool           sp, crit;
+  ThermoRK            coh = *rk;
+
+  PetscFunctionBeginUser;
+  PetscCall(ThermoElasticRange(&e, &Bmin, &Bmax, n));
+  *BVm = Bmin * opt->Vm;
+  coh.a0 -= 0.5 * *BVm;
+  PetscCall(PetscViewerASCIIPrintf(v, "\nCoherency strain (misfit eta = %s, C11/C12/C44 = %s/%s/%s GPa)\n", Num(f, e.eta), Num(f, 1e-9 * e.C11), Num(f, 1e-9 * e.C12), Num(f, 1e-9 * e.C44)));
+  PetscCall(PetscViewerASCIIPrintf(v, "  A coherent composition wave along n costs B(n) |c_k|^2 V/2: B = %s J/m^3 (%s J/mol, %s RT) along the soft direction %s,\n", Num(f, Bmin), Num(f, Bmin * opt->Vm), Num(f, Bmin * opt->Vm / opt->RT),
+                                   xi < 0 ? "<100>" : (xi > 0 ? "<111>" : "(any: isotropic)")));
+  PetscCall(PetscViewerASCIIPrintf(v, "  %s J/mol along the hard one. %s\n", Num(f, Bmax * opt->Vm), xi != 0 ? "Particles and plates align with the soft directions." : "Elastically isotropic: no preferred direction."));
+  PetscCall(ThermoRKSpinodal(&coh, T, &s1, &s2, &sp));
+  PetscCall(ThermoRKCritical(&coh, &Tc, &cc, &crit));
+  Tsc = ThermoRKSpinodalT(&coh, c0);
+  if (crit) PetscCall(PetscViewerASCIIPrintf(v, "  Coherent critical temperature %s K (chemical: see above).\n", Num(f, Tc)));
+  else PetscCall(PetscViewerASCIIPrintf(v, "  The elastic cost exceeds the chemical driving force at every temperature: no coherent spinodal.\n"));
+  if (sp) PetscCall(PetscViewerASCIIPrintf(v, "  Coherent spinodal at T: c = %s and %s.\n", Num(f, s1), Num(f, s2)));
+  else if (crit) PetscCall(PetscViewerASCIIPrintf(v, "  No coherent spinodal at this temperature.\n"));
+  if (sp && s1 < c0 && c0 < s2) PetscCall(PetscViewerASCIIPrintf(v, "  c0 is inside the coherent spinodal: coherent spinodal decomposition.\n"));
+  else if (ThermoRKD2F(rk, c0, T) < 0)
+    PetscCall(PetscViewerASCIIPrintf(v, "  Coherency strain SUPPRESSES spinodal decomposition here: c0 is inside the chemical spinodal but not the coherent one;\n  it decomposes spinodally only below %s K, else by nucleation of (semi-)coherent particles.\n", Tsc > 0 ? Num(f, Tsc) : "0"));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fmt *f)
 {
   const PetscReal c0  = opt->c0;
@@ -301,6 +333,12 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
   if (phi < 0.0) PetscCall(PetscViewerASCIIPrintf(v, ": negative: uphill diffusion, atoms flow towards higher concentration.\n"));
   else PetscCall(PetscViewerASCIIPrintf(v, ": positive: ordinary downhill diffusion.\n"));
 
+  /* coherency strain adds B_min Vm to f'' for the softest wave */
+  if (si && opt->elastic == UPHILL_ELASTIC_CUBIC) {
+    PetscReal BVm = 0.0;
+    PetscCall(PrintCoherency(opt, v, f, &rk, &BVm));
+    fpp += BVm;
+  }
   /* linear stability in computation units, then into run units (m, s or l, tau) */
   {
     PetscReal lam, kbox;

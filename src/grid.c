@@ -271,6 +271,23 @@ PetscErrorCode UphillGridGetTransformCount(UphillGrid grid, PetscInt64 *count)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode UphillGridEvalSpectral(UphillGrid g, PetscReal (*f)(const PetscReal k2[3], void *ctx), void *ctx, PetscReal *out)
+{
+  PetscInt  lev[3];
+  PetscReal k2[3] = {0, 0, 0};
+
+  PetscFunctionBegin;
+  for (PetscInt d = 0; d < 3; d++) lev[d] = d < g->info.dim ? g->level_of_axis[d] : -1;
+  for (PetscInt a = 0, i = 0; a < g->nlev[0]; a++)
+    for (PetscInt b = 0; b < g->nlev[1]; b++)
+      for (PetscInt e = 0; e < g->nlev[2]; e++, i++) {
+        const PetscInt idx[3] = {a, b, e};
+        for (PetscInt d = 0; d < 3; d++) k2[d] = lev[d] < 0 ? 0.0 : g->k2lev[lev[d]][idx[lev[d]]];
+        out[i] = f(k2, ctx);
+      }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode UphillGridAllocComplex(UphillGrid grid, UphillComplex **a)
 {
   PetscFunctionBegin;

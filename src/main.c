@@ -6,6 +6,11 @@
 #include <uphill/run.h>
 #include <uphill/package.h>
 #include <uphill/version.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static const char help[] = "uphill " UPHILL_VERSION ": phase-field (Cahn-Hilliard) simulation of spinodal decomposition\n"
                            "in a binary alloy with a regular-solution free energy. Options are listed below;\n"
@@ -15,14 +20,22 @@ static const char help[] = "uphill " UPHILL_VERSION ": phase-field (Cahn-Hilliar
  * different simulation from the one the user asked for. */
 static PetscErrorCode CheckUnusedOptions(MPI_Comm comm)
 {
-  PetscInt n;
+  PetscInt n, left;
   char   **names, **values;
+  char     list[256] = "";
 
   PetscFunctionBegin;
   PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
-  for (PetscInt i = 0; i < n; i++) PetscCall(PetscPrintf(comm, "uphill: unknown or unused option -%s%s%s\n", names[i], values[i] ? " " : "", values[i] ? values[i] : ""));
+  left = n; /* PetscOptionsLeftRestore zeroes n */
+  for (PetscInt i = 0; i < n; i++) {
+    PetscCall(PetscFPrintf(comm, PETSC_STDERR, "uphill: unknown or unused option -%s%s%s\n", names[i], values[i] ? " " : "", values[i] ? values[i] : ""));
+    if (i < 4) {
+      PetscCall(PetscStrlcat(list, i ? ", -" : "-", sizeof(list)));
+      PetscCall(PetscStrlcat(list, names[i], sizeof(list)));
+    }
+  }
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
-  PetscCheck(n == 0, comm, PETSC_ERR_ARG_WRONG, "%" PetscInt_FMT " unknown or unused option(s), listed above; see uphill -help", n);
+  PetscCheck(left == 0, comm, PETSC_ERR_ARG_WRONG, "unknown or unused option(s) %s%s; see uphill -help for the options and which model or scheme each applies to", list, left > 4 ? ", ..." : "");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -86,6 +99,14 @@ int main(int argc, char **argv)
   UphillStopReason reason    = UPHILL_STOP_T_END;
   const int        status[]  = {0, 0, 2, 3, 4}; /* by UphillStopReason */
 
+  /* PETSc reads -options_file inside PetscInitialize, where a missing file ends in a
+   * traceback; the user should read one sentence instead */
+  for (int i = 1; i + 1 < argc; i++)
+    if (!strcmp(argv[i], "-options_file") && access(argv[i + 1], R_OK)) {
+      const char *r = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
+      if (!r || !strcmp(r, "0")) fprintf(stderr, "uphill: -options_file %s: %s\n", argv[i + 1], strerror(errno));
+      return 1;
+    }
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(UphillInitializePackage());
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-uphill_traceback", &traceback, NULL));

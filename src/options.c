@@ -14,6 +14,7 @@ const char *const UphillICNames[]           = {"random", "pfhub1a", "mode", "fil
 const char *const UphillMobilityNames[]     = {"single", "darken", "UphillMobility", "UPHILL_MOBILITY_", NULL};
 const char *const UphillFrameSpacingNames[] = {"log", "linear", "UphillFrameSpacing", "UPHILL_FRAMES_", NULL};
 const char *const UphillSchemeNames[]       = {"euler", "bdf2", "UphillSchemeType", "UPHILL_SCHEME_", NULL};
+const char *const UphillElasticNames[]      = {"none", "cubic", "UphillElasticModel", "UPHILL_ELASTIC_", NULL};
 const char *const UphillPlanNames[]         = {"estimate", "measure", "patient", "exhaustive", "UphillPlan", "UPHILL_PLAN_", NULL};
 
 typedef enum { OPT_REAL, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_STRING, OPT_REAL_LIST } OptType;
@@ -61,6 +62,11 @@ static const OptSpec specs[] = {
   {"-rho", OPT_REAL, F(rho), POLY, D3(5), 0, 1e12, LO_OPEN, NULL, NULL, 0, U3(""), "Polynomial model: well depth rho of f = rho (c - c_alpha)^2 (c_beta - c)^2", 0, 0},
   {"-c_alpha", OPT_REAL, F(c_alpha), POLY, D3(0.3), -10, 10, CLOSED, NULL, NULL, 0, U3(""), "Polynomial model: composition of the first well", 0, 0},
   {"-c_beta", OPT_REAL, F(c_beta), POLY, D3(0.7), -10, 10, CLOSED, NULL, NULL, 0, U3(""), "Polynomial model: composition of the second well (> c_alpha)", 0, 0},
+  {"-elastic", OPT_ENUM, F(elastic), SI, D3(0), 0, 0, 0, UphillElasticNames, NULL, 0, U3(""), "Coherency strain: none, or cubic (Khachaturyan's microelasticity, homogeneous modulus, Vegard eigenstrain)", 0, 0},
+  {"-misfit", OPT_REAL, F(misfit), SI, D3(0.12), -1, 1, CLOSED, NULL, "-elastic", UPHILL_ELASTIC_CUBIC, U3(""), "Lattice misfit eta = (1/a) da/dc (Cu-Ag: (4.086 - 3.615)/3.85 = 0.12)", 0, 0},
+  {"-C11", OPT_REAL, F(C11), SI, D3(168.4e9), 0, 1e13, LO_OPEN, NULL, "-elastic", UPHILL_ELASTIC_CUBIC, U3("Pa"), "Cubic elastic constant C11 (default: Cu)", 0, 0},
+  {"-C12", OPT_REAL, F(C12), SI, D3(121.4e9), 0, 1e13, LO_OPEN, NULL, "-elastic", UPHILL_ELASTIC_CUBIC, U3("Pa"), "Cubic elastic constant C12 (default: Cu)", 0, 0},
+  {"-C44", OPT_REAL, F(C44), SI, D3(75.4e9), 0, 1e13, LO_OPEN, NULL, "-elastic", UPHILL_ELASTIC_CUBIC, U3("Pa"), "Cubic elastic constant C44 (default: Cu; isotropic when C44 = (C11 - C12)/2)", 0, 0},
   {"-mobility_model", OPT_ENUM, F(mobility_model), REG, D3(0), 0, 0, 0, UphillMobilityNames, NULL, 0, U3(""), "Mobility: one tracer diffusivity D*, or Darken with the tracer diffusivities of A and B", 0, 0},
   {"-D0", OPT_REAL, F(D0), SI, D3(7.8e-5), 0, 1, LO_OPEN, NULL, NULL, 0, U3("m^2/s"), "Arrhenius prefactor of the tracer diffusivity D*_A", 0, 0},
   {"-Q", OPT_REAL, F(Q), SI, D3(211e3), 0, 1e7, CLOSED, NULL, NULL, 0, U3("J/mol"), "Activation energy of D*_A", 0, 0},
@@ -198,9 +204,13 @@ static PetscErrorCode ParseOne(PetscOptionItems *PetscOptionsObject, UphillOptio
   case OPT_INT:
     PetscCall(ParseInt(PetscOptionsObject, s, text, (PetscInt *)p, &set));
     break;
-  case OPT_BOOL:
-    PetscCall(PetscOptionsBool(s->name, text, NULL, *(PetscBool *)p, (PetscBool *)p, &set));
-    break;
+  case OPT_BOOL: {
+    PetscErrorCode ierr;
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = PetscOptionsBool(s->name, text, NULL, *(PetscBool *)p, (PetscBool *)p, &set);
+    PetscCall(PetscPopErrorHandler());
+    PetscCheck(!ierr, PetscOptionsObject->comm, PETSC_ERR_ARG_WRONG, "%s takes true or false (also 1/0, yes/no, on/off)", s->name);
+  } break;
   case OPT_ENUM:
     PetscCall(PetscOptionsEnum(s->name, text, NULL, s->names, *(PetscEnum *)p, (PetscEnum *)p, &set));
     break;
@@ -299,6 +309,7 @@ static PetscErrorCode CheckConsistency(MPI_Comm comm, const UphillOptions *o)
   PetscFunctionBegin;
   PetscCheck(o->dim == 2 || o->N <= 1289, comm, PETSC_ERR_ARG_OUTOFRANGE, "-N = %" PetscInt_FMT " is out of range for -dim 3; allowed range [8, 1289]", o->N);
   PetscCheck(!(UphillOptionsGiven(o, "-omega") && UphillOptionsGiven(o, "-L0")), comm, PETSC_ERR_ARG_INCOMP, "-omega and -L0 both set the regular part of the excess energy: give one (-omega W is -L0 W,0)");
+  PetscCheck(o->elastic == UPHILL_ELASTIC_NONE || (o->C11 > o->C12 && o->C11 + 2 * o->C12 > 0), comm, PETSC_ERR_ARG_OUTOFRANGE, "-C11 %g, -C12 %g: a stable cubic crystal needs C11 > C12 and C11 + 2 C12 > 0", (double)o->C11, (double)o->C12);
   PetscCheck(!poly || o->c_alpha < o->c_beta, comm, PETSC_ERR_ARG_OUTOFRANGE, "-c_alpha (%g) must be smaller than -c_beta (%g)", (double)o->c_alpha, (double)o->c_beta);
   PetscCheck(o->adapt || UphillOptionsGiven(o, "-dt"), comm, PETSC_ERR_ARG_WRONG, "-adapt false needs a fixed step: give -dt");
   PetscCheck(!(o->restart[0] && o->force), comm, PETSC_ERR_ARG_INCOMP, "-restart and -force contradict each other: -restart continues the run in -output, -force replaces it");

@@ -7,6 +7,7 @@
 #include <uphill/package.h>
 #include <uphill/version.h>
 #include <uphill/io_h5.h>
+#include <uphill/runlock.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@ struct _n_UphillRun {
   char           dir[PETSC_MAX_PATH_LEN];
   char           restart_path[PETSC_MAX_PATH_LEN]; /* "" for a new run */
   PetscBool      replace; /* -force over an existing run: its files go before new ones come */
+  UphillRunLock  lock;    /* the directory's lock, from ClaimDirectory (or OpenOutput for a new directory) to UphillRunDestroy */
   UphillIdentity id[RUN_MAX_ID];
   PetscInt       nid;
 };
@@ -74,22 +76,14 @@ static int WriteRunOpts(FILE *fp, void *ctx)
   return err;
 }
 
-/* A run directory belongs to one run: a new run refuses a directory that holds another (its
- * results would be mixed or overwritten) unless -force; -restart needs a checkpoint. */
-static PetscErrorCode ClaimDirectory(UphillRun r)
+/* A new run refuses a directory that holds another (its results would be mixed or
+ * overwritten) unless -force. */
+static PetscErrorCode CheckHolds(UphillRun r)
 {
-  const UphillOptions *o = &r->opt;
-  PetscMPIInt          rank;
-  int                  holds = 0;
+  PetscMPIInt rank;
+  int         holds = 0;
 
   PetscFunctionBegin;
-  if (o->restart[0]) {
-    if (!strcmp(o->restart, "auto")) {
-      PetscCall(UphillCheckpointFindLatest(r->comm, r->dir, r->restart_path, sizeof(r->restart_path)));
-      PetscCheck(r->restart_path[0], r->comm, PETSC_ERR_FILE_OPEN, "-restart auto: no checkpoint_*.h5 in -output %s", r->dir);
-    } else PetscCall(PetscStrncpy(r->restart_path, o->restart, sizeof(r->restart_path)));
-    PetscFunctionReturn(PETSC_SUCCESS);
-  }
   PetscCallMPI(MPI_Comm_rank(r->comm, &rank));
   if (rank == 0) {
     const char *marks[] = {"run.opts", "diagnostics.csv", "final.h5"};
@@ -100,8 +94,59 @@ static PetscErrorCode ClaimDirectory(UphillRun r)
     }
   }
   PetscCallMPI(MPI_Bcast(&holds, 1, MPI_INT, 0, r->comm));
-  PetscCheck(!holds || o->force, r->comm, PETSC_ERR_FILE_OPEN, "-output %s already holds a run; continue it with -restart auto, replace it with -force, or choose another -output", r->dir);
+  PetscCheck(!holds || r->opt.force, r->comm, PETSC_ERR_FILE_OPEN, "-output %s already holds a run; continue it with -restart auto, replace it with -force, or choose another -output", r->dir);
   r->replace = (PetscBool)holds; /* acted on in OpenOutput, once the inputs are read */
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* -restart auto: the newest checkpoint that verifies (complete, undamaged, of this
+ * simulation); each one passed over is named with the reason. */
+static PetscErrorCode FindRestart(UphillRun r)
+{
+  PetscInt64 below = INT64_MAX, step;
+  PetscInt   skipped = 0;
+  PetscBool  ok      = PETSC_FALSE;
+  char       why[1024];
+
+  PetscFunctionBegin;
+  while (!ok) {
+    PetscCall(UphillCheckpointFindLatest(r->comm, r->dir, below, r->restart_path, sizeof(r->restart_path), &step));
+    if (!r->restart_path[0]) break;
+    PetscCall(UphillCheckpointVerify(r->grid, r->restart_path, r->nid, r->id, &ok, why, sizeof(why)));
+    if (ok) break;
+    PetscCall(PetscFPrintf(r->comm, PETSC_STDERR, "uphill: warning: -restart auto skips %s: %s\n", r->restart_path, why));
+    skipped++;
+    below = step;
+  }
+  PetscCheck(ok || !skipped, r->comm, PETSC_ERR_FILE_UNEXPECTED, "-restart auto: none of the %" PetscInt_FMT " checkpoint(s) in -output %s can be used (each is named above with the reason); start the run again without -restart", skipped, r->dir);
+  PetscCheck(ok, r->comm, PETSC_ERR_FILE_OPEN, "-restart auto: no checkpoint_*.h5 in -output %s", r->dir);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* A run directory belongs to one run at a time: a run that finds it (it need not exist yet
+ * for a new run) locks it first, so a second run into it is refused whatever it asks for, and
+ * a restart chooses among checkpoints no one is writing. Then a new run must not take a
+ * directory holding another unless -force, and -restart needs a checkpoint. */
+static PetscErrorCode ClaimDirectory(UphillRun r)
+{
+  const UphillOptions *o = &r->opt;
+  PetscMPIInt          rank;
+  int                  exists = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(r->comm, &rank));
+  if (rank == 0) {
+    struct stat sb;
+    exists = !stat(r->dir, &sb) && S_ISDIR(sb.st_mode);
+  }
+  PetscCallMPI(MPI_Bcast(&exists, 1, MPI_INT, 0, r->comm));
+  if (exists) PetscCall(UphillRunLockAcquire(r->comm, r->dir, &r->lock));
+  if (o->restart[0]) {
+    if (!strcmp(o->restart, "auto")) PetscCall(FindRestart(r));
+    else PetscCall(PetscStrncpy(r->restart_path, o->restart, sizeof(r->restart_path)));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(CheckHolds(r));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -119,6 +164,8 @@ static void SetIdentity(UphillRun r, const UphillGridInfo *g, const UphillScheme
   r->id[n++] = (UphillIdentity){"model", (PetscReal)m->kind};
   r->id[n++] = (UphillIdentity){"chi", m->chi};
   r->id[n++] = (UphillIdentity){"chi1", m->chi1};
+  r->id[n++] = (UphillIdentity){"misfit", m->elastic ? m->el.eta : 0.0};
+  r->id[n++] = (UphillIdentity){"C44", m->elastic ? m->el.C44 : 0.0};
   r->id[n++] = (UphillIdentity){"r_darken", m->r};
   r->id[n++] = (UphillIdentity){"rho", m->rho};
   r->id[n++] = (UphillIdentity){"c_alpha", m->ca};
@@ -142,6 +189,10 @@ static PetscErrorCode SchemeParamsFromOptions(const UphillOptions *o, UphillSche
     p->model.chi1  = o->chi1_eff;
     p->model.hchi  = o->hchi;
     p->model.hchi1 = o->hchi1;
+    /* coherency strain: B (Pa) per mole is B Vm, in RT */
+    p->model.elastic  = (PetscBool)(o->units == UPHILL_UNITS_SI && o->elastic == UPHILL_ELASTIC_CUBIC);
+    p->model.el       = (ThermoElastic){o->misfit, o->C11, o->C12, o->C44};
+    p->model.el_scale = p->model.elastic ? o->Vm / o->RT : 0.0;
     p->model.r     = o->r_darken;
     p->model.kappa = 1.0;
   } else {
@@ -200,8 +251,13 @@ PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRu
   dp.time   = opt->tau;
   PetscCall(UphillDiagCreate(r->grid, &dp, &r->diag));
   SetIdentity(r, &g, &sp);
-  PetscCall(ClaimDirectory(r));
-  PetscCall(PetscLogStagePop());
+  {
+    /* a refused directory frees the run here (the caller has none to free), lock included */
+    const PetscErrorCode ierr = ClaimDirectory(r);
+    if (ierr) PetscCall(UphillRunDestroy(&r));
+    PetscCall(PetscLogStagePop());
+    PetscCall(ierr);
+  }
   *run = r;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -217,6 +273,7 @@ PetscErrorCode UphillRunDestroy(UphillRun *run)
   PetscCall(UphillDiagDestroy(&r->diag));
   PetscCall(UphillSchemeDestroy(&r->scheme));
   PetscCall(UphillGridDestroy(&r->grid));
+  PetscCall(UphillRunLockRelease(&r->lock));
   PetscCall(PetscFree(r));
   *run = NULL;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -274,6 +331,13 @@ static PetscErrorCode OpenOutput(UphillRun r)
   char path[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
+  if (!r->lock) {
+    /* the directory did not exist when the run was created: make it, lock it, and look again
+     * (another run may have made it meanwhile) */
+    PetscCall(MakeDirs(r->comm, r->dir));
+    PetscCall(UphillRunLockAcquire(r->comm, r->dir, &r->lock));
+    if (!r->restart_path[0]) PetscCall(CheckHolds(r));
+  }
   if (r->replace) PetscCall(RemoveOldRun(r));
   PetscCall(MakeDirs(r->comm, r->dir));
   if (r->opt.frames > 0) {
@@ -377,7 +441,7 @@ PetscErrorCode UphillRunSetUp(UphillRun r)
   PetscFunctionBegin;
   PetscCall(PetscLogStagePush(UPHILL_STAGE_SETUP));
   if (r->restart_path[0]) {
-    PetscCall(UphillCheckpointRead(r->comm, r->scheme, r->restart_path, r->nid, r->id, &rs));
+    PetscCall(UphillCheckpointRead(r->grid, r->scheme, r->restart_path, r->nid, r->id, &rs));
   } else {
     Vec c;
     PetscCall(UphillGridCreateVec(r->grid, &c));

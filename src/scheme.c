@@ -50,6 +50,7 @@ struct _n_UphillScheme {
   Vec                c[3];   /* real states: [0] trial, [1] current c^n, [2] c^{n-1} */
   UphillComplex     *ch[4];  /* their coefficients, and [3] c^{n-2} */
   UphillComplex     *psi;    /* psi_k of c*, for the gradient directions after the first */
+  PetscReal         *Bel;    /* coherency strain: B(n_k) per coefficient, the model's units */
   PetscInt           nhist;  /* states held: 1 (c^n) to 3 */
   PetscReal          hprev[2];
   PetscReal          F, cmin, cmax; /* of the current state */
@@ -141,6 +142,10 @@ PetscErrorCode UphillSchemeCreate(UphillGrid grid, const UphillSchemeParams *p, 
   for (PetscInt i = 0; i < 3; i++) PetscCall(UphillGridCreateVec(grid, &s->c[i]));
   for (PetscInt i = 0; i < 4; i++) PetscCall(UphillGridAllocComplex(grid, &s->ch[i]));
   if (s->fluxes && s->gi.dim > 1) PetscCall(UphillGridAllocComplex(grid, &s->psi));
+  if (s->fluxes && p->model.elastic) {
+    PetscCall(PetscMalloc1(PetscMax(s->gi.nloc_k, 1), &s->Bel));
+    PetscCall(UphillGridEvalSpectral(grid, ThermoModelElasticKernel, &s->p.model, s->Bel));
+  }
   s->nhist = 0;
   *scheme  = s;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -155,6 +160,7 @@ PetscErrorCode UphillSchemeDestroy(UphillScheme *scheme)
   for (PetscInt i = 0; i < 3; i++) PetscCall(VecDestroy(&s->c[i]));
   for (PetscInt i = 0; i < 4; i++) PetscCall(UphillGridFreeComplex(&s->ch[i]));
   PetscCall(UphillGridFreeComplex(&s->psi));
+  PetscCall(PetscFree(s->Bel));
   PetscCall(PetscFree(s));
   *scheme = NULL;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -189,22 +195,25 @@ static void RealSums(const UphillScheme s, const PetscReal *c, PetscReal sum[1],
   }
 }
 
-/* sum_k w |k|^2 |c_k|^2 over the local coefficients (Parseval: N^d sum_x |grad c|^2) */
+/* sum_k w (kappa |k|^2 + B_k) |c_k|^2 over the local coefficients: by Parseval N^d times the
+ * gradient energy density sum, plus the coherency energy */
 static PetscReal GradientSum(const UphillScheme s, const UphillComplex *ch)
 {
   const UphillSpectral *sp  = &s->sp;
+  const PetscReal       kap = s->p.model.kappa;
   PetscReal             sum = 0;
 
   for (PetscInt a = 0, i = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++) {
       const PetscReal wab = sp->w[0][a] * sp->w[1][b];
-      for (PetscInt e = 0; e < sp->nlev[2]; e++, i++) sum += wab * sp->w[2][e] * sp->ksq[i] * (ch[i][0] * ch[i][0] + ch[i][1] * ch[i][1]);
+      for (PetscInt e = 0; e < sp->nlev[2]; e++, i++) sum += wab * sp->w[2][e] * (kap * sp->ksq[i] + (s->Bel ? s->Bel[i] : 0.0)) * (ch[i][0] * ch[i][0] + ch[i][1] * ch[i][1]);
     }
   return sum;
 }
 
 /* Reduce the local sums of a state into its energy and bounds, F = h^d [ sum_x f(c) +
- * (kappa/2) sum_x |grad c|^2 ], and the nextra other sums along (summed in place). */
+ * (kappa/2) sum_x |grad c|^2 ] + E_el (grad: GradientSum's sum), and the nextra other sums
+ * along (summed in place). */
 static PetscErrorCode FinishEnergy(const UphillScheme s, PetscReal bulk, PetscReal grad, const PetscReal mx[3], PetscReal *F, PetscReal *cmin, PetscReal *cmax, PetscInt nextra, PetscReal *extra)
 {
   PetscReal sum[4] = {bulk, grad, 0, 0}, m[3] = {mx[0], mx[1], mx[2]};
@@ -213,7 +222,7 @@ static PetscErrorCode FinishEnergy(const UphillScheme s, PetscReal bulk, PetscRe
   for (PetscInt i = 0; i < nextra; i++) sum[2 + i] = extra[i];
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, sum, 2 + nextra, MPIU_REAL, MPIU_SUM, s->gi.comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, m, 3, MPIU_REAL, MPIU_MAX, s->gi.comm));
-  *F    = (sum[0] + 0.5 * s->p.model.kappa * sum[1] / s->sp.ntot) * s->gi.cell;
+  *F    = (sum[0] + 0.5 * sum[1] / s->sp.ntot) * s->gi.cell;
   *cmin = m[2] > 0 ? NAN : -m[0];
   *cmax = m[2] > 0 ? NAN : m[1];
   if (m[2] > 0) *F = NAN;
@@ -396,6 +405,7 @@ static void SpectralStartRegular(UphillScheme s, const StepCoef *k, UphillComple
   UphillComplex        *nw = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2], *psi = s->psi;
   const PetscReal       h = k->h, kap = m->kappa, lin = 2.0 * m->chi + 6.0 * m->chi1, q6 = 6.0 * m->chi1, hr = 0.5 * (m->r - 1.0);
   const PetscBool       lg = s->logflux, darken = (PetscBool)(!s->logflux && m->r != 1.0), quad = (PetscBool)(!s->logflux && s->nlfwd);
+  const PetscReal      *Bel = s->Bel;
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
@@ -406,8 +416,9 @@ static void SpectralStartRegular(UphillScheme s, const StepCoef *k, UphillComple
         const PetscReal k2 = sp->ksq[i], kx = kv ? kv[e] : kc;
         const PetscReal sr = k->e1 * c1[i][0] + k->e2 * c2[i][0], si = k->e1 * c1[i][1] + k->e2 * c2[i][1];
         const PetscReal qr = quad ? w[i][0] : 0.0, qi = quad ? w[i][1] : 0.0;
-        const PetscReal pr = lg ? w[i][0] + kap * k2 * sr : (kap * k2 - lin) * sr + q6 * qr;
-        const PetscReal pi = lg ? w[i][1] + kap * k2 * si : (kap * k2 - lin) * si + q6 * qi;
+        const PetscReal bk = Bel ? Bel[i] : 0.0; /* coherency: mu_el,k = B(n_k) c_k, linear */
+        const PetscReal pr = (lg ? w[i][0] + kap * k2 * sr : (kap * k2 - lin) * sr + q6 * qr) + bk * sr;
+        const PetscReal pi = (lg ? w[i][1] + kap * k2 * si : (kap * k2 - lin) * si + q6 * qi) + bk * si;
         if (darken) {
           nw[i][0] = -h * k2 * hr * qr;
           nw[i][1] = -h * k2 * hr * qi;
@@ -452,6 +463,7 @@ static inline void SpectralFinal(UphillScheme s, const StepCoef *k, UphillComple
   const PetscReal l0 = k->l0, l1 = k->l1, l2 = k->l2, errc = k->errc;
   const PetscReal L2 = s->Dimp - (s->logflux ? 0.0 : 1.0) + S, A4 = s->p.A * kap;
   const PetscBool acc = s->acc;
+  const PetscReal *Bel = s->Bel;
   PetscReal       es = 0, gs = 0, cs = 0;
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
@@ -485,7 +497,7 @@ static inline void SpectralFinal(UphillScheme s, const StepCoef *k, UphillComple
         nr[e][0] = wr[e][0] = re;
         nr[e][1] = wr[e][1] = im;
         er += we[e] * (dr * dr + di * di);
-        gr += we[e] * k2 * (re * re + im * im);
+        gr += we[e] * (kap * k2 + (Bel ? Bel[row + e] : 0.0)) * (re * re + im * im);
         cr += we[e] * ((re - p1[e][0]) * (re - p1[e][0]) + (im - p1[e][1]) * (im - p1[e][1]));
       }
       es += wab * er;
@@ -739,21 +751,23 @@ PetscErrorCode UphillSchemeLoad(UphillScheme s, PetscViewer viewer)
 
 /* ------------------------------------------------------------------ linear theory, tests */
 
-PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, PetscReal k, PetscReal h)
+PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, const PetscReal kv[3], PetscReal h)
 {
-  const ThermoModel *m  = &p->model;
-  const PetscReal    k2 = k * k;
+  const ThermoModel *m       = &p->model;
+  const PetscReal    kc2[3] = {kv[0] * kv[0], kv[1] * kv[1], kv[2] * kv[2]}, k2 = kc2[0] + kc2[1] + kc2[2];
 
   if (m->kind == THERMO_MODEL_POLYNOMIAL) {
     /* (1 + h S k^2 - h M f'' k^2) / (1 + h S k^2 + h M kappa k^4) */
     const PetscReal S = p->S >= 0 ? p->S : m->mobility * 2.0 * m->rho * PetscSqr(m->cb - m->ca);
     return (1.0 + h * k2 * (S - m->mobility * ThermoPolyD2F(c0, m->rho, m->ca, m->cb))) / (1.0 + h * k2 * (S + m->mobility * m->kappa * k2));
   } else {
-    /* linearized about c0: dc_k/dt = -k^2 g'(c0) c_k - M0 k^2 (kappa k^2 + e'') c_k, g' = 1 + (r-1)c0,
-     * e'' = -2 chi - 6 chi1 (1 - 2 c0) the excess part of f'' */
+    /* linearized about c0: dc_k/dt = -k^2 g'(c0) c_k - M0 k^2 (kappa k^2 + e'' + B(n)) c_k,
+     * g' = 1 + (r-1)c0, e'' = -2 chi - 6 chi1 (1 - 2 c0) the excess part of f'', B(n) the
+     * coherency strain (explicit, like e'') */
     const PetscReal A = p->A >= 0 ? p->A : ThermoModelMaxMobility(m), S = p->S >= 0 ? p->S : 0.0, D = PetscMax(1.0, m->r);
-    const PetscReal M0 = ThermoReducedMobility(c0, m->r), gp = 1.0 + (m->r - 1.0) * c0, ex = -2.0 * m->chi - 6.0 * m->chi1 * (1.0 - 2.0 * c0);
-    const PetscReal L = S * k2 + A * m->kappa * k2 * k2;
+    const PetscReal M0 = ThermoReducedMobility(c0, m->r), gp = 1.0 + (m->r - 1.0) * c0;
+    const PetscReal ex = -2.0 * m->chi - 6.0 * m->chi1 * (1.0 - 2.0 * c0) + ThermoModelElasticKernel(kc2, (void *)m);
+    const PetscReal L  = S * k2 + A * m->kappa * k2 * k2;
     return (1.0 + h * (L - k2 * (gp - D) - M0 * k2 * (m->kappa * k2 + ex))) / (1.0 + h * (D * k2 + L));
   }
 }

@@ -379,6 +379,56 @@ PetscErrorCode ThermoRKBinodal(const ThermoRK *p, PetscReal T, PetscReal *c1, Pe
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* ---------------------------------------------------------------- coherency strain */
+
+PetscReal ThermoElasticB(const ThermoElastic *e, const PetscReal n[3])
+{
+  const PetscReal xi = e->C11 - e->C12 - 2.0 * e->C44, K3 = e->C11 + 2.0 * e->C12;
+  PetscReal       S = 0.0, nOn;
+
+  /* Omega(n)^-1_ij = C_ijkl n_j n_l for cubic symmetry: S = sum_p n_p^2/(C44 + xi n_p^2),
+   * n.Omega.n = S/(1 + (C12+C44) S) */
+  for (PetscInt p = 0; p < 3; p++) S += n[p] * n[p] / (e->C44 + xi * n[p] * n[p]);
+  nOn = S / (1.0 + (e->C12 + e->C44) * S);
+  return e->eta * e->eta * K3 * (3.0 - K3 * nOn);
+}
+
+PetscErrorCode ThermoElasticRange(const ThermoElastic *e, PetscReal *Bmin, PetscReal *Bmax, PetscReal nmin[3])
+{
+  const PetscInt n = 120;
+
+  PetscFunctionBeginUser;
+  /* B is even in every n_p and symmetric under their permutations: the octant of the sphere,
+   * sampled finely, holds its extremes (which sit at <100>, <110> or <111> for cubic crystals) */
+  *Bmin = PETSC_MAX_REAL;
+  *Bmax = -PETSC_MAX_REAL;
+  for (PetscInt i = 0; i <= n; i++)
+    for (PetscInt j = 0; j <= n; j++) {
+      const PetscReal th = 0.5 * PETSC_PI * i / n, ph = 0.5 * PETSC_PI * j / n;
+      const PetscReal v[3] = {PetscSinReal(th) * PetscCosReal(ph), PetscSinReal(th) * PetscSinReal(ph), PetscCosReal(th)};
+      const PetscReal B    = ThermoElasticB(e, v);
+      if (B < *Bmin) {
+        *Bmin = B;
+        if (nmin)
+          for (PetscInt p = 0; p < 3; p++) nmin[p] = v[p];
+      }
+      *Bmax = PetscMax(*Bmax, B);
+    }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscReal ThermoModelElasticKernel(const PetscReal k2[3], void *ctx)
+{
+  const ThermoModel *m = (const ThermoModel *)ctx;
+  const PetscReal    kk = k2[0] + k2[1] + k2[2];
+  PetscReal          n[3];
+
+  /* the k = 0 mode is the mean composition: no eigenstrain relative to cbar */
+  if (!m->elastic || kk == 0) return 0.0;
+  for (PetscInt p = 0; p < 3; p++) n[p] = PetscSqrtReal(k2[p] / kk);
+  return m->el_scale * ThermoElasticB(&m->el, n);
+}
+
 /* ---------------------------------------------------------------- mixing, per mole */
 
 PetscReal ThermoSmix(PetscReal c)

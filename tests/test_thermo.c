@@ -357,6 +357,36 @@ static PetscErrorCode TestRedlichKister(Tally *t)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Coherency strain against closed forms (Cahn 1962, Khachaturyan): B<100> = 2 eta^2 (C11+2C12)(C11-C12)/C11,
+ * B<111> = 2 eta^2 6 C44 (C11+2C12)/(C11+2C12+4C44), isotropic B = 2 eta^2 E/(1-nu) in every direction. */
+static PetscErrorCode TestElastic(Tally *t)
+{
+  const ThermoElastic cu = {0.05, 168.4e9, 121.4e9, 75.4e9};
+  const PetscReal     K3 = cu.C11 + 2 * cu.C12, e2 = 2 * cu.eta * cu.eta, r3 = 1 / PetscSqrtReal(3.0);
+  const PetscReal     n100[3] = {1, 0, 0}, n010[3] = {0, 1, 0}, n111[3] = {r3, r3, r3};
+  const PetscReal     B100 = e2 * K3 * (cu.C11 - cu.C12) / cu.C11, B111 = e2 * 6 * cu.C44 * K3 / (K3 + 4 * cu.C44);
+  ThermoElastic       iso  = cu;
+  PetscReal           Bmin, Bmax, nmin[3], w_iso = 0, E, nu;
+
+  PetscFunctionBeginUser;
+  PetscCall(Check(t, "B<100> (Cu, eta 0.05) = 2 eta^2 (C11+2C12)(C11-C12)/C11, rel", ThermoElasticB(&cu, n100) / B100, 1.0, 1e-13));
+  PetscCall(Check(t, "B<010> = B<100> (cubic symmetry), rel", ThermoElasticB(&cu, n010) / B100, 1.0, 1e-13));
+  PetscCall(Check(t, "B<111> = 12 eta^2 C44 (C11+2C12)/(C11+2C12+4C44), rel", ThermoElasticB(&cu, n111) / B111, 1.0, 1e-13));
+  PetscCall(ThermoElasticRange(&cu, &Bmin, &Bmax, nmin));
+  PetscCall(Check(t, "Cu (C11-C12-2C44 < 0): the soft direction is <100>, Bmin = B<100>, rel", Bmin / B100, 1.0, 1e-12));
+  PetscCall(Check(t, "Cu: the soft direction found is a cube axis (max |n_p| = 1)", PetscMax(PetscMax(PetscAbsReal(nmin[0]), PetscAbsReal(nmin[1])), PetscAbsReal(nmin[2])), 1.0, 1e-12));
+  PetscCall(Check(t, "Cu: the hard direction is <111>, Bmax = B<111>, rel", Bmax / B111, 1.0, 1e-3));
+  iso.C44 = 0.5 * (iso.C11 - iso.C12);
+  nu      = iso.C12 / (iso.C11 + iso.C12);
+  E       = (iso.C11 - iso.C12) * (iso.C11 + 2 * iso.C12) / (iso.C11 + iso.C12);
+  for (PetscInt i = 0; i < 50; i++) {
+    const PetscReal th = 0.37 * i, ph = 1.3 * i + 0.2, v[3] = {PetscSinReal(th) * PetscCosReal(ph), PetscSinReal(th) * PetscSinReal(ph), PetscCosReal(th)};
+    w_iso = PetscMax(w_iso, PetscAbsReal(ThermoElasticB(&iso, v) / (e2 * E / (1 - nu)) - 1));
+  }
+  PetscCall(Check(t, "isotropic (C44 = (C11-C12)/2): B = 2 eta^2 E/(1-nu) in 50 directions, rel", w_iso, 0.0, 1e-13));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
   Tally t = {MPI_COMM_NULL, 0, 0};
@@ -371,6 +401,7 @@ int main(int argc, char **argv)
   PetscCall(TestStability(&t));
   PetscCall(TestPolynomial(&t));
   PetscCall(TestRedlichKister(&t));
+  PetscCall(TestElastic(&t));
   PetscCall(TallySummary(&t));
   PetscCall(PetscFinalize());
   return t.failed > 0 ? 1 : 0;

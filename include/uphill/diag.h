@@ -6,7 +6,8 @@
 #include <uphill/thermo.h>
 
 typedef struct {
-  PetscReal bulk, grad, total;    /* integrals of f and kappa/2 |grad c|^2, run units */
+  PetscReal bulk, grad, total;    /* integrals of f and kappa/2 |grad c|^2, run units; total = bulk + grad + elastic */
+  PetscReal elastic;              /* coherency strain energy (V/2) sum_k B(n_k) |c_k|^2, run units (0 without) */
   PetscReal smix, hmix;           /* integrals of S_mix and H_mix, run units */
   PetscReal cmean, cmin, cmax;
   PetscReal spinodal_fraction;    /* volume fraction with Phi(c) < 0 (f'' < 0) */

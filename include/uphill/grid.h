@@ -71,6 +71,10 @@ PetscErrorCode UphillGridBackward(UphillGrid grid);
 /* transforms done so far (for the FFTs-per-step report) */
 PetscErrorCode UphillGridGetTransformCount(UphillGrid grid, PetscInt64 *count);
 
+/* out[i] = f(k_x^2, k_y^2, k_z^2) for every local coefficient i (walk order): a multiplier
+ * that depends on the direction of k (e.g. the elastic kernel B(n)). */
+PetscErrorCode UphillGridEvalSpectral(UphillGrid grid, PetscReal (*f)(const PetscReal k2[3], void *ctx), void *ctx, PetscReal *out);
+
 /* Complex arrays of the buffer's complex size (fftw_malloc'ed, zeroed). */
 PetscErrorCode UphillGridAllocComplex(UphillGrid grid, UphillComplex **a);
 PetscErrorCode UphillGridFreeComplex(UphillComplex **a);

@@ -14,6 +14,7 @@ typedef enum { UPHILL_IC_RANDOM, UPHILL_IC_PFHUB1A, UPHILL_IC_MODE, UPHILL_IC_FI
 typedef enum { UPHILL_MOBILITY_SINGLE, UPHILL_MOBILITY_DARKEN } UphillMobility;
 typedef enum { UPHILL_FRAMES_LOG, UPHILL_FRAMES_LINEAR } UphillFrameSpacing;
 typedef enum { UPHILL_SCHEME_EULER, UPHILL_SCHEME_BDF2 } UphillSchemeType;
+typedef enum { UPHILL_ELASTIC_NONE, UPHILL_ELASTIC_CUBIC } UphillElasticModel;
 typedef enum { UPHILL_PLAN_ESTIMATE, UPHILL_PLAN_MEASURE, UPHILL_PLAN_PATIENT, UPHILL_PLAN_EXHAUSTIVE } UphillPlan;
 
 extern const char *const UphillModelNames[];
@@ -23,6 +24,7 @@ extern const char *const UphillMobilityNames[];
 extern const char *const UphillFrameSpacingNames[];
 extern const char *const UphillSchemeNames[];
 extern const char *const UphillPlanNames[];
+extern const char *const UphillElasticNames[];
 
 #define UPHILL_MAX_OPTIONS 80
 #define UPHILL_MAX_LIST    64 /* values of a list option (-diag_times a,b,...) */
@@ -41,6 +43,8 @@ typedef struct {
   PetscReal          D0, Q, kappa, Vm;   /* m^2/s, J/mol, J m^2/mol, m^3/mol */
   PetscReal          D0_B, Q_B, D_ratio; /* Darken: tracer of B (SI) or D*_B/D*_A (reduced) */
   PetscReal          rho, c_alpha, c_beta, mobility;
+  UphillElasticModel elastic;
+  PetscReal          misfit, C11, C12, C44; /* eta = (1/a) da/dc; Pa */
   PetscInt           dim, N;
   PetscReal          L, dt, t_end; /* run units: m and s (SI), l and tau (reduced) */
   PetscInt           max_steps;

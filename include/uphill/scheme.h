@@ -77,6 +77,7 @@ PetscErrorCode UphillSchemeLoad(UphillScheme s, PetscViewer viewer);
  * into out (unnormalized like the state). Slow; for tests of the two forms. */
 PetscErrorCode UphillSchemeTendency(UphillScheme s, UphillFluxForm form, UphillComplex *out);
 
-/* Amplification factor of the linearized first-order step for a mode of wavenumber k about
- * c0: what a small-amplitude mode grows by per step of size h. */
-PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, PetscReal k, PetscReal h);
+/* Amplification factor of the linearized first-order step for the mode of wavevector kv
+ * about c0: what a small-amplitude mode grows by per step of size h (the direction of kv
+ * matters with coherency strain). */
+PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, const PetscReal kv[3], PetscReal h);

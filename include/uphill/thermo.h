@@ -53,6 +53,25 @@ PetscErrorCode ThermoRKSpinodal(const ThermoRK *p, PetscReal T, PetscReal *c1, P
 /* the common tangent, f'(c1) = f'(c2) and f(c2) - f(c1) = f'(c1)(c2 - c1), c1 < c2 */
 PetscErrorCode ThermoRKBinodal(const ThermoRK *p, PetscReal T, PetscReal *c1, PetscReal *c2, PetscBool *exists);
 
+/* ---- coherency strain (Khachaturyan's microelasticity, homogeneous modulus) ----
+ * Eigenstrain eps0_ij = eta (c - cbar) delta_ij, eta = (1/a) da/dc (Vegard), cubic elastic
+ * constants C11, C12, C44 (Pa). A composition wave along the unit vector n costs
+ *   E_el = (V/2) sum_k B(n_k) |c_k|^2,   B(n) = eta^2 (C11+2C12) [3 - (C11+2C12) n.Omega(n).n],
+ *   n.Omega.n = S / (1 + (C12+C44) S),  S = sum_p n_p^2 / (C44 + xi n_p^2),  xi = C11 - C12 - 2 C44
+ * B is an energy per volume (Pa): times Vm per mole. Isotropic (xi = 0): B = 2 eta^2 E/(1-nu)
+ * for every n; cubic: the soft directions are <100> when xi < 0. */
+typedef struct {
+  PetscReal eta, C11, C12, C44;
+} ThermoElastic;
+
+PetscReal ThermoElasticB(const ThermoElastic *e, const PetscReal n[3]); /* B(n), Pa; n a unit vector */
+/* min and max of B over directions (the soft and the hard one), with a direction of the min */
+PetscErrorCode ThermoElasticRange(const ThermoElastic *e, PetscReal *Bmin, PetscReal *Bmax, PetscReal nmin[3]);
+
+/* B(n) of the model in its units (el_scale B, 0 at k = 0 and without elasticity), from the
+ * squared wavevector components: the form UphillGridEvalSpectral takes (ctx: ThermoModel) */
+PetscReal ThermoModelElasticKernel(const PetscReal k2[3], void *ctx);
+
 /* ---- mixing thermodynamics per mole ---- */
 PetscReal ThermoSmix(PetscReal c);                               /* -R[c ln c + (1-c) ln(1-c)] */
 PetscReal ThermoHmix(PetscReal c, PetscReal omega);              /* Omega c(1-c) */
@@ -118,6 +137,9 @@ typedef struct {
   ThermoModelKind kind;
   PetscReal       chi, chi1, r;           /* regular: L0/RT, L1/RT (Redlich-Kister), D*_B/D*_A */
   PetscReal       hchi, hchi1;            /* regular: the enthalpy parts a0/RT, a1/RT of L0, L1 */
+  PetscBool       elastic;                /* coherency strain on (regular model) */
+  ThermoElastic   el;                     /* its constants (SI) */
+  PetscReal       el_scale;               /* B (Pa) -> the model's units: Vm/RT */
   PetscReal       rho, ca, cb, mobility;  /* polynomial */
   PetscReal       kappa;                  /* 1 for the regular model */
 } ThermoModel;
