@@ -5,10 +5,9 @@ dt = 0.0125. The error must fall by ~2 per halving for -scheme euler and by ~4 f
 -scheme bdf2, and BDF2 must be the more accurate at every dt."""
 import argparse, os, shutil, sys
 
-import h5py
 import numpy as np
 
-from testlib import Tally, run_timed
+from testlib import Tally, read_field, run
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--uphill", required=True)
@@ -23,12 +22,13 @@ for sch in ("euler", "bdf2"):
     fields = {}
     for dt in DTS:
         out = os.path.join(args.workdir, f"{sch}_{dt}")
-        r = run_timed([args.uphill, "-units", "reduced", "-chi", "3", "-c0", "0.5", "-ic", "mode", "-ic_mode", "3",
-                       "-ic_amp", "0.05", "-N", "64", "-L", "40", "-dt", dt, "-t_end", "20", "-frames", "0", "-quiet",
-                       "-fftw_wisdom", "none", "-scheme", sch, "-output", out])
-        t.check(r.returncode == 0, f"{sch} dt = {dt} runs")
-        with h5py.File(os.path.join(out, "final.h5"), "r") as f:
-            fields[dt] = f["c"][...]
+        r = run([args.uphill, "-units", "reduced", "-chi", "3", "-c0", "0.5", "-ic", "mode", "-ic_mode", "3",
+                 "-ic_amp", "0.05", "-N", "64", "-L", "40", "-dt", dt, "-t_end", "20", "-frames", "0", "-quiet",
+                 "-fftw_wisdom", "none", "-scheme", sch, "-output", out])
+        if not t.check(r.ok, f"{sch} dt = {dt} runs"):
+            r.show()
+            sys.exit(t.finish())
+        fields[dt] = read_field(os.path.join(out, "final.h5"))
     ref = fields[DTS[-1]]
     err[sch] = [np.abs(fields[dt] - ref).max() for dt in DTS[:-1]]
     ratios = [err[sch][i] / err[sch][i + 1] for i in range(len(err[sch]) - 1)]

@@ -17,31 +17,22 @@ import argparse
 import csv
 import os
 import shutil
-import subprocess
 import sys
 
-import h5py
 import numpy as np
 
-from testlib import Tally, mpirun
+from testlib import Tally, add_mpi_args, mpirun, read_field
 
 TOL_FIELD = 1e-10
 TOL_DIAG = 1e-10
 
 _tally = Tally()
-check = _tally.check
 
 
-
-
-
-def run(args, cmd, np_):
-    return mpirun(args, np_, cmd)
-
-
-def read_c(path):
-    with h5py.File(path, "r") as f:
-        return np.array(f["c"])
+def check(ok, what, p=None):
+    if not _tally.check(ok, what) and p is not None:
+        p.show()
+    return ok
 
 
 def last_row(path):
@@ -54,10 +45,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--uphill", required=True)
     ap.add_argument("--dump-ic", required=True)
-    ap.add_argument("--mpiexec", required=True)
-    ap.add_argument("--np-flag", default="-n")
-    ap.add_argument("--mpi-flags", default="")
     ap.add_argument("--workdir", default="ranks")
+    add_mpi_args(ap)
     args = ap.parse_args()
 
     # the 2D regular case plans with the default FFTW_MEASURE, so its plans may differ
@@ -76,14 +65,12 @@ def main():
         ics, finals, diags = {}, {}, {}
         for np_ in ranks:
             out = os.path.join(args.workdir, "%s_np%d" % (name, np_))
-            ok = run(args, [args.dump_ic] + opts + common + ["-output", out + "_ic"], np_)
-            check(ok, "%s: dump_ic at %d rank(s) ran" % (name, np_))
-            if ok:
-                ics[np_] = read_c(os.path.join(out + "_ic", "ic.h5"))
-            ok = run(args, [args.uphill] + opts + common + ["-output", out], np_)
-            check(ok, "%s: uphill at %d rank(s) ran" % (name, np_))
-            if ok:
-                finals[np_] = read_c(os.path.join(out, "final.h5"))
+            p = mpirun(args, np_, [args.dump_ic] + opts + common + ["-output", out + "_ic"])
+            if check(p.ok, "%s: dump_ic at %d rank(s) ran" % (name, np_), p):
+                ics[np_] = read_field(os.path.join(out + "_ic", "ic.h5"))
+            p = mpirun(args, np_, [args.uphill] + opts + common + ["-output", out])
+            if check(p.ok, "%s: uphill at %d rank(s) ran" % (name, np_), p):
+                finals[np_] = read_field(os.path.join(out, "final.h5"))
                 diags[np_] = last_row(os.path.join(out, "diagnostics.csv"))
         ref = ranks[0]
         if ref not in ics or ref not in finals:

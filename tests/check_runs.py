@@ -27,22 +27,22 @@ check_runs.py csv ...       diagnostics.csv and final.h5 of a small regular-mode
 Prints one line per check and "N passed, M failed"; exits non-zero on any failure.
 """
 import argparse
-import csv
 import os
 import shutil
-import subprocess
 import sys
 
 import h5py
 import numpy as np
 
-from testlib import Tally, mpirun, run_timed
+from testlib import Tally, add_mpi_args, mpirun, read_csv
 
 _tally = Tally()
-check = _tally.check
 
 
-
+def check(ok, what, p=None):
+    if not _tally.check(ok, what) and p is not None:
+        p.show()
+    return ok
 
 
 def rel(a, b):
@@ -50,15 +50,8 @@ def rel(a, b):
 
 
 def run(args, np_, opts):
+    """uphill on np_ ranks; the Result (its .ok is True on exit status 0)."""
     return mpirun(args, np_, [args.uphill] + opts)
-
-
-def read_csv(path):
-    with open(path) as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        rows = [dict(zip(header, (float(v) for v in row))) for row in reader]
-    return header, rows
 
 
 # ---- PFHub 1a -------------------------------------------------------------------------
@@ -100,9 +93,8 @@ def pfhub1a(args):
     opts = ["-model", "polynomial", "-rho", "5", "-c_alpha", "0.3", "-c_beta", "0.7", "-kappa", "2", "-mobility", "5",
             "-c0", "0.5", "-N", str(N), "-L", str(L), "-ic", "pfhub1a", "-dt", "0.25", "-t_end", "100", "-diag_every", "20",
             "-frames", "0", "-quiet", "-fftw_wisdom", "none", "-output", out]
-    ok = run(args, 2, opts)
-    check(ok, "pfhub1a: uphill ran (2 ranks, 200^2, dt = 0.25 to t = 100)")
-    if not ok:
+    p = run(args, 2, opts)
+    if not check(p.ok, "pfhub1a: uphill ran (2 ranks, 200^2, dt = 0.25 to t = 100)", p):
         return
     header, rows = read_csv(os.path.join(out, "diagnostics.csv"))
     r0 = rows[0]
@@ -161,9 +153,8 @@ def csv_checks(args):
     for d in (out1, out2):
         shutil.rmtree(d, ignore_errors=True)
     phys = ["-units", "reduced", "-chi", "3", "-N", str(N), "-L", "32", "-dt", "0.2", "-frames", "0", "-quiet", "-fftw_wisdom", "none"]
-    ok = run(args, 2, phys + ["-c0", "0.4", "-noise", "0.05", "-t_end", "10", "-diag_every", "1", "-output", out1])
-    check(ok, "csv: first run (2 ranks, 32^2, 50 steps, a row every step)")
-    if not ok:
+    p = run(args, 2, phys + ["-c0", "0.4", "-noise", "0.05", "-t_end", "10", "-diag_every", "1", "-output", out1])
+    if not check(p.ok, "csv: first run (2 ranks, 32^2, fixed step 0.2: 50 steps, a row every step)", p):
         return
     header, rows = read_csv(os.path.join(out1, "diagnostics.csv"))
     missing = [c for c in DESIGN_COLUMNS if c not in header]
@@ -194,9 +185,8 @@ def csv_checks(args):
           "csv: final.h5 mean/min/max (%.12f, %.12f, %.12f) match the last row" % (c.mean(), c.min(), c.max()))
 
     # restart from final.h5 on another rank count
-    ok = run(args, 3, phys + ["-ic", "file", "-ic_file", os.path.join(out1, "final.h5"), "-t_end", "0.2", "-max_steps", "1", "-output", out2])
-    check(ok, "csv: second run from final.h5 (-ic file, 3 ranks, -max_steps 1)")
-    if not ok:
+    p = run(args, 3, phys + ["-ic", "file", "-ic_file", os.path.join(out1, "final.h5"), "-t_end", "0.2", "-max_steps", "1", "-output", out2])
+    if not check(p.ok, "csv: second run from final.h5 (-ic file, 3 ranks, one step to t_end = 0.2)", p):
         return
     _, rows2 = read_csv(os.path.join(out2, "diagnostics.csv"))
     first = rows2[0]
@@ -215,24 +205,20 @@ def csv_checks(args):
     for model in (["-units", "reduced", "-chi", "3"], ["-model", "polynomial"]):
         out3 = os.path.join(args.workdir, "csv_nan_run")
         shutil.rmtree(out3, ignore_errors=True)
-        cmd = [args.mpiexec, args.np_flag, "2"] + args.mpi_flags.split() + [args.uphill] + model + \
-              ["-N", str(N), "-L", "32", "-dt", "0.2", "-t_end", "1", "-ic", "file", "-ic_file", bad, "-frames", "0", "-quiet", "-fftw_wisdom", "none", "-output", out3]
-        print("$ " + " ".join(cmd), flush=True)
-        r = run_timed(cmd)
-        msg = [l for l in r.stdout.splitlines() if l.startswith("uphill: error")]
+        r = run(args, 2, model + ["-N", str(N), "-L", "32", "-dt", "0.2", "-t_end", "1", "-ic", "file", "-ic_file", bad,
+                                  "-frames", "0", "-quiet", "-fftw_wisdom", "none", "-output", out3])
+        msg = [l for l in r.stderr.splitlines() if l.startswith("uphill: error")]
         print("     " + (msg[0] if msg else "(no error message)"))
-        check(r.returncode != 0 and any("not admissible" in l and "NaN" in l for l in msg),
-              "csv: %s: a NaN in -ic_file is refused at the start, naming the NaN" % model[1])
+        check(r.returncode == 1 and any("not admissible" in l and "NaN" in l for l in msg),
+              "csv: %s: a NaN in -ic_file is refused at the start (status 1), naming the NaN" % model[1], r)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("what", choices=["pfhub1a", "csv"])
     ap.add_argument("--uphill", required=True)
-    ap.add_argument("--mpiexec", required=True)
-    ap.add_argument("--np-flag", default="-n")
-    ap.add_argument("--mpi-flags", default="")
     ap.add_argument("--workdir", default=".")
+    add_mpi_args(ap)
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     if args.what == "pfhub1a":
