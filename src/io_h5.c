@@ -16,7 +16,10 @@ typedef struct {
 /* One uniform grid of the field c, its lines indented by ind (the grid) and ind + one space
  * (its elements); time (run units) is written when given. A CoRectMesh lists dimensions,
  * origin and spacing slowest axis first, like the dataset; the spacing is in the run's length
- * unit (m for SI runs). h5ref is the HDF5 file, relative to the .xmf file. */
+ * unit (m for SI runs), as a double: XML data items are single precision unless told, which
+ * would make a 0.348 nm spacing 0.34843750107 nm. h5ref is the HDF5 file, relative to the .xmf
+ * file. ParaView's XDMF readers place a 2DCoRectMesh in the y-z plane (VTK y = x of the run,
+ * VTK z = y); no 2D description that all three readers accept puts it in x-y. */
 static int XdmfUniformGrid(FILE *fp, const UphillGridInfo *g, const char *ind, const char *name, const PetscReal *time, const char *h5ref)
 {
   char dims[128] = "", org[64] = "", spc[128] = "", when[64] = "";
@@ -33,7 +36,8 @@ static int XdmfUniformGrid(FILE *fp, const UphillGridInfo *g, const char *ind, c
   if (fprintf(fp,
               "%s<Grid Name=\"%s\" GridType=\"Uniform\">\n%s"
               "%s <Topology TopologyType=\"%s\" Dimensions=\"%s\"/>\n%s <Geometry GeometryType=\"%s\">\n"
-              "%s  <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n%s  <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n%s </Geometry>\n"
+              "%s  <DataItem Dimensions=\"%d\" NumberType=\"Float\" Precision=\"8\" Format=\"XML\">%s</DataItem>\n"
+              "%s  <DataItem Dimensions=\"%d\" NumberType=\"Float\" Precision=\"8\" Format=\"XML\">%s</DataItem>\n%s </Geometry>\n"
               "%s <Attribute Name=\"c\" AttributeType=\"Scalar\" Center=\"Node\">\n%s  <DataItem Dimensions=\"%s\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">%s:/c</DataItem>\n%s </Attribute>\n"
               "%s</Grid>\n",
               ind, name, when, ind, g->dim == 2 ? "2DCoRectMesh" : "3DCoRectMesh", dims, ind, g->dim == 2 ? "ORIGIN_DXDY" : "ORIGIN_DXDYDZ", ind, (int)g->dim, org, ind, (int)g->dim, spc, ind, ind, ind, dims, h5ref, ind, ind) < 0)
@@ -104,18 +108,34 @@ PetscErrorCode UphillH5ReadField(UphillGrid grid, Vec c, const char *path, const
   PetscViewer    viewer;
   PetscBool      has;
   PetscMPIInt    rank;
-  int            err = 0;
+  int            err = 0, bad;
   PetscInt       shape_ok;
   const char    *name;
   char           saved[256];
+  PetscErrorCode ierr;
+  H5E_auto2_t    h5fn;
+  void          *h5data;
 
   PetscFunctionBegin;
   PetscCall(UphillGridGetInfo(grid, &g));
   PetscCallMPI(MPI_Comm_rank(g.comm, &rank));
   if (rank == 0 && access(path, R_OK)) err = UphillErrno();
   PetscCall(UphillCheckRoot(g.comm, err, PETSC_ERR_FILE_OPEN, "%s %s: file missing or unreadable", what, path));
-  if (rank == 0 && H5Fis_hdf5(path) <= 0) err = EINVAL;
-  PetscCall(UphillCheckRoot(g.comm, err, PETSC_ERR_FILE_UNEXPECTED, "%s %s: not an HDF5 file", what, path));
+  /* rank 0 looks first, quietly: not HDF5 (1), HDF5 that does not open (2: truncated) */
+  if (rank == 0) {
+    (void)H5Eget_auto2(H5E_DEFAULT, &h5fn, &h5data);
+    (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (H5Fis_hdf5(path) <= 0) err = 1;
+    else {
+      const hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+      if (f < 0) err = 2;
+      else (void)H5Fclose(f);
+    }
+    (void)H5Eset_auto2(H5E_DEFAULT, h5fn, h5data);
+  }
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, g.comm));
+  PetscCheck(err != 1, g.comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: not an HDF5 file", what, path);
+  PetscCheck(err != 2, g.comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: HDF5 cannot open it (truncated or damaged)", what, path);
   PetscCall(PetscViewerHDF5Open(g.comm, path, FILE_MODE_READ, &viewer));
   PetscCall(PetscViewerHDF5HasDataset(viewer, "/c", &has));
   PetscCheck(has, g.comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: no dataset /c", what, path);
@@ -139,9 +159,33 @@ PetscErrorCode UphillH5ReadField(UphillGrid grid, Vec c, const char *path, const
   PetscCall(PetscObjectGetName((PetscObject)c, &name));
   PetscCall(PetscStrncpy(saved, name, sizeof(saved)));
   PetscCall(PetscObjectSetName((PetscObject)c, "c"));
-  PetscCall(VecLoad(c, viewer));
+  /* damaged data (or a type HDF5 cannot convert) is this message, not a PETSc traceback */
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  (void)H5Eget_auto2(H5E_DEFAULT, &h5fn, &h5data);
+  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  ierr = VecLoad(c, viewer);
+  (void)H5Eset_auto2(H5E_DEFAULT, h5fn, h5data);
+  PetscCall(PetscPopErrorHandler());
+  bad = ierr != PETSC_SUCCESS;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, g.comm));
   PetscCall(PetscObjectSetName((PetscObject)c, saved));
   PetscCall(PetscViewerDestroy(&viewer));
+  PetscCheck(!bad, g.comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: cannot read dataset /c (damaged file?)", what, path);
+  {
+    /* the first point (in file order) that is not a number, wherever it lives */
+    const PetscScalar *x;
+    PetscInt           lo, n;
+    PetscInt64         first = INT64_MAX;
+    PetscCall(VecGetOwnershipRange(c, &lo, NULL));
+    PetscCall(VecGetLocalSize(c, &n));
+    PetscCall(VecGetArrayRead(c, &x));
+    for (PetscInt i = 0; i < n && first == INT64_MAX; i++)
+      if (PetscIsInfOrNanScalar(x[i])) first = (PetscInt64)lo + i;
+    PetscCall(VecRestoreArrayRead(c, &x));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPIU_INT64, MPI_MIN, g.comm));
+    PetscCheck(first == INT64_MAX, g.comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s is not admissible: dataset /c holds NaN or Inf (the first at x = %lld, y = %lld, z = %lld, counting from 0)", what, path, (long long)(first % g.n[0]), (long long)((first / g.n[0]) % g.n[1]),
+               (long long)(first / ((PetscInt64)g.n[0] * g.n[1])));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -7,6 +7,8 @@
 #include <uphill/package.h>
 #include <uphill/version.h>
 #include <errno.h>
+#include <signal.h>
+#include <petscviewerhdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,18 +101,26 @@ int main(int argc, char **argv)
   UphillStopReason reason    = UPHILL_STOP_T_END;
   const int        status[]  = {0, 0, 2, 3, 4}; /* by UphillStopReason */
 
-  /* PETSc reads -options_file inside PetscInitialize, where a missing file ends in a
-   * traceback; the user should read one sentence instead */
-  for (int i = 1; i + 1 < argc; i++)
-    if (!strcmp(argv[i], "-options_file") && access(argv[i + 1], R_OK)) {
+  /* PETSc reads -options_file inside PetscInitialize, where a missing or malformed file ends
+   * in a traceback (and, on several ranks, an MPI_Abort); the user should read one sentence */
+  for (int i = 1; i + 1 < argc; i++) {
+    char why[512];
+    if (strcmp(argv[i], "-options_file") || !UphillOptionsFileCheck(argv[i + 1], why, sizeof(why))) continue;
+    {
       const char *r = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
-      if (!r || !strcmp(r, "0")) fprintf(stderr, "uphill: -options_file %s: %s\n", argv[i + 1], strerror(errno));
-      return 1;
+      if (!r || !strcmp(r, "0")) fprintf(stderr, "uphill: error: %s\n", why);
     }
+    return 1;
+  }
+  /* a file-size limit (ulimit -f) makes a write fail with EFBIG, reported like a full disk,
+   * instead of killing the run in the middle of it */
+  (void)signal(SIGXFSZ, SIG_IGN);
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   PetscCall(UphillInitializePackage());
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-uphill_traceback", &traceback, NULL));
   if (!traceback) PetscCall(PetscPushErrorHandler(UphillErrorHandler, NULL));
+  /* HDF5 failures are reported by uphill in one line; HDF5's own stack only with the traceback */
+  if (!traceback) (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   ierr = Main(&reason);
   if (!traceback) (void)PetscPopErrorHandler();
   /* errors are collective by construction (rank-0 I/O results are broadcast), so every rank

@@ -5,6 +5,11 @@
 #include <uphill/thermo.h>
 #include <uphill/version.h>
 #include <stddef.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 #include <uphill/fileio.h>
 #include <uphill/scheme.h>
 
@@ -443,4 +448,65 @@ int UphillOptionsWrite(const UphillOptions *o, FILE *fp)
     if (n < 0) return UphillErrno();
   }
   return 0;
+}
+
+/* Before PetscInitialize (no MPI yet; every rank looks for itself): what PETSc would refuse in
+ * an options file, or what it would read as something else, as one sentence in why. A file is
+ * lines of "-option [value]" (or "alias"), '#' starting a comment: no NUL or other control
+ * bytes (a binary file), no line longer than a path can be, and may name further files. */
+static int BadOptionsFile(const char *path, int depth, char *why, size_t len)
+{
+  FILE  *fp;
+  char  *text = NULL;
+  size_t n = 0, cap = 0, line = 1;
+  int    bad = 0, c;
+
+  errno = 0;
+  if (!(fp = fopen(path, "r"))) {
+    (void)snprintf(why, len, "-options_file %s: %s", path, strerror(errno ? errno : EIO));
+    return 1;
+  }
+  while (!bad && (c = fgetc(fp)) != EOF) {
+    if (n + 2 > cap) {
+      char *t = realloc(text, cap = cap ? 2 * cap : 4096);
+      if (!t) break;
+      text = t;
+    }
+    if (n >= (size_t)1 << 20) bad = snprintf(why, len, "-options_file %s: larger than 1 MiB; not an options file", path);
+    else if ((c < 32 && c != '\n' && c != '\t' && c != '\r' && c != '\f' && c != '\v') || c == 127)
+      bad = snprintf(why, len, "-options_file %s: not a text file (byte 0x%02x on line %zu); it must hold lines of -option value", path, c, line);
+    text[n++] = (char)c;
+    if (c == '\n') line++;
+  }
+  if (!bad && ferror(fp)) bad = snprintf(why, len, "-options_file %s: %s", path, strerror(errno ? errno : EIO));
+  (void)fclose(fp);
+  line = 1;
+  for (char *l = text, *next; !bad && l && l < text + n; l = next, line++) {
+    char  *end = memchr(l, '\n', (size_t)(text + n - l)), *tok, *save = NULL;
+    size_t ll;
+    next  = end ? end + 1 : text + n;
+    ll    = (size_t)((end ? end : text + n) - l);
+    l[ll] = 0;
+    if (ll >= PETSC_MAX_PATH_LEN) {
+      bad = snprintf(why, len, "-options_file %s: line %zu is %zu characters long (at most %d)", path, line, ll, PETSC_MAX_PATH_LEN - 1);
+      break;
+    }
+    if ((tok = strchr(l, '#'))) *tok = 0;
+    tok = strtok_r(l, " \t\r\f\v", &save);
+    if (!tok) continue;
+    if (tok[0] != '-' && strcasecmp(tok, "alias")) bad = snprintf(why, len, "-options_file %s: line %zu starts with \"%.40s\", not an option (options start with -)", path, line, tok);
+    else if (!strcmp(tok, "-options_file")) {
+      const char *f = strtok_r(NULL, " \t\r\f\v", &save);
+      if (!f) bad = snprintf(why, len, "-options_file %s: line %zu: -options_file without a file name", path, line);
+      else if (depth >= 8) bad = snprintf(why, len, "-options_file %s: options files nested too deep", path);
+      else bad = BadOptionsFile(f, depth + 1, why, len);
+    }
+  }
+  free(text);
+  return bad != 0;
+}
+
+int UphillOptionsFileCheck(const char *path, char *why, size_t len)
+{
+  return BadOptionsFile(path, 0, why, len);
 }

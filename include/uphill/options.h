@@ -92,5 +92,9 @@ PetscErrorCode UphillOptionsRK(const UphillOptions *opt, ThermoRK *rk);
 PetscBool UphillOptionsGiven(const UphillOptions *opt, const char *name);
 /* Every option in force, in options-file syntax, with the version (run.opts). Rank 0. */
 int UphillOptionsWrite(const UphillOptions *opt, FILE *fp);
+/* Before PetscInitialize (plain C, no MPI): non-zero, with one sentence in why, if PETSc would
+ * refuse the options file or read it as something else (missing, binary, over-long lines,
+ * lines that are not options; nested -options_file followed). */
+int UphillOptionsFileCheck(const char *path, char *why, size_t len);
 /* The run's name for its time unit ("s", "tau" or "" for the polynomial model). */
 const char *UphillOptionsTimeUnit(const UphillOptions *opt);
