@@ -113,7 +113,7 @@ static State Classify(PetscReal c0, const Analysis *a)
   return STATE_STABLE;
 }
 
-static PetscErrorCode PrintVerdict(PetscViewer v, State s)
+static PetscErrorCode PrintVerdict(const UphillOptions *opt, PetscViewer v, State s)
 {
   PetscFunctionBeginUser;
   switch (s) {
@@ -123,8 +123,9 @@ static PetscErrorCode PrintVerdict(PetscViewer v, State s)
   case STATE_METASTABLE:
     PetscCall(PetscViewerASCIIPrintf(v, "  METASTABLE: needs nucleation, small fluctuations decay.\n"));
     PetscCall(PetscViewerASCIIPrintf(v, "    The alloy lies inside the miscibility gap but outside the spinodal: two phases would be\n"));
-    PetscCall(PetscViewerASCIIPrintf(v, "    better, but small composition waves raise the free energy and die out. This solver has no\n"));
-    PetscCall(PetscViewerASCIIPrintf(v, "    thermal noise, so a run stays mixed unless its initial condition already holds precipitates.\n"));
+    PetscCall(PetscViewerASCIIPrintf(v, "    better, but small composition waves raise the free energy and die out.\n"));
+    if (opt->thermal_noise) PetscCall(PetscViewerASCIIPrintf(v, "    With -thermal_noise, fluctuations keep exploring until one passes the critical nucleus size:\n    expect particles to appear after a waiting time, at random places (see Thermal noise below).\n"));
+    else PetscCall(PetscViewerASCIIPrintf(v, "    Without -thermal_noise a run stays mixed unless its initial condition already holds\n    precipitates; with it, fluctuations can nucleate them.\n"));
     break;
   case STATE_STABLE:
     PetscCall(PetscViewerASCIIPrintf(v, "  STABLE: stays mixed. Any fluctuation decays, diffusion runs downhill as in Fick's law.\n"));
@@ -175,6 +176,39 @@ static PetscErrorCode PrintGrid(const UphillOptions *opt, PetscViewer v, Fmt *f,
     fine = PETSC_FALSE;
   }
   if (fine) PetscCall(PetscViewerASCIIPrintf(v, "  The grid resolves the pattern and the interfaces, and the box holds enough of them.\n"));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Thermal noise (DESIGN.md 6.5): its strength, and how far a grid cell's composition wanders
+ * in equilibrium, sigma^2 = (theta/dV) <1/(f'' + kappa k^2)> over the grid's modes
+ * (Ornstein-Zernike summed; the mean over the Brillouin zone is taken on at most 128^d points).
+ * fpp and kappa in the solver's units. */
+static PetscErrorCode PrintNoise(const UphillOptions *opt, PetscViewer v, Fmt *f, PetscReal fpp, PetscReal kappa)
+{
+  const PetscInt  N = PetscMin(opt->N, 128), nd = opt->dim == 3 ? N : 1;
+  const PetscReal h = opt->L_red / opt->N, kn = PETSC_PI / h, cell = PetscPowRealInt(h, opt->dim);
+  PetscReal       mean = 0, sigma;
+
+  PetscFunctionBeginUser;
+  if (!opt->thermal_noise) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscViewerASCIIPrintf(v, "\nThermal noise\n  theta = %s (%s), a random flux of covariance 2 M theta per cell and step.\n", Num(f, opt->theta),
+                                   opt->noise_theta > 0 ? "-noise_theta" : (opt->dim == 2 ? "v_atom/(l^2 thickness)" : "v_atom/l^3")));
+  if (fpp <= 0) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  Inside the spinodal the noise only seeds the decomposition, which needs no help.\n"));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  for (PetscInt i = 0; i < N; i++)
+    for (PetscInt j = 0; j < N; j++)
+      for (PetscInt l = 0; l < nd; l++) {
+        const PetscReal kx = kn * (2.0 * (i + 0.5) / N - 1.0), ky = kn * (2.0 * (j + 0.5) / N - 1.0), kz = opt->dim == 3 ? kn * (2.0 * (l + 0.5) / nd - 1.0) : 0.0;
+        mean += 1.0 / (fpp + kappa * (kx * kx + ky * ky + kz * kz));
+      }
+  mean /= (PetscReal)N * N * nd;
+  sigma = PetscSqrtReal(opt->theta / cell * mean);
+  PetscCall(PetscViewerASCIIPrintf(v, "  In equilibrium a grid cell's composition fluctuates about c0 by +-%s (one standard deviation).\n", Num(f, sigma)));
+  if (opt->model == UPHILL_MODEL_REGULAR && (opt->c0 - 4 * sigma <= 0 || opt->c0 + 4 * sigma >= 1))
+    PetscCall(PetscViewerASCIIPrintf(v, "  WARNING: 4 standard deviations reach the bounds 0 or 1: expect a run to stop with c leaving (0,1).\n"
+                                        "           Lower -noise_theta or -noise_scale (the variance per cell also grows as the cells shrink).\n"));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -310,7 +344,7 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
   a.state = Classify(c0, &a);
 
   PetscCall(PetscViewerASCIIPrintf(v, "\nYour alloy: c0 = %s\n", Num(f, c0)));
-  PetscCall(PrintVerdict(v, a.state));
+  PetscCall(PrintVerdict(opt, v, a.state));
   if (rk.a1 == 0 && rk.b1 == 0) PetscCall(PetscViewerASCIIPrintf(v, "  Thermodynamic factor Phi(c0) = 1 - 2 chi c0(1-c0) = %s.\n", Num(f, phi)));
   else PetscCall(PetscViewerASCIIPrintf(v, "  Thermodynamic factor Phi(c0) = c0(1-c0) f''(c0)/RT = %s.\n", Num(f, phi)));
   if (si) PetscCall(PetscViewerASCIIPrintf(v, "  Curvature of the free energy f''(c0) = %s J/mol (%s RT).\n", Num(f, fpp), Num(f, fpp / RT)));
@@ -358,6 +392,7 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
   }
   PetscCall(PrintStability(opt, v, f, &a, M0, si ? "m^2 mol/(J s)" : "l^2/(RT tau)"));
   PetscCall(PrintGrid(opt, v, f, &a));
+  PetscCall(PrintNoise(opt, v, f, fpp / opt->RT, 1.0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -385,7 +420,7 @@ static PetscErrorCode ExplainPolynomial(const UphillOptions *opt, PetscViewer v,
   fpp     = ThermoPolyD2F(c0, rho, ca, cb);
   a.state = Classify(c0, &a);
   PetscCall(PetscViewerASCIIPrintf(v, "\nYour alloy: c0 = %s\n", Num(f, c0)));
-  PetscCall(PrintVerdict(v, a.state));
+  PetscCall(PrintVerdict(opt, v, a.state));
   PetscCall(PetscViewerASCIIPrintf(v, "  Curvature of the free energy f''(c0) = %s.\n", Num(f, fpp)));
   PetscCall(PetscViewerASCIIPrintf(v, "  Effective diffusivity D_eff = M f''(c0) = %s", Num(f, M * fpp)));
   if (fpp < 0.0) PetscCall(PetscViewerASCIIPrintf(v, ": negative: uphill diffusion, material flows towards higher concentration.\n"));
@@ -398,6 +433,7 @@ static PetscErrorCode ExplainPolynomial(const UphillOptions *opt, PetscViewer v,
   PetscCall(ThermoInterfaceWidthPoly(rho, ca, cb, kappa, &a.delta));
   PetscCall(PrintStability(opt, v, f, &a, M, "(model units)"));
   PetscCall(PrintGrid(opt, v, f, &a));
+  PetscCall(PrintNoise(opt, v, f, fpp, kappa));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

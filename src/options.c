@@ -72,6 +72,10 @@ static const OptSpec specs[] = {
   {"-C11", OPT_REAL, F(C11), SI, D3(168.4e9), 0, 1e13, LO_OPEN, NULL, "-elastic", UPHILL_ELASTIC_CUBIC, U3("Pa"), "Cubic elastic constant C11 (default: Cu)", 0, 0},
   {"-C12", OPT_REAL, F(C12), SI, D3(121.4e9), 0, 1e13, LO_OPEN, NULL, "-elastic", UPHILL_ELASTIC_CUBIC, U3("Pa"), "Cubic elastic constant C12 (default: Cu)", 0, 0},
   {"-C44", OPT_REAL, F(C44), SI, D3(75.4e9), 0, 1e13, LO_OPEN, NULL, "-elastic", UPHILL_ELASTIC_CUBIC, U3("Pa"), "Cubic elastic constant C44 (default: Cu; isotropic when C44 = (C11 - C12)/2)", 0, 0},
+  {"-thermal_noise", OPT_BOOL, F(thermal_noise), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Conserved thermal noise (Cahn-Hilliard-Cook): a random flux of covariance 2 M kT, so a metastable alloy can nucleate; needs a fixed step -dt", 0, 0},
+  {"-noise_theta", OPT_REAL, F(noise_theta), ALL, D3(0), 0, 1e6, CLOSED, NULL, "-thermal_noise", 1, U3(""), "Noise strength theta = v_atom/l^3 (2D: v_atom/(l^2 thickness)) in the solver's units; 0 in SI runs: computed from -Vm, l and -thickness", 0, 0},
+  {"-noise_scale", OPT_REAL, F(noise_scale), ALL, D3(1), 0, 1e12, LO_OPEN, NULL, "-thermal_noise", 1, U3(""), "Multiplier of the noise strength (1: physical; larger makes nucleation visible in a short run)", 0, 0},
+  {"-thickness", OPT_REAL, F(thickness), SI, D3(0), 0, 1, CLOSED, NULL, "-thermal_noise", 1, U3("m"), "2D runs: thickness of the film the plane stands for, turning its area into a volume for the noise (0: one grid spacing)", 0, 0},
   {"-mobility_model", OPT_ENUM, F(mobility_model), REG, D3(0), 0, 0, 0, UphillMobilityNames, NULL, 0, U3(""), "Mobility: one tracer diffusivity D*, or Darken with the tracer diffusivities of A and B", 0, 0},
   {"-D0", OPT_REAL, F(D0), SI, D3(7.8e-5), 0, 1, LO_OPEN, NULL, NULL, 0, U3("m^2/s"), "Arrhenius prefactor of the tracer diffusivity D*_A", 0, 0},
   {"-Q", OPT_REAL, F(Q), SI, D3(211e3), 0, 1e7, CLOSED, NULL, NULL, 0, U3("J/mol"), "Activation energy of D*_A", 0, 0},
@@ -327,6 +331,9 @@ static PetscErrorCode CheckConsistency(MPI_Comm comm, const UphillOptions *o)
     PetscCheck(o->ic != UPHILL_IC_MODE || o->ic_amp < room, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ic_amp = %g would push c outside (0,1) around -c0 = %g; allowed range [0, %g)", (double)o->ic_amp, (double)o->c0, (double)room);
     PetscCheck(o->ic != UPHILL_IC_PFHUB1A || 0.06 < room, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ic pfhub1a adds up to +-0.06 to -c0 = %g, which leaves (0,1)", (double)o->c0);
   }
+  PetscCheck(!o->thermal_noise || !o->adapt, comm, PETSC_ERR_ARG_INCOMP, "-thermal_noise needs a fixed step: give -dt (the error estimate of the adaptive step would measure the noise, not the error)");
+  PetscCheck(!o->thermal_noise || o->noise_theta > 0 || (!poly && o->units == UPHILL_UNITS_SI), comm, PETSC_ERR_ARG_WRONG, "-thermal_noise in %s units needs -noise_theta (theta = v_atom/l^d, e.g. 0.01 for a metal with l = 1 nm)", poly ? "the polynomial model's" : "reduced");
+  PetscCheck(!UphillOptionsGiven(o, "-thickness") || o->dim == 2, comm, PETSC_ERR_ARG_INCOMP, "-thickness applies to 2D runs (a 3D cell is already a volume)");
   PetscCheck(o->dt <= o->t_end, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dt = %g is larger than -t_end = %g", (double)o->dt, (double)o->t_end);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -362,6 +369,14 @@ static PetscErrorCode Derive(MPI_Comm comm, UphillOptions *o)
   o->dt_red     = UphillOptionsGiven(o, "-dt") ? o->dt / o->tau : 0.0;
   o->t_end_red  = o->t_end / o->tau;
   o->dt_max_red = o->dt_max > 0 ? o->dt_max / o->tau : PETSC_MAX_REAL;
+  o->theta      = 0.0;
+  if (o->thermal_noise) {
+    /* theta = v_atom/l^3, v_atom = Vm/N_A (DESIGN.md 6.5); a 2D plane stands for a film of
+     * the given thickness (default one grid spacing, so its cells are cubes like in 3D) */
+    const PetscReal thick = o->thickness > 0 ? o->thickness / o->ell : o->L_red / o->N;
+    o->theta              = o->noise_theta > 0 ? o->noise_theta : o->Vm / UPHILL_NA / (o->ell * o->ell * o->ell) / (o->dim == 2 ? thick : 1.0);
+    o->theta *= o->noise_scale;
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

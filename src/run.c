@@ -208,6 +208,8 @@ static PetscErrorCode SchemeParamsFromOptions(const UphillOptions *o, UphillSche
   p->flux  = (UphillFluxForm)o->flux;
   p->A     = o->stab_A;
   p->S     = o->stab_S;
+  p->theta      = o->theta;
+  p->noise_seed = o->seed;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -422,7 +424,7 @@ static PetscErrorCode CreateStepper(UphillRun r, const UphillCheckpointState *rs
   p.tol       = o->adapt_tol;
   p.dt_max    = o->dt_max_red;
   p.order     = sp.order;
-  p.energy    = PETSC_TRUE;
+  p.energy    = (PetscBool)!(o->theta > 0); /* thermal noise raises F as it should: no energy check */
   p.energy_every = o->adapt ? 1 : o->diag_every;
   p.bounds01  = (PetscBool)(o->model == UPHILL_MODEL_REGULAR);
   p.volume    = g.cell * (PetscReal)g.ntot;

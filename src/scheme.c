@@ -31,6 +31,7 @@
  * one, and taken in the RMS norm over the grid, by Parseval on the Fourier coefficients. */
 #include <uphill/scheme.h>
 #include <uphill/package.h>
+#include <uphill/hash.h>
 #include <petscviewerhdf5.h>
 #include <math.h>
 #include <string.h>
@@ -52,6 +53,8 @@ struct _n_UphillScheme {
   UphillComplex     *psi;    /* psi_k of c*, for the gradient directions after the first */
   PetscReal         *Bel;    /* coherency strain: B(n_k) per coefficient, the model's units */
   PetscInt           nhist;  /* states held: 1 (c^n) to 3 */
+  PetscInt64         nstep;  /* index of the next step: keys the thermal noise */
+  uint64_t           nseed;  /* the noise's stream, apart from the initial field's */
   PetscReal          hprev[2];
   PetscReal          F, cmin, cmax; /* of the current state */
   PetscBool          have_trial;
@@ -147,6 +150,7 @@ PetscErrorCode UphillSchemeCreate(UphillGrid grid, const UphillSchemeParams *p, 
     PetscCall(UphillGridEvalSpectral(grid, ThermoModelElasticKernel, &s->p.model, s->Bel));
   }
   s->nhist = 0;
+  s->nseed = UphillHash64((uint64_t)p->noise_seed, 0x6e6f697365ULL);
   *scheme  = s;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -367,12 +371,16 @@ static PetscErrorCode PointwiseNonlinear(UphillScheme s, const StepCoef *k, doub
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* buf (grad_d psi, unnormalized) <- M(c*) grad_d psi / N^d */
-static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, double *buf)
+/* buf (grad_d psi, unnormalized) <- M(c*) grad_d psi / N^d, plus with thermal noise the
+ * random flux sqrt(2 M theta/(h dV)) xi, xi ~ N(0,1) per cell and step (DESIGN.md 6.5): it
+ * rides the flux's own forward transform, so the noise costs no transform */
+static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, PetscInt d, double *buf)
 {
   const PetscReal *cn, *cp;
   const PetscInt   nx = s->gi.nx, np = s->gi.nxpad;
   const PetscReal  e1 = k->e1, e2 = k->e2, invN = 1.0 / s->sp.ntot, r = s->p.model.r;
+  const PetscReal  q2 = 2.0 * s->p.theta / (k->h * s->gi.cell);
+  const uint64_t   base = ((uint64_t)s->nstep * (uint64_t)s->gi.dim + (uint64_t)d) * (uint64_t)s->gi.ntot + (uint64_t)UphillGridGlobalIndex(&s->gi, 0);
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(UPHILL_POINTWISE, 0, 0, 0, 0));
@@ -381,12 +389,58 @@ static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, double *b
   for (PetscInt row = 0; row < s->gi.rows; row++) {
     const PetscReal *a = cn + row * nx, *b = cp + row * nx;
     double          *o = buf + row * np;
+    if (q2 > 0) {
+      for (PetscInt i = 0; i < nx; i++) {
+        const PetscReal M = ThermoReducedMobility(e1 * a[i] + e2 * b[i], r);
+        o[i]              = invN * M * o[i] + PetscSqrtReal(q2 * PetscMax(M, 0.0)) * UphillHashNormal(s->nseed, base + (uint64_t)(row * nx + i));
+      }
+      continue;
+    }
 #pragma omp simd
     for (PetscInt i = 0; i < nx; i++) o[i] *= invN * ThermoReducedMobility(e1 * a[i] + e2 * b[i], r);
   }
   PetscCall(VecRestoreArrayRead(s->c[2], &cp));
   PetscCall(VecRestoreArrayRead(s->c[1], &cn));
   PetscCall(PetscLogEventEnd(UPHILL_POINTWISE, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Constant mobility (polynomial model): the divergence of the random flux, sum_d i k_d FT(j_d),
+ * has the statistics of i s(k)|k| FT(j) for one white field j, so one forward transform draws
+ * it; h times it starts the accumulated part of the new coefficients. s(k) = +-1, the sign of
+ * the first non-zero component, makes the multiplier odd in k like i k_d: an even one (i|k|)
+ * would break the conjugate symmetry of a real field where both k and -k are stored. */
+static PetscErrorCode NoiseConstantMobility(UphillScheme s, const StepCoef *k, double *buf)
+{
+  const UphillSpectral *sp = &s->sp;
+  const PetscInt        nx = s->gi.nx, np = s->gi.nxpad;
+  const PetscReal       q = PetscSqrtReal(2.0 * s->p.model.mobility * s->p.theta / (k->h * s->gi.cell));
+  const uint64_t        base = (uint64_t)s->nstep * (uint64_t)s->gi.ntot + (uint64_t)UphillGridGlobalIndex(&s->gi, 0);
+  UphillComplex        *w = (UphillComplex *)buf, *nw = s->ch[0];
+
+  PetscFunctionBegin;
+  for (PetscInt row = 0; row < s->gi.rows; row++)
+    for (PetscInt i = 0; i < nx; i++) buf[row * np + i] = q * UphillHashNormal(s->nseed, base + (uint64_t)(row * nx + i));
+  PetscCall(UphillGridForward(s->grid));
+  for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
+    for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
+      PetscReal kc[3], kk;
+      const PetscReal *kv[3];
+      for (PetscInt d = 0; d < s->gi.dim; d++) kv[d] = RowK(sp, d, a, b, &kc[d]);
+      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
+        PetscReal sgn = 0;
+        kk            = 0;
+        for (PetscInt d = 0; d < s->gi.dim; d++) {
+          const PetscReal kd = kv[d] ? kv[d][e] : kc[d]; /* odd-derivative wavenumbers: Nyquist zeroed */
+          kk += kd * kd;
+          if (sgn == 0 && kd != 0) sgn = kd > 0 ? 1.0 : -1.0;
+        }
+        kk = sgn * PetscSqrtReal(kk);
+        nw[row + e][0] = -k->h * kk * w[row + e][1];
+        nw[row + e][1] = k->h * kk * w[row + e][0];
+      }
+    }
+  s->acc = PETSC_TRUE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -478,8 +532,8 @@ static inline void SpectralFinal(UphillScheme s, const StepCoef *k, UphillComple
         const PetscReal sr = e1 * p1[e][0] + e2 * p2[e][0], si = e1 * p1[e][1] + e2 * p2[e][1];
         PetscReal       nre, nim;
         if (mode == FINAL_POLYNOMIAL) {
-          nre = a1 * p1[e][0] - a2 * p2[e][0] + h * k2 * (S * sr - M * wr[e][0]);
-          nim = a1 * p1[e][1] - a2 * p2[e][1] + h * k2 * (S * si - M * wr[e][1]);
+          nre = a1 * p1[e][0] - a2 * p2[e][0] + h * k2 * (S * sr - M * wr[e][0]) + (acc ? nr[e][0] : 0.0);
+          nim = a1 * p1[e][1] - a2 * p2[e][1] + h * k2 * (S * si - M * wr[e][1]) + (acc ? nr[e][1] : 0.0);
         } else {
           /* history, explicit linear terms (lin = (D - 1 + [LOG]) k^2 + (S + A kappa k^2) k^2),
            * what earlier passes accumulated, and the last flux direction */
@@ -580,6 +634,8 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
   Coefficients(s, h, &k);
   PetscCall(UphillGridGetBuffer(s->grid, &buf));
   w = (UphillComplex *)buf;
+  s->acc = PETSC_FALSE;
+  if (s->p.theta > 0 && !s->fluxes) PetscCall(NoiseConstantMobility(s, &k, buf));
   if (s->nlfwd) {
     PetscCall(PointwiseNonlinear(s, &k, buf));
     PetscCall(UphillGridForward(s->grid));
@@ -590,7 +646,7 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
   PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
   for (PetscInt d = 0; s->fluxes && d < s->gi.dim; d++) {
     PetscCall(UphillGridBackward(s->grid)); /* grad_d psi* */
-    PetscCall(PointwiseFlux(s, &k, buf));
+    PetscCall(PointwiseFlux(s, &k, d, buf));
     PetscCall(UphillGridForward(s->grid)); /* FT(M(c*) grad_d psi*) */
     PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
     if (d + 1 < s->gi.dim) SpectralFluxAdd(s, &k, d, w);
@@ -611,6 +667,13 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
   s->h_trial    = h;
   s->have_trial = PETSC_TRUE;
   PetscCall(PetscLogEventEnd(UPHILL_STEP, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillSchemeSetStepIndex(UphillScheme s, PetscInt64 step)
+{
+  PetscFunctionBegin;
+  s->nstep = step;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

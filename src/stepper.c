@@ -219,6 +219,7 @@ static PetscErrorCode Advance(UphillStepper st, PetscBool *accepted)
   for (PetscInt attempt = 0;; attempt++) {
     const PetscReal h_try = TrialStep(st, h, &lands);
 
+    PetscCall(UphillSchemeSetStepIndex(st->scheme, st->step)); /* a retry draws the same noise */
     PetscCall(UphillSchemeTry(st->scheme, h_try, &r));
     Verdict(st, &r, F, cause, sizeof(cause), &shrink);
     if (st->p.bounds01 && !PetscIsInfOrNanReal(r.cmin) && (r.cmin <= 0.0 || r.cmax >= 1.0)) {

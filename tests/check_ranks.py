@@ -8,7 +8,7 @@
  - the last diagnostics row (free energy, c_mean) agrees to 1e-10 relative.
 
 Cases: 2D regular (48^2), 3D regular (16^3), 2D polynomial with the PFHub 1a field (64^2),
-and a 9^2 grid at 3 and 4 ranks (at 4 ranks FFTW leaves rank 3 with zero rows).
+regular and polynomial runs with thermal noise at 1 and 2 ranks, and a 9^2 grid at 3 and 4 ranks (at 4 ranks FFTW leaves rank 3 with zero rows).
 
 Needs numpy and h5py (Debian: /usr/bin/python3). Prints one line per check and
 "N passed, M failed"; exits non-zero on any failure.
@@ -57,6 +57,11 @@ def main():
         ("2d_regular", [1, 2, 4], ["-units", "reduced", "-chi", "3", "-N", "48", "-L", "48", "-dt", "0.2", "-t_end", "20"]),
         ("3d_regular", [1, 2, 4], ["-units", "reduced", "-chi", "3", "-dim", "3", "-N", "16", "-L", "16", "-dt", "0.2", "-t_end", "10"] + est),
         ("2d_pfhub1a", [1, 2, 4], ["-model", "polynomial", "-ic", "pfhub1a", "-N", "64", "-L", "64", "-dt", "0.2", "-t_end", "10"] + est),
+        # thermal noise: the random flux of a step is a hash of (seed, step, axis, point)
+        ("2d_thermal_noise", [1, 2], ["-units", "reduced", "-chi", "3", "-N", "48", "-L", "48", "-dt", "0.2", "-t_end", "20",
+                                       "-thermal_noise", "-noise_theta", "1e-3"] + est),
+        ("2d_poly_thermal_noise", [1, 2], ["-model", "polynomial", "-N", "32", "-L", "32", "-dt", "0.05", "-t_end", "5",
+                                            "-thermal_noise", "-noise_theta", "1e-3"] + est),
         ("2d_n9_empty_rank", [1, 3, 4], ["-units", "reduced", "-chi", "3", "-N", "9", "-L", "9", "-dt", "0.1", "-t_end", "5"] + est),
     ]
     shutil.rmtree(args.workdir, ignore_errors=True)

@@ -592,7 +592,7 @@ int main(int argc, char **argv)
     p.sp.model.elastic    = PETSC_TRUE;
     p.sp.model.el         = (ThermoElastic){0.05, 168.4e9, 121.4e9, 75.4e9};
     p.sp.model.el_scale   = 8.5e-6 / (UPHILL_R * 1000.0);
-    PetscCall(TestMassEnergy(&t, "2D regular with coherency strain Euler", &p, 0.4, 0.05, 0.05, 1600));
+    PetscCall(TestMassEnergy(&t, "2D regular with coherency strain Euler", &p, 0.4, 0.05, 0.1, 800));
     p = Poly(3, 16, 16.0, 2);
     PetscCall(TestMassEnergy(&t, "3D polynomial BDF2", &p, 0.5, 0.05, 0.5, 200));
   }

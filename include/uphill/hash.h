@@ -19,3 +19,10 @@ static inline PetscReal UphillHashUniform(uint64_t seed, uint64_t index)
 {
   return (PetscReal)(UphillHash64(seed, index) >> 11) * 0x1.0p-53;
 }
+
+/* standard normal (Box-Muller on the uniforms of indices 2i and 2i+1) */
+static inline PetscReal UphillHashNormal(uint64_t seed, uint64_t index)
+{
+  const PetscReal u1 = 1.0 - UphillHashUniform(seed, 2 * index), u2 = UphillHashUniform(seed, 2 * index + 1);
+  return PetscSqrtReal(-2.0 * PetscLogReal(u1)) * PetscCosReal(2.0 * PETSC_PI * u2);
+}

@@ -45,6 +45,8 @@ typedef struct {
   PetscReal          rho, c_alpha, c_beta, mobility;
   UphillElasticModel elastic;
   PetscReal          misfit, C11, C12, C44; /* eta = (1/a) da/dc; Pa */
+  PetscBool          thermal_noise;
+  PetscReal          noise_theta, noise_scale, thickness; /* theta (0: from Vm and l), -, m */
   PetscInt           dim, N;
   PetscReal          L, dt, t_end; /* run units: m and s (SI), l and tau (reduced) */
   PetscInt           max_steps;
@@ -83,6 +85,7 @@ typedef struct {
   PetscReal ell, tau; /* length and time units of the solver; 1 when not SI */
   PetscReal L_red, dt_red, t_end_red, dt_max_red; /* in the solver's units (dt_red 0: not given) */
   PetscReal r_darken; /* D*_B/D*_A, 1 for a single tracer */
+  PetscReal theta;    /* thermal noise strength in the solver's units (0: none) */
 } UphillOptions;
 
 PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *opt);

@@ -27,6 +27,8 @@ typedef struct {
   UphillFluxForm flux;  /* regular model */
   PetscReal   A;     /* stabilizer of the kappa k^4 term; < 0: max M */
   PetscReal   S;     /* stabilizer of the k^2 term; < 0: the model's default (see scheme.c) */
+  PetscReal   theta; /* thermal noise strength (DESIGN.md 6.5), the model's units; 0: none */
+  PetscInt64  noise_seed;
 } UphillSchemeParams;
 
 /* What a trial step produced, for the caller to accept or reject it. */
@@ -56,6 +58,10 @@ PetscErrorCode UphillSchemeGetPreviousStep(UphillScheme s, PetscReal *h);
 /* Compute a trial step of size h from the current state: 2d+1 transforms for the regular
  * model with one tracer, 2d+2 with Darken, 2 for the polynomial model. */
 PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *res);
+/* The index of the next step (0 for the first of a run): with thermal noise, the random
+ * numbers of a step are a function of (seed, step, axis, grid point) only, so they are the
+ * same for any rank count, for a retried step and after a restart. */
+PetscErrorCode UphillSchemeSetStepIndex(UphillScheme s, PetscInt64 step);
 /* Make the last trial the current state. */
 PetscErrorCode UphillSchemeAccept(UphillScheme s);
 /* With the AUTO flux still in its IDEAL form: switch to LOG (for the rest of the run) and say

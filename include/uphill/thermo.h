@@ -8,7 +8,8 @@
 #include <petscsys.h>
 #include <uphill/compat.h>
 
-#define UPHILL_R 8.314462618 /* gas constant, J/(mol K) */
+#define UPHILL_R  8.314462618   /* gas constant, J/(mol K) */
+#define UPHILL_NA 6.02214076e23 /* Avogadro constant, 1/mol */
 
 /* ---- regular solution, SI ---- */
 PetscReal ThermoRegularF(PetscReal c, PetscReal omega, PetscReal T);   /* f(c), J/mol */
