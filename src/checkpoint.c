@@ -1,8 +1,5 @@
 /* Checkpoint files: the scheme's state and history, the loop state, the run's identity, and
  * the checksums that tell a complete file from a damaged one. */
-#if defined(__linux__) && !defined(_GNU_SOURCE)
-  #define _GNU_SOURCE /* fallocate */
-#endif
 #include <uphill/checkpoint.h>
 #include <uphill/collective.h>
 #include <uphill/hash.h>
@@ -12,8 +9,6 @@
 #include <petscdmda.h>
 #include <dirent.h>
 #include <stdarg.h>
-#include <fcntl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -220,99 +215,31 @@ static PetscErrorCode WriteChecksums(PetscViewer v, Vec tmpl, PetscInt nid, cons
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* ------------------------------------------------------------------ quiet attempts */
-
-/* Errors of an attempt that may fail (a damaged file, a full disk) are the caller's to report:
- * neither PETSc's handler nor HDF5's error stack prints them. */
-typedef struct {
-  H5E_auto2_t fn;
-  void       *data;
-} Quiet;
-
-static PetscErrorCode QuietBegin(Quiet *q)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-  if (H5Eget_auto2(H5E_DEFAULT, &q->fn, &q->data) < 0) q->fn = NULL, q->data = NULL;
-  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-static PetscErrorCode QuietEnd(Quiet *q)
-{
-  PetscFunctionBegin;
-  (void)H5Eset_auto2(H5E_DEFAULT, q->fn, q->data);
-  PetscCall(PetscPopErrorHandler());
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /* ------------------------------------------------------------------ writing */
 
-static PetscErrorCode WriteContents(PetscViewer viewer, UphillScheme scheme, const UphillCheckpointState *st, PetscInt nid, const UphillIdentity id[], PetscInt nranks)
+/* What UphillCheckpointWrite writes, for UphillH5WriteAtomic. */
+typedef struct {
+  UphillScheme                 scheme;
+  const UphillCheckpointState *st;
+  PetscInt                     nid;
+  const UphillIdentity        *id;
+  PetscInt                     nranks;
+} Contents;
+
+static PetscErrorCode WriteContents(PetscViewer viewer, void *ctx)
 {
-  UphillCheckpointState s = *st;
+  const Contents       *w = (const Contents *)ctx;
+  UphillCheckpointState s = *w->st;
   Vec                   c;
 
   PetscFunctionBegin;
-  PetscCall(UphillSchemeView(scheme, viewer));
+  PetscCall(UphillSchemeView(w->scheme, viewer));
   PetscCall(LoopAttributes(viewer, &s, PETSC_FALSE));
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "ranks", PETSC_INT, &nranks));
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "ranks", PETSC_INT, &w->nranks));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "version", PETSC_STRING, UPHILL_VERSION));
-  for (PetscInt i = 0; i < nid; i++) PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", id[i].name, PETSC_REAL, &id[i].value));
-  PetscCall(UphillSchemeGetState(scheme, &c));
-  PetscCall(WriteChecksums(viewer, c, nid, id));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* A write that failed part-way (a disk filled up meanwhile) leaves HDF5 with metadata it cannot
- * flush and the objects PETSc had open, and a file HDF5 fails to close crashes the library at
- * exit. So: close those objects, and free the file's blocks (it is removed anyway), so that
- * the close finds the room it needs. */
-static PetscErrorCode Abandon(MPI_Comm comm, PetscViewer viewer, const char *file)
-{
-  const unsigned types = H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR | H5F_OBJ_LOCAL;
-  hid_t          fid, ids[64];
-  ssize_t        n;
-  PetscMPIInt    rank;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscViewerHDF5GetFileId(viewer, &fid));
-  for (int pass = 0; pass < 100 && (n = H5Fget_obj_ids(fid, types, 64, ids)) > 0; pass++) {
-    for (ssize_t k = 0; k < n; k++) {
-      switch (H5Iget_type(ids[k])) {
-      case H5I_ATTR:
-        (void)H5Aclose(ids[k]);
-        break;
-      case H5I_DATATYPE:
-        (void)H5Tclose(ids[k]);
-        break;
-      default:
-        (void)H5Oclose(ids[k]);
-        break;
-      }
-    }
-  }
-  PetscCallMPI(MPI_Barrier(comm));
-  if (rank == 0 && truncate(file, 0)) { /* nothing better to do: the close may fail */ }
-  PetscCallMPI(MPI_Barrier(comm));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-static PetscErrorCode WriteFile(MPI_Comm comm, UphillScheme scheme, const char *file, const UphillCheckpointState *st, PetscInt nid, const UphillIdentity id[])
-{
-  PetscViewer    viewer;
-  PetscMPIInt    size;
-  PetscErrorCode ierr, derr;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCall(PetscViewerHDF5Open(comm, file, FILE_MODE_WRITE, &viewer));
-  ierr = WriteContents(viewer, scheme, st, nid, id, (PetscInt)size);
-  if (ierr) PetscCall(Abandon(comm, viewer, file));
-  derr = PetscViewerDestroy(&viewer);
-  PetscCall(ierr);
-  PetscCall(derr);
+  for (PetscInt i = 0; i < w->nid; i++) PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", w->id[i].name, PETSC_REAL, &w->id[i].value));
+  PetscCall(UphillSchemeGetState(w->scheme, &c));
+  PetscCall(WriteChecksums(viewer, c, w->nid, w->id));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -345,43 +272,6 @@ static void Prune(const char *dir, long long step)
   closedir(d);
 }
 
-/* Rank 0: create path (empty) and allocate `bytes` for it, so a full disk, a quota or the
- * file-size limit shows with the system's own reason before HDF5 starts: HDF5 reports a failed
- * write without it. 0 or errno. On a file system without fallocate only the file-size limit
- * is checked, unless `fill` is set: then the bytes are written. */
-static int Reserve(const char *path, size_t bytes, PetscBool fill)
-{
-  int fd, err = 0;
-
-  errno = 0;
-  fd    = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return UphillErrno();
-#if defined(__linux__)
-  if (fallocate(fd, 0, 0, (off_t)bytes)) err = UphillErrno();
-#else
-  err = EOPNOTSUPP;
-#endif
-  if (err == EOPNOTSUPP || err == ENOSYS || err == ENODEV) {
-    struct rlimit rl;
-    err = (!getrlimit(RLIMIT_FSIZE, &rl) && rl.rlim_cur != RLIM_INFINITY && (rlim_t)bytes > rl.rlim_cur) ? EFBIG : 0;
-    if (!err && fill) {
-      static uint64_t buf[8192]; /* 64 KiB of incompressible bytes */
-      size_t          done = 0;
-      for (size_t i = 0; i < sizeof(buf) / sizeof(buf[0]); i++) buf[i] = UphillHash64(0x5eed, i);
-      bytes = PetscMin(bytes, (size_t)1 << 30); /* enough to meet a full disk or a quota */
-      while (!err && done < bytes) {
-        const ssize_t n = write(fd, buf, PetscMin(sizeof(buf), bytes - done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) err = UphillErrno();
-        else done += (size_t)n;
-      }
-      if (!err && fsync(fd)) err = UphillErrno(); /* a quota on a network file system shows here */
-    }
-  }
-  if (close(fd) && !err) err = UphillErrno();
-  return err;
-}
-
 /* An upper bound of a checkpoint's size on disk: two real fields and three spectral ones (the
  * most a history holds), plus the metadata (about 17 KiB of headers and attributes). */
 static size_t CheckpointBytes(Vec c)
@@ -395,82 +285,27 @@ static size_t CheckpointBytes(Vec c)
   return (size_t)(8.0 * (2.0 * M * N * P + 3.0 * 2.0 * (M / 2 + 1) * N * P)) + 24576;
 }
 
-static void HumanBytes(size_t b, char *s, size_t len)
-{
-  if (b >= 1u << 30) (void)snprintf(s, len, "%.1f GiB", b / 1073741824.0);
-  else if (b >= 1u << 20) (void)snprintf(s, len, "%.1f MiB", b / 1048576.0);
-  else (void)snprintf(s, len, "%.0f KiB", b / 1024.0);
-}
-
-/* The reason a checkpoint cannot be written, and what to do. */
-static PetscErrorCode WriteError(MPI_Comm comm, const char *path, int err, const char *size, PetscBool after)
-{
-  char          limit[96] = "";
-  struct rlimit rl;
-
-  PetscFunctionBegin;
-  if (err == EFBIG && !getrlimit(RLIMIT_FSIZE, &rl) && rl.rlim_cur != RLIM_INFINITY) {
-    char b[32];
-    HumanBytes((size_t)rl.rlim_cur, b, sizeof(b));
-    (void)snprintf(limit, sizeof(limit), "; the file-size limit (ulimit -f) is %s", b);
-  }
-  SETERRQ(comm, PETSC_ERR_FILE_WRITE, "cannot write checkpoint %s: %s (it needs about %s%s%s). Older checkpoints are kept: %s, then continue with -restart auto", path, strerror(err), size, limit,
-          after ? "; HDF5 gives no reason, this one is the file system's answer to a request for that space" : "",
-          err == ENOSPC || err == EDQUOT || err == EFBIG ? "make room or raise the limit" : "remove the cause");
-}
-
 PetscErrorCode UphillCheckpointWrite(UphillScheme scheme, const char *dir, const UphillCheckpointState *st, PetscInt nid, const UphillIdentity id[], char *path, size_t len)
 {
-  char           tmp[PETSC_MAX_PATH_LEN + 8], what[512] = "", size[32];
-  PetscMPIInt    rank;
-  MPI_Comm       comm;
-  Vec            c;
-  Quiet          q;
-  PetscErrorCode werr;
-  int            failed, err = 0;
-  size_t         bytes;
+  const UphillWriteNote note = {"checkpoint", "Older checkpoints are kept", "continue with -restart auto"};
+  Contents              w    = {scheme, st, nid, id, 0};
+  PetscMPIInt           rank, size;
+  MPI_Comm              comm;
+  Vec                   c;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(UPHILL_CHECKPOINT, 0, 0, 0, 0));
   PetscCall(UphillSchemeGetState(scheme, &c));
   PetscCall(PetscObjectGetComm((PetscObject)c, &comm));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  w.nranks = (PetscInt)size;
   PetscCall(PetscSNPrintf(path, len, "%s/checkpoint_%08" PetscInt_FMT ".h5", dir, st->loop.step));
-  PetscCheck(!UphillTmpName(path, tmp, sizeof(tmp)), comm, PETSC_ERR_ARG_SIZ, "path too long: %s", path);
-  /* the room first: a write HDF5 starts and cannot finish is the case to avoid */
-  bytes = CheckpointBytes(c);
-  HumanBytes(bytes, size, sizeof(size));
-  if (rank == 0 && (err = Reserve(tmp, bytes, PETSC_FALSE))) (void)remove(tmp);
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-  if (err) PetscCall(WriteError(comm, path, err, size, PETSC_FALSE));
-  PetscCall(QuietBegin(&q));
-  werr = WriteFile(comm, scheme, tmp, st, nid, id);
-  if (werr) {
-    char *specific = NULL;
-    (void)PetscErrorMessage(werr, NULL, &specific);
-    (void)snprintf(what, sizeof(what), "%s", specific && specific[0] ? specific : "HDF5 write failed");
-  }
-  PetscCall(QuietEnd(&q));
-  failed = werr != PETSC_SUCCESS;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, comm));
-  if (!failed) {
-    PetscCall(UphillCommitFile(comm, path, PETSC_SUCCESS));
-    if (rank == 0) Prune(dir, (long long)st->loop.step);
-    PetscCall(PetscLogEventEnd(UPHILL_CHECKPOINT, 0, 0, 0, 0));
-    PetscFunctionReturn(PETSC_SUCCESS);
-  }
-  /* the temporary file goes; older checkpoints stay as they are */
-  PetscCall(QuietBegin(&q));
-  (void)UphillCommitFile(comm, path, werr ? werr : PETSC_ERR_FILE_WRITE);
-  PetscCall(QuietEnd(&q));
-  /* HDF5 says only that it failed: ask the file system for the room again */
-  if (rank == 0) {
-    err = Reserve(tmp, bytes, PETSC_TRUE);
-    (void)remove(tmp);
-  }
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-  if (err) PetscCall(WriteError(comm, path, err, size, PETSC_TRUE));
-  SETERRQ(comm, PETSC_ERR_FILE_WRITE, "cannot write checkpoint %s: %s (the %s it needs can be had in the same directory, so not for lack of space). Older checkpoints are kept; continue with -restart auto", path, rank == 0 && what[0] ? what : "HDF5 write failed", size);
+  /* on failure the temporary file goes; older checkpoints stay as they are */
+  PetscCall(UphillH5WriteAtomic(comm, path, CheckpointBytes(c), &note, WriteContents, &w));
+  if (rank == 0) Prune(dir, (long long)st->loop.step);
+  PetscCall(PetscLogEventEnd(UPHILL_CHECKPOINT, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* ------------------------------------------------------------------ reading */
@@ -528,17 +363,13 @@ static void ShapeText(int nd, const hsize_t dims[], char *s, size_t len)
     PetscFunctionReturn(PETSC_SUCCESS); \
   } while (0)
 
-/* Everything after the file opened (v->bad set on the first problem). */
-static PetscErrorCode VerifyOpen(Verdict *v, PetscViewer viewer, UphillGrid grid, PetscInt nid, const UphillIdentity id[])
+/* A checkpoint of this simulation and version: datasets /c and /chat, the identity of this
+ * run, the loop state; *nh the states its history holds. */
+static PetscErrorCode VerifyIdentity(Verdict *v, PetscViewer viewer, PetscInt nid, const UphillIdentity id[], PetscInt *nh)
 {
-  UphillGridInfo g;
-  PetscBool      has;
-  PetscInt       nh = 1, nk = 0;
-  Vec            tmpl;
-  char           stored[17] = "";
+  PetscBool has;
 
   PetscFunctionBegin;
-  PetscCall(UphillGridGetInfo(grid, &g));
   PetscCall(Try(v, PetscViewerHDF5HasDataset(viewer, "/c", &has), "HDF5 cannot read its contents (truncated or damaged)"));
   if (v->bad) PetscFunctionReturn(PETSC_SUCCESS);
   if (!has) FAIL(v, "no dataset /c; not an uphill checkpoint");
@@ -561,11 +392,16 @@ static PetscErrorCode VerifyOpen(Verdict *v, PetscViewer viewer, UphillGrid grid
   if (v->bad) PetscFunctionReturn(PETSC_SUCCESS);
   if (!has) FAIL(v, "written by an older uphill (no loop state of this version); start it again, or continue from its field with -ic file -ic_file %s", v->path);
   PetscCall(Try(v, PetscViewerHDF5HasAttribute(viewer, "/c", "history", &has), "cannot read its attributes (damaged)"));
-  if (!v->bad && has) PetscCall(Try(v, PetscViewerHDF5ReadAttribute(viewer, "/c", "history", PETSC_INT, NULL, &nh), "cannot read its attribute history (damaged)"));
+  if (!v->bad && has) PetscCall(Try(v, PetscViewerHDF5ReadAttribute(viewer, "/c", "history", PETSC_INT, NULL, nh), "cannot read its attribute history (damaged)"));
   if (v->bad) PetscFunctionReturn(PETSC_SUCCESS);
-  if (nh < 1 || nh > 3) FAIL(v, "its scheme history (%" PetscInt_FMT " states) is not 1 to 3 (damaged)", nh);
-  PetscCallMPI(MPI_Allreduce(&g.nloc_k, &nk, 1, MPIU_INT, MPI_SUM, g.comm));
-  /* the datasets the scheme will load, with this grid's sizes */
+  if (*nh < 1 || *nh > 3) FAIL(v, "its scheme history (%" PetscInt_FMT " states) is not 1 to 3 (damaged)", *nh);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The datasets the scheme will load (nh states), with this grid's sizes (nk coefficients). */
+static PetscErrorCode VerifyShapes(Verdict *v, PetscViewer viewer, const UphillGridInfo *g, PetscInt nh, PetscInt nk)
+{
+  PetscFunctionBegin;
   for (int k = 0; k < NDATASETS && datasets[k].need <= nh; k++) {
     int     nd = 0, ok;
     hsize_t dims[8];
@@ -580,20 +416,23 @@ static PetscErrorCode VerifyOpen(Verdict *v, PetscViewer viewer, UphillGrid grid
       (void)snprintf(want, sizeof(want), "%lld", (long long)(2 * nk));
     } else {
       hsize_t w[3];
-      for (int i = 0; i < g.dim; i++) w[i] = (hsize_t)g.n[g.dim - 1 - i];
-      ok = nd == g.dim;
+      for (int i = 0; i < g->dim; i++) w[i] = (hsize_t)g->n[g->dim - 1 - i];
+      ok = nd == g->dim;
       for (int i = 0; ok && i < nd; i++) ok = dims[i] == w[i];
-      ShapeText((int)g.dim, w, want, sizeof(want));
+      ShapeText((int)g->dim, w, want, sizeof(want));
     }
     if (!ok) FAIL(v, "dataset /%s is %s, this run's grid needs %s (damaged, or another grid)", datasets[k].name, shape, want);
   }
-  /* checksums: absent in checkpoints of older versions, which are loaded unverified */
-  PetscCall(Try(v, PetscViewerHDF5HasAttribute(viewer, "/c", "checksum_state", &has), "cannot read its attributes (damaged)"));
-  if (v->bad) PetscFunctionReturn(PETSC_SUCCESS);
-  if (!has) {
-    (void)snprintf(v->why, v->len, "it has no checksums (written by an older uphill), so its data cannot be verified");
-    PetscFunctionReturn(PETSC_SUCCESS);
-  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The data of each dataset the scheme will load against its stored checksum. */
+static PetscErrorCode VerifyDataChecksums(Verdict *v, PetscViewer viewer, UphillGrid grid, PetscInt nh, PetscInt nk)
+{
+  Vec  tmpl;
+  char stored[17] = "";
+
+  PetscFunctionBegin;
   PetscCall(UphillGridCreateVec(grid, &tmpl));
   for (int k = 0; k < NDATASETS && datasets[k].need <= nh && !v->bad; k++) {
     char     path[64], what[128], *sum = NULL, hex[17];
@@ -613,18 +452,50 @@ static PetscErrorCode VerifyOpen(Verdict *v, PetscViewer viewer, UphillGrid grid
     if (strcmp(hex, stored)) PetscCall(Fail(v, "the data of /%s does not match its checksum (damaged after it was written)", datasets[k].name));
   }
   PetscCall(VecDestroy(&tmpl));
-  if (!v->bad) {
-    char    *sum = NULL, hex[17];
-    uint64_t h   = 0;
-    PetscCall(Try(v, PetscViewerHDF5ReadAttribute(viewer, "/c", "checksum_state", PETSC_STRING, NULL, &sum), "cannot read its state checksum (damaged)"));
-    if (sum) {
-      PetscCall(PetscStrncpy(stored, sum, sizeof(stored)));
-      PetscCall(PetscFree(sum));
-    }
-    if (!v->bad) PetscCall(Try(v, StateChecksum(viewer, nid, id, &h), "cannot read its loop-state attributes (damaged)"));
-    HexSum(h, hex);
-    if (!v->bad && strcmp(hex, stored)) PetscCall(Fail(v, "its loop-state attributes do not match their checksum (damaged after it was written)"));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The loop-state and identity attributes against their stored checksum. */
+static PetscErrorCode VerifyStateChecksum(Verdict *v, PetscViewer viewer, PetscInt nid, const UphillIdentity id[])
+{
+  char    *sum = NULL, hex[17], stored[17] = "";
+  uint64_t h   = 0;
+
+  PetscFunctionBegin;
+  PetscCall(Try(v, PetscViewerHDF5ReadAttribute(viewer, "/c", "checksum_state", PETSC_STRING, NULL, &sum), "cannot read its state checksum (damaged)"));
+  if (sum) {
+    PetscCall(PetscStrncpy(stored, sum, sizeof(stored)));
+    PetscCall(PetscFree(sum));
   }
+  if (!v->bad) PetscCall(Try(v, StateChecksum(viewer, nid, id, &h), "cannot read its loop-state attributes (damaged)"));
+  HexSum(h, hex);
+  if (!v->bad && strcmp(hex, stored)) PetscCall(Fail(v, "its loop-state attributes do not match their checksum (damaged after it was written)"));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Everything after the file opened (v->bad set on the first problem). */
+static PetscErrorCode VerifyOpen(Verdict *v, PetscViewer viewer, UphillGrid grid, PetscInt nid, const UphillIdentity id[])
+{
+  UphillGridInfo g;
+  PetscBool      has;
+  PetscInt       nh = 1, nk = 0;
+
+  PetscFunctionBegin;
+  PetscCall(UphillGridGetInfo(grid, &g));
+  PetscCall(VerifyIdentity(v, viewer, nid, id, &nh));
+  if (v->bad) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCallMPI(MPI_Allreduce(&g.nloc_k, &nk, 1, MPIU_INT, MPI_SUM, g.comm));
+  PetscCall(VerifyShapes(v, viewer, &g, nh, nk));
+  if (v->bad) PetscFunctionReturn(PETSC_SUCCESS);
+  /* checksums: absent in checkpoints of older versions, which are loaded unverified */
+  PetscCall(Try(v, PetscViewerHDF5HasAttribute(viewer, "/c", "checksum_state", &has), "cannot read its attributes (damaged)"));
+  if (v->bad) PetscFunctionReturn(PETSC_SUCCESS);
+  if (!has) {
+    (void)snprintf(v->why, v->len, "it has no checksums (written by an older uphill), so its data cannot be verified");
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(VerifyDataChecksums(v, viewer, grid, nh, nk));
+  if (!v->bad) PetscCall(VerifyStateChecksum(v, viewer, nid, id));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -634,7 +505,7 @@ PetscErrorCode UphillCheckpointVerify(UphillGrid grid, const char *path, PetscIn
   PetscMPIInt    rank;
   int            pre[2] = {0, 0}; /* rank 0: what a look at the file found, its errno */
   Verdict        v;
-  Quiet          q;
+  UphillQuiet    q;
   PetscViewer    viewer = NULL;
 
   PetscFunctionBegin;
@@ -652,9 +523,9 @@ PetscErrorCode UphillCheckpointVerify(UphillGrid grid, const char *path, PetscIn
     else {
       /* a truncated file still starts like HDF5; opening it (serially) is the test */
       hid_t f;
-      PetscCall(QuietBegin(&q));
+      PetscCall(UphillQuietBegin(&q));
       f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-      PetscCall(QuietEnd(&q));
+      PetscCall(UphillQuietEnd(&q));
       if (f < 0) pre[0] = 5;
       else (void)H5Fclose(f);
     }
@@ -680,14 +551,14 @@ PetscErrorCode UphillCheckpointVerify(UphillGrid grid, const char *path, PetscIn
     break;
   }
   if (!v.bad) {
-    PetscCall(QuietBegin(&q));
+    PetscCall(UphillQuietBegin(&q));
     PetscCall(Try(&v, PetscViewerHDF5Open(g.comm, path, FILE_MODE_READ, &viewer), "HDF5 cannot open it (truncated or damaged)"));
     if (!v.bad) {
       PetscErrorCode ierr = VerifyOpen(&v, viewer, grid, nid, id);
       if (ierr && !v.bad) PetscCall(Fail(&v, "cannot be read (damaged)"));
     }
     if (viewer) (void)PetscViewerDestroy(&viewer);
-    PetscCall(QuietEnd(&q));
+    PetscCall(UphillQuietEnd(&q));
   }
   *ok = (PetscBool)!v.bad;
   PetscFunctionReturn(PETSC_SUCCESS);

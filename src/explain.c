@@ -313,6 +313,31 @@ static PetscErrorCode PrintCoherency(const UphillOptions *opt, PetscViewer v, Fm
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The tracer diffusivity at c0 (Darken's mixture of D*_A and D*_B, or one D*) and the
+ * chemical one, D* Phi, whose sign says uphill or downhill. */
+static PetscErrorCode PrintDiffusivity(const UphillOptions *opt, PetscViewer v, Fmt *f, PetscReal DA, PetscReal DB, PetscReal Dstar, PetscReal phi)
+{
+  const PetscBool si = (PetscBool)(opt->units == UPHILL_UNITS_SI);
+  const PetscBool dk = (PetscBool)(opt->mobility_model == UPHILL_MOBILITY_DARKEN);
+
+  PetscFunctionBeginUser;
+  if (si) {
+    if (dk) {
+      PetscCall(PetscViewerASCIIPrintf(v, "  Tracer diffusivities D*_A = %s m^2/s, D*_B = %s m^2/s (ratio %s);\n", Num(f, DA), Num(f, DB), Num(f, opt->r_darken)));
+      PetscCall(PetscViewerASCIIPrintf(v, "  Darken's D* at c0 = (1-c0) D*_A + c0 D*_B = %s m^2/s.\n", Num(f, Dstar)));
+    } else {
+      PetscCall(PetscViewerASCIIPrintf(v, "  Tracer diffusivity D* = D0 exp(-Q/RT) = %s m^2/s (D0 = %s m^2/s, Q = %s J/mol).\n", Num(f, Dstar), Num(f, opt->D0), Num(f, opt->Q)));
+    }
+    PetscCall(PetscViewerASCIIPrintf(v, "  Chemical diffusivity D_chem = D* Phi = %s m^2/s", Num(f, Dstar * phi)));
+  } else {
+    if (dk) PetscCall(PetscViewerASCIIPrintf(v, "  Darken: D*_B/D*_A = %s; at c0, D* = (1-c0) + c0 D*_B/D*_A = %s D*_A.\n", Num(f, opt->r_darken), Num(f, Dstar)));
+    PetscCall(PetscViewerASCIIPrintf(v, "  Chemical diffusivity D_chem = D* Phi = %s D*_A", Num(f, Dstar * phi)));
+  }
+  if (phi < 0.0) PetscCall(PetscViewerASCIIPrintf(v, ": negative: uphill diffusion, atoms flow towards higher concentration.\n"));
+  else PetscCall(PetscViewerASCIIPrintf(v, ": positive: ordinary downhill diffusion.\n"));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fmt *f)
 {
   const PetscReal c0  = opt->c0;
@@ -352,20 +377,7 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
   if (si && ThermoRKSpinodalT(&rk, c0) > 0.0) {
     PetscCall(PetscViewerASCIIPrintf(v, "  This composition is unstable below its spinodal temperature T_s = %s K (where f''(c0) = 0).\n", Num(f, ThermoRKSpinodalT(&rk, c0))));
   }
-  if (si) {
-    if (dk) {
-      PetscCall(PetscViewerASCIIPrintf(v, "  Tracer diffusivities D*_A = %s m^2/s, D*_B = %s m^2/s (ratio %s);\n", Num(f, DA), Num(f, DB), Num(f, opt->r_darken)));
-      PetscCall(PetscViewerASCIIPrintf(v, "  Darken's D* at c0 = (1-c0) D*_A + c0 D*_B = %s m^2/s.\n", Num(f, Dstar)));
-    } else {
-      PetscCall(PetscViewerASCIIPrintf(v, "  Tracer diffusivity D* = D0 exp(-Q/RT) = %s m^2/s (D0 = %s m^2/s, Q = %s J/mol).\n", Num(f, Dstar), Num(f, opt->D0), Num(f, opt->Q)));
-    }
-    PetscCall(PetscViewerASCIIPrintf(v, "  Chemical diffusivity D_chem = D* Phi = %s m^2/s", Num(f, Dstar * phi)));
-  } else {
-    if (dk) PetscCall(PetscViewerASCIIPrintf(v, "  Darken: D*_B/D*_A = %s; at c0, D* = (1-c0) + c0 D*_B/D*_A = %s D*_A.\n", Num(f, opt->r_darken), Num(f, Dstar)));
-    PetscCall(PetscViewerASCIIPrintf(v, "  Chemical diffusivity D_chem = D* Phi = %s D*_A", Num(f, Dstar * phi)));
-  }
-  if (phi < 0.0) PetscCall(PetscViewerASCIIPrintf(v, ": negative: uphill diffusion, atoms flow towards higher concentration.\n"));
-  else PetscCall(PetscViewerASCIIPrintf(v, ": positive: ordinary downhill diffusion.\n"));
+  PetscCall(PrintDiffusivity(opt, v, f, DA, DB, Dstar, phi));
 
   /* coherency strain adds B_min Vm to f'' for the softest wave */
   if (si && opt->elastic == UPHILL_ELASTIC_CUBIC) {

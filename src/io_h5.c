@@ -56,41 +56,57 @@ static int WriteXdmf(FILE *fp, void *ctx)
   return 0;
 }
 
-static PetscErrorCode WriteH5(const UphillGridInfo *g, Vec c, const char *file, PetscReal t, PetscInt step)
+/* One field and its time, step and box side (run units), for UphillH5WriteAtomic. */
+typedef struct {
+  const UphillGridInfo *g;
+  Vec                   c;
+  PetscReal             t;
+  PetscInt              step;
+} FieldContents;
+
+static PetscErrorCode WriteFieldContents(PetscViewer viewer, void *ctx)
 {
-  PetscViewer viewer;
-  PetscReal   side[3];
+  const FieldContents *f = (const FieldContents *)ctx;
+  PetscReal            side[3];
 
   PetscFunctionBegin;
-  for (PetscInt a = 0; a < 3; a++) side[a] = g->len[a] * g->unit; /* run units, like time */
-  PetscCall(PetscViewerHDF5Open(g->comm, file, FILE_MODE_WRITE, &viewer));
-  PetscCall(VecView(c, viewer));
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "time", PETSC_REAL, &t));
-  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "step", PETSC_INT, &step));
+  for (PetscInt a = 0; a < 3; a++) side[a] = f->g->len[a] * f->g->unit; /* run units, like time */
+  PetscCall(VecView(f->c, viewer));
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "time", PETSC_REAL, &f->t));
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "step", PETSC_INT, &f->step));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "box_side", PETSC_REAL, &side[0]));
-  PetscCall(PetscViewerDestroy(&viewer));
   PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* An upper bound of a field file's size: the field plus headers and attributes (about 4 KiB) */
+static size_t FieldBytes(const UphillGridInfo *g)
+{
+  return (size_t)(8.0 * (PetscReal)g->ntot) + 8192;
 }
 
 PetscErrorCode UphillH5WriteField(UphillGrid grid, Vec c, const char *path, PetscReal t, PetscInt step)
 {
-  UphillGridInfo g;
-  char           tmp[PETSC_MAX_PATH_LEN + 8], xmf[PETSC_MAX_PATH_LEN + 8], saved[256];
-  const char    *name, *base = strrchr(path, '/');
-  size_t         len;
-  XdmfCtx        x;
+  const UphillWriteNote note = {"field", "Earlier fields and the checkpoints are kept", "continue with -restart auto (the newest checkpoint holds the state, as /c)"};
+  UphillGridInfo        g;
+  FieldContents         f;
+  char                  xmf[PETSC_MAX_PATH_LEN + 8], saved[256];
+  const char           *name, *base = strrchr(path, '/');
+  size_t                len;
+  XdmfCtx               x;
+  PetscErrorCode        ierr;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(UPHILL_IO, 0, 0, 0, 0));
   PetscCall(UphillGridGetInfo(grid, &g));
-  PetscCheck(!UphillTmpName(path, tmp, sizeof(tmp)), g.comm, PETSC_ERR_ARG_SIZ, "path too long: %s", path);
   /* the dataset is named after the Vec; the caller's name is copied, because renaming frees
    * the string PetscObjectGetName returned */
   PetscCall(PetscObjectGetName((PetscObject)c, &name));
   PetscCall(PetscStrncpy(saved, name, sizeof(saved)));
   PetscCall(PetscObjectSetName((PetscObject)c, "c"));
-  PetscCall(UphillCommitFile(g.comm, path, WriteH5(&g, c, tmp, t, step)));
+  f    = (FieldContents){&g, c, t, step};
+  ierr = UphillH5WriteAtomic(g.comm, path, FieldBytes(&g), &note, WriteFieldContents, &f);
   PetscCall(PetscObjectSetName((PetscObject)c, saved));
+  PetscCall(ierr);
   PetscCall(PetscStrlen(path, &len));
   PetscCall(PetscStrncpy(xmf, path, sizeof(xmf)));
   if (len > 3 && !strcmp(path + len - 3, ".h5")) xmf[len - 3] = 0;
@@ -102,90 +118,120 @@ PetscErrorCode UphillH5WriteField(UphillGrid grid, Vec c, const char *path, Pets
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode UphillH5ReadField(UphillGrid grid, Vec c, const char *path, const char *what)
+/* The file exists and HDF5 opens it: rank 0 looks first, quietly, so a file that is not HDF5
+ * or is truncated is one message rather than HDF5's error stack. */
+static PetscErrorCode ProbeFile(MPI_Comm comm, const char *path, const char *what)
 {
-  UphillGridInfo g;
-  PetscViewer    viewer;
-  PetscBool      has;
-  PetscMPIInt    rank;
-  int            err = 0, bad;
-  PetscInt       shape_ok;
-  const char    *name;
-  char           saved[256];
-  PetscErrorCode ierr;
-  H5E_auto2_t    h5fn;
-  void          *h5data;
+  PetscMPIInt rank;
+  int         err = 0;
+  UphillQuiet q;
 
   PetscFunctionBegin;
-  PetscCall(UphillGridGetInfo(grid, &g));
-  PetscCallMPI(MPI_Comm_rank(g.comm, &rank));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0 && access(path, R_OK)) err = UphillErrno();
-  PetscCall(UphillCheckRoot(g.comm, err, PETSC_ERR_FILE_OPEN, "%s %s: file missing or unreadable", what, path));
-  /* rank 0 looks first, quietly: not HDF5 (1), HDF5 that does not open (2: truncated) */
+  PetscCall(UphillCheckRoot(comm, err, PETSC_ERR_FILE_OPEN, "%s %s: file missing or unreadable", what, path));
+  /* not HDF5 (1), HDF5 that does not open (2: truncated) */
   if (rank == 0) {
-    (void)H5Eget_auto2(H5E_DEFAULT, &h5fn, &h5data);
-    (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    PetscCall(UphillQuietBegin(&q));
     if (H5Fis_hdf5(path) <= 0) err = 1;
     else {
       const hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
       if (f < 0) err = 2;
       else (void)H5Fclose(f);
     }
-    (void)H5Eset_auto2(H5E_DEFAULT, h5fn, h5data);
+    PetscCall(UphillQuietEnd(&q));
   }
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, g.comm));
-  PetscCheck(err != 1, g.comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: not an HDF5 file", what, path);
-  PetscCheck(err != 2, g.comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: HDF5 cannot open it (truncated or damaged)", what, path);
-  PetscCall(PetscViewerHDF5Open(g.comm, path, FILE_MODE_READ, &viewer));
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  PetscCheck(err != 1, comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: not an HDF5 file", what, path);
+  PetscCheck(err != 2, comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: HDF5 cannot open it (truncated or damaged)", what, path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Dataset /c exists and has the grid's shape. */
+static PetscErrorCode CheckShape(PetscViewer viewer, const UphillGridInfo *g, const char *path, const char *what)
+{
+  PetscBool has;
+  hid_t     fid, dset, space;
+  hsize_t   dims[8];
+  int       ndims, shape_ok;
+
+  PetscFunctionBegin;
   PetscCall(PetscViewerHDF5HasDataset(viewer, "/c", &has));
-  PetscCheck(has, g.comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: no dataset /c", what, path);
-  {
-    hid_t   fid, dset, space;
-    hsize_t dims[8];
-    int     ndims;
-    PetscCall(PetscViewerHDF5GetFileId(viewer, &fid));
-    dset = H5Dopen2(fid, "/c", H5P_DEFAULT);
-    PetscCheck(dset >= 0, g.comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: cannot open dataset /c", what, path);
-    space    = H5Dget_space(dset);
-    ndims    = H5Sget_simple_extent_ndims(space);
-    shape_ok = ndims == g.dim;
-    if (shape_ok) (void)H5Sget_simple_extent_dims(space, dims, NULL);
-    /* slowest axis first in the file */
-    for (int i = 0; shape_ok && i < ndims; i++) shape_ok = dims[i] == (hsize_t)g.n[g.dim - 1 - i];
-    (void)H5Sclose(space);
-    (void)H5Dclose(dset);
-    PetscCheck(shape_ok, g.comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: dataset /c has another shape than this run's grid", what, path);
-  }
+  PetscCheck(has, g->comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: no dataset /c", what, path);
+  PetscCall(PetscViewerHDF5GetFileId(viewer, &fid));
+  dset = H5Dopen2(fid, "/c", H5P_DEFAULT);
+  PetscCheck(dset >= 0, g->comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: cannot open dataset /c", what, path);
+  space    = H5Dget_space(dset);
+  ndims    = H5Sget_simple_extent_ndims(space);
+  shape_ok = ndims == g->dim;
+  if (shape_ok) (void)H5Sget_simple_extent_dims(space, dims, NULL);
+  /* slowest axis first in the file */
+  for (int i = 0; shape_ok && i < ndims; i++) shape_ok = dims[i] == (hsize_t)g->n[g->dim - 1 - i];
+  (void)H5Sclose(space);
+  (void)H5Dclose(dset);
+  PetscCheck(shape_ok, g->comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: dataset /c has another shape than this run's grid", what, path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* VecLoad of /c; *bad on every rank when it failed on any. Damaged data (or a type HDF5
+ * cannot convert) is the caller's message, not a PETSc traceback. */
+static PetscErrorCode LoadQuietly(PetscViewer viewer, Vec c, MPI_Comm comm, PetscBool *bad)
+{
+  PetscErrorCode ierr;
+  UphillQuiet    q;
+  int            b;
+
+  PetscFunctionBegin;
+  PetscCall(UphillQuietBegin(&q));
+  ierr = VecLoad(c, viewer);
+  PetscCall(UphillQuietEnd(&q));
+  b = ierr != PETSC_SUCCESS;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &b, 1, MPI_INT, MPI_MAX, comm));
+  *bad = (PetscBool)b;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The first point (in file order) that is not a number, wherever it lives, is named. */
+static PetscErrorCode CheckFinite(Vec c, const UphillGridInfo *g, const char *path, const char *what)
+{
+  const PetscScalar *x;
+  PetscInt           lo, n;
+  PetscInt64         first = INT64_MAX;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetOwnershipRange(c, &lo, NULL));
+  PetscCall(VecGetLocalSize(c, &n));
+  PetscCall(VecGetArrayRead(c, &x));
+  for (PetscInt i = 0; i < n && first == INT64_MAX; i++)
+    if (PetscIsInfOrNanScalar(x[i])) first = (PetscInt64)lo + i;
+  PetscCall(VecRestoreArrayRead(c, &x));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPIU_INT64, MPI_MIN, g->comm));
+  PetscCheck(first == INT64_MAX, g->comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s is not admissible: dataset /c holds NaN or Inf (the first at x = %lld, y = %lld, z = %lld, counting from 0)", what, path, (long long)(first % g->n[0]), (long long)((first / g->n[0]) % g->n[1]),
+             (long long)(first / ((PetscInt64)g->n[0] * g->n[1])));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillH5ReadField(UphillGrid grid, Vec c, const char *path, const char *what)
+{
+  UphillGridInfo g;
+  PetscViewer    viewer;
+  PetscBool      bad;
+  const char    *name;
+  char           saved[256];
+
+  PetscFunctionBegin;
+  PetscCall(UphillGridGetInfo(grid, &g));
+  PetscCall(ProbeFile(g.comm, path, what));
+  PetscCall(PetscViewerHDF5Open(g.comm, path, FILE_MODE_READ, &viewer));
+  PetscCall(CheckShape(viewer, &g, path, what));
   PetscCall(PetscObjectGetName((PetscObject)c, &name));
   PetscCall(PetscStrncpy(saved, name, sizeof(saved)));
   PetscCall(PetscObjectSetName((PetscObject)c, "c"));
-  /* damaged data (or a type HDF5 cannot convert) is this message, not a PETSc traceback */
-  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-  (void)H5Eget_auto2(H5E_DEFAULT, &h5fn, &h5data);
-  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  ierr = VecLoad(c, viewer);
-  (void)H5Eset_auto2(H5E_DEFAULT, h5fn, h5data);
-  PetscCall(PetscPopErrorHandler());
-  bad = ierr != PETSC_SUCCESS;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, g.comm));
+  PetscCall(LoadQuietly(viewer, c, g.comm, &bad));
   PetscCall(PetscObjectSetName((PetscObject)c, saved));
   PetscCall(PetscViewerDestroy(&viewer));
   PetscCheck(!bad, g.comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s: cannot read dataset /c (damaged file?)", what, path);
-  {
-    /* the first point (in file order) that is not a number, wherever it lives */
-    const PetscScalar *x;
-    PetscInt           lo, n;
-    PetscInt64         first = INT64_MAX;
-    PetscCall(VecGetOwnershipRange(c, &lo, NULL));
-    PetscCall(VecGetLocalSize(c, &n));
-    PetscCall(VecGetArrayRead(c, &x));
-    for (PetscInt i = 0; i < n && first == INT64_MAX; i++)
-      if (PetscIsInfOrNanScalar(x[i])) first = (PetscInt64)lo + i;
-    PetscCall(VecRestoreArrayRead(c, &x));
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPIU_INT64, MPI_MIN, g.comm));
-    PetscCheck(first == INT64_MAX, g.comm, PETSC_ERR_FILE_UNEXPECTED, "%s %s is not admissible: dataset /c holds NaN or Inf (the first at x = %lld, y = %lld, z = %lld, counting from 0)", what, path, (long long)(first % g.n[0]), (long long)((first / g.n[0]) % g.n[1]),
-               (long long)(first / ((PetscInt64)g.n[0] * g.n[1])));
-  }
+  PetscCall(CheckFinite(c, &g, path, what));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

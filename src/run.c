@@ -295,8 +295,25 @@ PetscErrorCode UphillRunGetGrid(UphillRun run, UphillGrid *grid)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Remove the files of the run being replaced (-force): only what a run writes, exact names
- * at the top, frame_/c_ files in their folders. */
+/* A file a run writes into its directory (k = 0), frames/ (1) or fields/ (2), or what a
+ * writer killed in the middle of writing one left (NAME.tmp): the exact names at the top
+ * (the lock is not among them: this run holds it), frame_ and c_ files in their folders. */
+static PetscBool IsRunFile(int k, const char *n)
+{
+  const char *const top[] = {"final.h5", "final.xmf", "last_good.h5", "last_good.xmf", "last_good.png", "diagnostics.csv", "run.opts", "fields.xmf"};
+  const size_t      len   = strlen(n);
+
+  if (k == 1) return (PetscBool)!strncmp(n, "frame_", 6);
+  if (k == 2) return (PetscBool)!strncmp(n, "c_", 2);
+  if (!strncmp(n, "checkpoint_", 11)) return PETSC_TRUE;
+  for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
+    const size_t m = strlen(top[i]);
+    if (!strncmp(n, top[i], m) && (len == m || !strcmp(n + m, ".tmp"))) return PETSC_TRUE;
+  }
+  return PETSC_FALSE;
+}
+
+/* Remove the files of the run being replaced (-force): only what a run writes. */
 static PetscErrorCode RemoveOldRun(UphillRun r)
 {
   PetscMPIInt       rank;
@@ -311,13 +328,9 @@ static PetscErrorCode RemoveOldRun(UphillRun r)
     (void)snprintf(path, sizeof(path), "%s%s", r->dir, sub[k]);
     d = opendir(path);
     while (d && (e = readdir(d))) {
-      const char *n    = e->d_name;
-      const char *top[] = {"final.h5", "final.xmf", "last_good.h5", "last_good.xmf", "last_good.png", "diagnostics.csv", "run.opts"};
-      int         ours = k == 1 ? !strncmp(n, "frame_", 6) : (k == 2 ? !strncmp(n, "c_", 2) : !strncmp(n, "checkpoint_", 11));
-      char        old[2 * PETSC_MAX_PATH_LEN + 128];
-      for (int i = 0; k == 0 && i < 7; i++) ours = ours || !strcmp(n, top[i]);
-      if (!ours) continue;
-      (void)snprintf(old, sizeof(old), "%s/%s", path, n);
+      char old[2 * PETSC_MAX_PATH_LEN + 128];
+      if (!IsRunFile(k, e->d_name)) continue;
+      (void)snprintf(old, sizeof(old), "%s/%s", path, e->d_name);
       (void)remove(old);
     }
     if (d) closedir(d);
@@ -355,6 +368,20 @@ static PetscErrorCode OpenOutput(UphillRun r)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The regular solution's f holds ln c and ln(1-c), so a field from a file that leaves (0,1)
+ * has no energy: refused for what it is, before F is computed (NaN and Inf were refused on
+ * reading). */
+static PetscErrorCode CheckFileRange(Vec c, const char *file)
+{
+  PetscReal lo, hi;
+
+  PetscFunctionBegin;
+  PetscCall(VecMin(c, NULL, &lo));
+  PetscCall(VecMax(c, NULL, &hi));
+  PetscCheck(lo > 0 && hi < 1, PetscObjectComm((PetscObject)c), PETSC_ERR_ARG_OUTOFRANGE, "-ic_file %s: c must lie in (0,1) for the regular solution; found min %g, max %g", file, (double)lo, (double)hi);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* The initial condition of the options: the same field for any rank count (the random
  * field is counter-based on the global index). */
 static PetscErrorCode InitialField(UphillRun run, Vec cvec)
@@ -367,6 +394,7 @@ static PetscErrorCode InitialField(UphillRun run, Vec cvec)
   PetscCall(UphillGridGetInfo(run->grid, &g));
   if (o->ic == UPHILL_IC_FILE) {
     PetscCall(UphillH5ReadField(run->grid, cvec, o->ic_file, "-ic_file"));
+    if (o->model == UPHILL_MODEL_REGULAR) PetscCall(CheckFileRange(cvec, o->ic_file));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
   PetscCall(VecGetArray(cvec, &c));
@@ -394,16 +422,21 @@ static PetscErrorCode InitialField(UphillRun run, Vec cvec)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The first adaptive step, from the linear growth time 1/R_max of the mean composition,
- * R_max = M0 f''(c0)^2 / (4 kappa) (for a stable alloy the same expression is the decay
- * rate of the mode at k^2 = |f''|/(2 kappa)): a thousandth of it, so the steps the
- * controller cannot yet estimate (BDF2's start) are accurate. */
-static PetscReal FirstStep(const UphillSchemeParams *sp, PetscReal c0)
+/* The first adaptive step, from the linear growth time 1/R_max of the mean composition
+ * (ThermoFastestMode in the solver's units: the scheme's model and kappa): a thousandth of it,
+ * so the steps the controller cannot yet estimate (BDF2's start) are accurate. A stable alloy
+ * (f'' > 0) takes the rate of its mirror image -f'', the same M0 f''^2/(4 kappa), as its time
+ * scale. */
+static PetscErrorCode FirstStep(const UphillSchemeParams *sp, PetscReal c0, PetscReal *dt)
 {
-  const ThermoModel *m   = &sp->model;
-  const PetscReal    fpp = ThermoModelD2F(m, c0), M0 = ThermoModelMobility(m, c0);
-  const PetscReal    R   = M0 * fpp * fpp / (4.0 * m->kappa);
-  return R > 0 ? 1e-3 / R : 1e-3;
+  const ThermoModel *m = &sp->model;
+  PetscReal          km, lambda, R;
+  PetscBool          unstable;
+
+  PetscFunctionBegin;
+  PetscCall(ThermoFastestMode(ThermoModelMobility(m, c0), -PetscAbsReal(ThermoModelD2F(m, c0)), m->kappa, &km, &lambda, &R, &unstable));
+  *dt = R > 0 ? 1e-3 / R : 1e-3;
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 static PetscErrorCode CreateStepper(UphillRun r, const UphillCheckpointState *rs)
@@ -412,15 +445,20 @@ static PetscErrorCode CreateStepper(UphillRun r, const UphillCheckpointState *rs
   UphillStepperParams  p;
   UphillSchemeParams   sp;
   UphillGridInfo       g;
+  PetscReal            dt0 = 0;
 
   PetscFunctionBegin;
   PetscCall(UphillSchemeGetParams(r->scheme, &sp));
   PetscCall(UphillGridGetInfo(r->grid, &g));
   PetscCall(PetscMemzero(&p, sizeof(p)));
+  if (!(o->dt_red > 0)) { /* no -dt: uphill chooses the first step */
+    PetscCall(FirstStep(&sp, o->c0, &dt0));
+    dt0 = PetscMin(dt0, 0.01 * o->t_end_red);
+  }
   p.t_end     = o->t_end_red;
   p.max_steps = o->max_steps;
   p.adapt     = o->adapt;
-  p.dt        = o->dt_red > 0 ? o->dt_red : PetscMin(FirstStep(&sp, o->c0), 0.01 * o->t_end_red);
+  p.dt        = o->dt_red > 0 ? o->dt_red : dt0;
   p.tol       = o->adapt_tol;
   p.dt_max    = o->dt_max_red;
   p.order     = sp.order;

@@ -1,34 +1,44 @@
 /* Semi-implicit Fourier-spectral steps (docs/design.md, "The scheme").
  *
- * Regular solution, reduced units, c* the explicit state:
- *   dc/dt = lap g(c) + div( M(c) grad psi ),  g = c + (r-1)c^2/2,  psi = chi(1-2c) - lap c
- * because M grad ln(c/(1-c)) = grad g exactly (DESIGN.md 6.1): the ideal-entropy flux needs
- * no logarithm and its linear part D k^2 goes on the implicit side. grad psi is linear in c,
- * FT(grad psi) = i k (kappa k^2 - 2 chi) c_k, so a step needs d inverse transforms (grad psi),
- * d forward ones (the flux M grad psi) and one inverse (the new c): 2d+1; Darken adds one
- * forward transform of (r-1)c*^2/2.
+ * Regular solution, reduced units, c* the explicit state; D = max(1, r) = max g'(c). The
+ * ideal-entropy flux M grad ln(c/(1-c)) in one of two forms (AUTO starts IDEAL and turns LOG
+ * for the rest of the run when a step leaves (0,1)):
+ *   IDEAL: dc/dt = lap g(c) + div( M(c) grad psi ),  g = c + (r-1)c^2/2,
+ *          psi = chi(1-2c) + chi1(1-6c+6c^2) - lap c  (+ the coherency strain, B(n) c_k),
+ *          because M grad ln(c/(1-c)) = grad g exactly (DESIGN.md 6.1): no logarithm, and the
+ *          k^2 of lap c is implicit exactly ((D-1) k^2 stabilizes Darken's (r-1)c^2/2). A step
+ *          needs d inverse transforms (grad psi), d forward ones (the flux M grad psi) and one
+ *          inverse (the new c): 2d+1; Darken or Redlich-Kister (chi1) add the forward
+ *          transform of c*^2, which both share: 2d+2.
+ *   LOG:   dc/dt = div( M(c) grad mu ),  mu = f'(c) - lap c, logarithm and all explicit: the
+ *          whole D k^2 is a stabilizer, and the forward transform of f'(c*) makes 2d+2.
  * Polynomial double well, constant M: dc_k/dt = -M k^2 (FT f'(c) + kappa k^2 c_k): one
- * forward transform of f'(c*) and one inverse, kappa k^4 fully implicit.
+ * forward transform of f'(c*) and one inverse (2), M kappa k^4 implicit exactly.
+ * Thermal noise: the random flux rides the regular model's flux transforms (no more); the
+ * polynomial model draws its divergence with one forward transform (1 more).
  *
  * Time discretization, h = h_n, w = h_n/h_{n-1} (variable-step BDF2; Euler: a0 = a1 = 1,
  * a2 = 0, c* = c^n):
  *   a0 c^{n+1} - a1 c^n + a2 c^{n-1} = h [ N(c*) - L (c^{n+1} - c*) ] - h Limp c^{n+1}
  *   a0 = (1+2w)/(1+w), a1 = 1+w, a2 = w^2/(1+w),  c* = (1+w) c^n - w c^{n-1}
- * with N the explicit tendency, Limp the implicit linear part (D k^2, or M kappa k^4 for the
- * polynomial model) and L the stabilizers (S k^2 + A kappa k^4 for the regular model, S k^2
- * for the polynomial one), all diagonal in k.
+ * with N the explicit tendency, Limp the exact implicit part (k^2 of IDEAL, none for LOG,
+ * M kappa k^4 for the polynomial model) and L the stabilizers ((D-1+S) k^2 + A kappa k^4 for
+ * IDEAL, (D+S) k^2 + A kappa k^4 for LOG, S k^2 for the polynomial model), all diagonal in k.
+ * BDF2 starts (and restarts past the zero-stability limit w = 1+sqrt 2) with an Euler step.
  *
  * Local error (Milne): the predictor P is the polynomial through the last p+1 states (p the
  * order) evaluated at t_{n+1}. With E c^{(p+1)} the step's local error and -Q c^{(p+1)} the
  * predictor's, c^{n+1} - P = (E + Q) c^{(p+1)}, so err = E/(E+Q) |c^{n+1} - P|:
  *   BDF2:  E = h^3 (1+w)^2 / (6 w (1+2w)),   Q = h (h+h1)(h+h1+h2)/6   (2/11 for equal steps)
  *   Euler: E = h^2/2,                          Q = h (h+h1)/2           (1/3 for equal steps)
- * That misses the error of the splitting itself: the stabilizers L act on c^{n+1} - c*, an
- * O(h^p) difference, which adds (h/a0) (J + L)(c* - c^{n+1}) to the local error (J the
- * Jacobian of the explicit terms). The predictor sees only 2/11 of it; since the stabilizers
- * are chosen to dominate J, the estimate adds (h/a0) L (c* - c^{n+1}) for the rest. The sum is
- * scaled by a0/rho'(1) (3/2 for BDF2 at equal steps), the share of a local error in the global
- * one, and taken in the RMS norm over the grid, by Parseval on the Fourier coefficients. */
+ * so BDF2 has an estimate from its third state on, Euler from its second, and a BDF2 (re)start
+ * step none. That misses the error of the splitting itself: the stabilizers L act on
+ * c^{n+1} - c*, an O(h^p) difference, which adds (h/a0) (J + L)(c* - c^{n+1}) to the local
+ * error (J the Jacobian of the explicit terms). The Milne term sees only E/(E+Q) of it; since
+ * the stabilizers are chosen to dominate J, the estimate adds the whole (h/a0) L (c* - c^{n+1}),
+ * L without the exact implicit part. The sum is scaled by a0/rho'(1) = a0/(2 a0 - a1) (1 for
+ * Euler, 3/2 for BDF2 at equal steps), the share of a local error in the global one, and
+ * taken in the RMS norm over the grid, by Parseval on the Fourier coefficients. */
 #include <uphill/scheme.h>
 #include <uphill/package.h>
 #include <uphill/hash.h>
@@ -116,6 +126,14 @@ static void Coefficients(const UphillScheme s, PetscReal h, StepCoef *k)
 
 /* ------------------------------------------------------------------ create / destroy */
 
+/* The polynomial model's k^2 stabilizer: -S, or by default S = M max f'' over [ca, cb], which
+ * is f'' at the ends, 2 rho (cb-ca)^2: the explicit bulk term M f'' k^2 it must dominate. */
+static PetscReal PolynomialS(const UphillSchemeParams *p)
+{
+  const ThermoModel *m = &p->model;
+  return p->S >= 0 ? p->S : m->mobility * 2.0 * m->rho * PetscSqr(m->cb - m->ca);
+}
+
 PetscErrorCode UphillSchemeCreate(UphillGrid grid, const UphillSchemeParams *p, UphillScheme *scheme)
 {
   UphillScheme s;
@@ -137,9 +155,8 @@ PetscErrorCode UphillSchemeCreate(UphillGrid grid, const UphillSchemeParams *p, 
     s->logflux = (PetscBool)(p->flux == UPHILL_FLUX_LOG);
     s->nlfwd   = (PetscBool)(s->logflux || p->model.r != 1.0 || p->model.chi1 != 0.0);
   } else {
-    /* the explicit bulk term M f'' k^2: S = M max f'' over [ca, cb], 2 rho (cb-ca)^2 at the ends */
     s->p.A   = 0.0;
-    s->p.S   = p->S >= 0 ? p->S : p->model.mobility * 2.0 * p->model.rho * PetscSqr(p->model.cb - p->model.ca);
+    s->p.S   = PolynomialS(p);
     s->nlfwd = PETSC_TRUE;
   }
   for (PetscInt i = 0; i < 3; i++) PetscCall(UphillGridCreateVec(grid, &s->c[i]));
@@ -508,7 +525,7 @@ static inline void SpectralFinal(UphillScheme s, const StepCoef *k, UphillComple
   UphillComplex        *nw = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2], *c3 = s->ch[3];
   const PetscReal       h = k->h, kap = m->kappa, M = m->mobility, S = s->p.S;
   /* denominator: a0 + h (D2 k^2 + D4 k^4); of it, E2 k^2 + E4 k^4 acts on c^{n+1} - c* (the
-   * stabilizers: all but the exact implicit parts, k^2 of the ideal flux and M kappa k^4 of
+   * stabilizers L: all but the exact implicit parts, k^2 of the IDEAL flux and M kappa k^4 of
    * the polynomial model) */
   const PetscReal D2 = m->kind == THERMO_MODEL_REGULAR ? s->Dimp + S : S;
   const PetscReal D4 = m->kind == THERMO_MODEL_REGULAR ? s->p.A * kap : M * kap;
@@ -821,7 +838,7 @@ PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, c
 
   if (m->kind == THERMO_MODEL_POLYNOMIAL) {
     /* (1 + h S k^2 - h M f'' k^2) / (1 + h S k^2 + h M kappa k^4) */
-    const PetscReal S = p->S >= 0 ? p->S : m->mobility * 2.0 * m->rho * PetscSqr(m->cb - m->ca);
+    const PetscReal S = PolynomialS(p);
     return (1.0 + h * k2 * (S - m->mobility * ThermoPolyD2F(c0, m->rho, m->ca, m->cb))) / (1.0 + h * k2 * (S + m->mobility * m->kappa * k2));
   } else {
     /* linearized about c0: dc_k/dt = -k^2 g'(c0) c_k - M0 k^2 (kappa k^2 + e'' + B(n)) c_k,

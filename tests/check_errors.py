@@ -150,6 +150,14 @@ p = uphill(SMALL, good)
 check(p.returncode == 1 and "already holds a run" in p.stderr and "-force" in p.stderr, "refuses a directory holding another run", p)
 p = uphill(SMALL + ["-force"], good)
 check(p.returncode == 0, "-force replaces it", p)
+# -force removes every file a run writes (fields.xmf, a killed writer's *.tmp) and nothing
+# else; a run that fails numerically writes no fields.xmf of its own, so none may be left
+for f in ("fields.xmf", "final.h5.tmp", "notes.txt"):
+    open(os.path.join(good, f), "w").close()
+p = uphill(SMALL + ["-force", "-L", "16", "-dt", "20", "-t_end", "2000"], good)
+left = sorted(os.listdir(good))
+check(p.returncode == 4 and left == ["diagnostics.csv", "frames", "last_good.h5", "last_good.png", "last_good.xmf", "notes.txt", "run.opts"],
+      f"-force removes the replaced run's files and only those: {left}", p)
 
 # ---- disk full while writing (where /dev/full exists) ----
 if os.path.exists("/dev/full"):

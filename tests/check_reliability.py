@@ -11,7 +11,8 @@ check_reliability.py damaged ...   a checkpoint truncated, with flipped bytes in
     the older one, exactly. Both damaged: refused. The stored checksums follow their
     definition (recomputed here with numpy) on a 2-rank checkpoint, which 1 rank continues.
 check_reliability.py full_disk ...  a file-size limit (prlimit on the running process, like
-    ulimit -f) reached at a checkpoint in the middle of the run, and at a diagnostics row;
+    ulimit -f) reached at a checkpoint in the middle of the run, at a diagnostics row and at a
+    field dump;
     where user namespaces allow it, a real full disk (a 160 KiB tmpfs): one line naming the
     file and the cause, older checkpoints and earlier rows intact, -restart auto exact.
 check_reliability.py lock ...       a second run into a running run's directory (new, -force,
@@ -321,6 +322,34 @@ def case_full_disk():
           f"every complete row before the limit is right ({len(whole.splitlines()) - 1} rows; a cut last line is dropped on restart)")
     restart_matches(d, ref1, "after a row over the limit", ["-diag_every", "1"])
 
+    # ---- a field dump: the limit below a dump's size, set after the checkpoint of step 500; a
+    # row only at the start and the end, so the dump of step 1000 is the first write to fail.
+    # (The limit must land before that dump starts: lowered while HDF5 writes, it leaves a file
+    # HDF5 can neither finish nor close, which crashes HDF5 at exit.) ----
+    dumps = ["-diag_every", "1000", "-dump_every", "500", "-checkpoint_every", "500"]
+    refd = reference(dumps, "ref_dumps")
+    for attempt in range(3):
+        d = os.path.join(W, "limit_dump")
+        shutil.rmtree(d, ignore_errors=True)
+        p, seen = limited_run(d, dumps, "checkpoint_00000500.h5", 8192)
+        if p.returncode != 0 and "cannot write checkpoint" not in p.stderr:
+            break
+        print("  (the limit did not land before a dump; again)")
+    ls = lines(p.stderr)
+    check(seen and p.returncode == 1 and one_error(p, "cannot write field " + d + "/fields/c_", "File too large", "ulimit -f"),
+          "a dump over the limit: one line naming the field file and the cause, status 1", p)
+    step = int(ls[0].split("fields/c_")[1][:8]) if ls and "fields/c_" in ls[0] else -1
+    have = sorted(f for f in listing(os.path.join(d, "fields")) if f.endswith(".h5"))
+    check(step == 1000 and have == ["c_00000500.h5"]
+          and all(same_field(os.path.join(d, "fields", f), os.path.join(refd, "fields", f)) for f in have),
+          f"the dumps before step {step} are complete and right, none of step {step}: {have}")
+    check(not tmps(d) and not tmps(os.path.join(d, "fields")) and not os.path.exists(os.path.join(d, LOCK)), "no *.tmp and no lock left")
+    restart_matches(d, refd, "after a dump over the limit", dumps)
+    have = sorted(f for f in listing(os.path.join(d, "fields")) if f.endswith(".h5"))
+    check(have == sorted(f for f in listing(os.path.join(refd, "fields")) if f.endswith(".h5"))
+          and all(same_field(os.path.join(d, "fields", f), os.path.join(refd, "fields", f)) for f in have),
+          f"after the restart every dump is there and equals the uninterrupted run's ({len(have)})")
+
     # ---- a real full disk: a 160 KiB tmpfs in a user namespace, where the system allows it ----
     probe = run(["unshare", "-rm", "sh", "-c", 'mount -t tmpfs -o size=64k tmpfs "$1"', "sh", W], timeout=30)
     if probe.returncode != 0:
@@ -476,7 +505,8 @@ def case_bad_files():
         f.write("0.4 0.4 0.4\n")
     ic = ["-ic", "file", "-ic_file"]
     refused("-ic_file with a NaN", ic + [h5("nan.h5", nan)], ["-ic_file", "nan.h5", "not admissible", "NaN", "x = 5, y = 3"])
-    refused("-ic_file with a value outside (0,1)", ic + [h5("out.h5", out)], ["initial condition is not admissible"])
+    refused("-ic_file with a value outside (0,1)", ic + [h5("out.h5", out)],
+            ["-ic_file " + os.path.join(W, "out.h5") + ": c must lie in (0,1) for the regular solution", "max 1.2"])
     refused("-ic_file of another shape", ic + [h5("shape.h5", base[:16])], ["-ic_file", "shape.h5", "another shape"])
     refused("-ic_file holding a 3-D field", ic + [h5("cube.h5", np.full((4, n, n), 0.4))], ["-ic_file", "cube.h5", "another shape"])
     refused("-ic_file without /c", ic + [h5("noc.h5", base, "u")], ["-ic_file", "noc.h5", "no dataset /c"])

@@ -17,6 +17,16 @@ int UphillWriteFileAtomic(const char *path, const char *mode, UphillFileWriter f
  * collectively). Returns 0, or ENAMETOOLONG. */
 int UphillTmpName(const char *path, char *tmp, size_t len);
 
+/* Create path (empty) and allocate `bytes` for it, so a full disk, a quota or the file-size
+ * limit shows with the system's own reason before a writer that reports a failed write
+ * without one (HDF5) starts; the writer then truncates it. Returns 0 or an errno value. With
+ * `fill` the bytes are written where the file system cannot allocate them (the second look,
+ * after such a writer failed). */
+int UphillReserve(const char *path, size_t bytes, PetscBool fill);
+
+/* "12 KiB", "3.4 MiB", "1.2 GiB" */
+void UphillHumanBytes(size_t b, char *s, size_t len);
+
 /* errno, or EIO when a failed call left errno at 0, so a failure never reads as success. */
 static inline int UphillErrno(void)
 {
