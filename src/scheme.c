@@ -359,7 +359,7 @@ static inline const PetscReal *RowK(const UphillSpectral *sp, PetscInt d, PetscI
  * or the regular solution's with its logarithm in the LOG form), or c*^2 in the IDEAL form,
  * the one nonlinear field both Darken's (r-1) c^2/2 and the Redlich-Kister 6 chi1 c^2 of psi
  * need */
-static PetscErrorCode PointwiseNonlinear(UphillScheme s, const StepCoef *k, double *buf)
+UPHILL_KERNEL static PetscErrorCode PointwiseNonlinear(UphillScheme s, const StepCoef *k, double *buf)
 {
   const PetscReal   *cn, *cp;
   const ThermoModel *m  = &s->p.model;
@@ -391,7 +391,7 @@ static PetscErrorCode PointwiseNonlinear(UphillScheme s, const StepCoef *k, doub
 /* buf (grad_d psi, unnormalized) <- M(c*) grad_d psi / N^d, plus with thermal noise the
  * random flux sqrt(2 M theta/(h dV)) xi, xi ~ N(0,1) per cell and step (DESIGN.md 6.5): it
  * rides the flux's own forward transform, so the noise costs no transform */
-static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, PetscInt d, double *buf)
+UPHILL_KERNEL static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, PetscInt d, double *buf)
 {
   const PetscReal *cn, *cp;
   const PetscInt   nx = s->gi.nx, np = s->gi.nxpad;
@@ -469,7 +469,7 @@ static PetscErrorCode NoiseConstantMobility(UphillScheme s, const StepCoef *k, d
  *          bulk part chi (1-2c) + chi1 (1 - 6c + 6c^2)); Darken also needs
  *          -h k^2 (r-1)/2 FT(c*^2), which only this pass sees, so it starts the accumulation
  *   LOG:   psi_k = FT f'(c*) + kappa k^2 c*_k (= mu*_k) */
-static void SpectralStartRegular(UphillScheme s, const StepCoef *k, UphillComplex *w)
+UPHILL_KERNEL static void SpectralStartRegular(UphillScheme s, const StepCoef *k, UphillComplex *w)
 {
   const UphillSpectral *sp = &s->sp;
   const ThermoModel    *m  = &s->p.model;
@@ -518,7 +518,7 @@ typedef enum {
  *   polynomial:  rhs = a1 c^n - a2 c^{n-1} + h k^2 [S c* - M FT f'(c*)]
  *   regular:     rhs = a1 c^n - a2 c^{n-1} + h lin c* + [accumulated] + h i k_d FT(M grad_d psi*)
  *                with d the last direction */
-static inline void SpectralFinal(UphillScheme s, const StepCoef *k, UphillComplex *w, FinalMode mode, PetscInt dlast, PetscReal sums[3])
+UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, UphillComplex *w, FinalMode mode, PetscInt dlast, PetscReal sums[3])
 {
   const UphillSpectral *sp = &s->sp;
   const ThermoModel    *m  = &s->p.model;
@@ -582,7 +582,7 @@ static inline void SpectralFinal(UphillScheme s, const StepCoef *k, UphillComple
 
 /* After the forward transform of flux d (not the last): add h i k_d FT(flux_d) to the new
  * coefficients, and put the next direction's i k_{d+1} psi*_k in the buffer. */
-static void SpectralFluxAdd(UphillScheme s, const StepCoef *k, PetscInt d, UphillComplex *w)
+UPHILL_KERNEL static void SpectralFluxAdd(UphillScheme s, const StepCoef *k, PetscInt d, UphillComplex *w)
 {
   const UphillSpectral *sp = &s->sp;
   UphillComplex        *nw = s->ch[0], *psi = s->psi;
@@ -607,7 +607,7 @@ static void SpectralFluxAdd(UphillScheme s, const StepCoef *k, PetscInt d, Uphil
 
 /* The new field from the buffer (after the last inverse transform), with its bounds and bulk
  * energy taken on the way, row by row while the row is in cache. */
-static PetscErrorCode FinishReal(UphillScheme s, const double *buf, PetscReal *bulk, PetscReal mx[3])
+UPHILL_KERNEL static PetscErrorCode FinishReal(UphillScheme s, const double *buf, PetscReal *bulk, PetscReal mx[3])
 {
   PetscReal      *x;
   const PetscInt  nx = s->gi.nx, np = s->gi.nxpad;
