@@ -191,6 +191,10 @@ static PetscErrorCode PrintNoise(const UphillOptions *opt, PetscViewer v, Fmt *f
 
   PetscFunctionBeginUser;
   if (!opt->thermal_noise) PetscFunctionReturn(PETSC_SUCCESS);
+  if (opt->theta == 0) {
+    PetscCall(PetscViewerASCIIPrintf(v, "\nThermal noise\n  Switched off by -noise_scale 0: the run to compare a noisy one with.\n"));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCall(PetscViewerASCIIPrintf(v, "\nThermal noise\n  theta = %s (%s), a random flux of covariance 2 M theta per cell and step.\n", Num(f, opt->theta),
                                    opt->noise_theta > 0 ? "-noise_theta" : (opt->dim == 2 ? "v_atom/(l^2 thickness)" : "v_atom/l^3")));
   if (fpp <= 0) {
@@ -353,7 +357,7 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
   const PetscReal DA    = si ? opt->DA : 1.0;
   const PetscReal DB    = si ? opt->DB : opt->r_darken;
   const PetscReal kappa = si ? opt->kappa : 1.0;
-  PetscReal       Dstar, M0, phi, fpp, km, Rmax, delta_l;
+  PetscReal       Dstar, M0, phi, fpp, km, Rmax, delta_l, BVm = 0.0;
   PetscBool       ex, unstable;
   Analysis        a;
 
@@ -366,10 +370,16 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
   fpp   = ThermoRKD2F(&rk, c0, T);
   Dstar = dk ? ThermoDarkenDstar(c0, DA, DB) : DA;
   M0    = dk ? ThermoMobilityDarken(c0, DA, DB, T) : ThermoMobility(c0, DA, T);
+  /* coherency strain adds B_min Vm to f'' for the softest wave: inside the chemical spinodal
+   * the alloy may still be coherently metastable */
+  if (si && opt->elastic == UPHILL_ELASTIC_CUBIC) PetscCall(PrintCoherency(opt, v, f, &rk, &BVm));
   a.state = Classify(c0, &a);
+  if (a.state == STATE_UNSTABLE && fpp + BVm >= 0) a.state = STATE_METASTABLE;
 
   PetscCall(PetscViewerASCIIPrintf(v, "\nYour alloy: c0 = %s\n", Num(f, c0)));
   PetscCall(PrintVerdict(opt, v, a.state));
+  if (BVm > 0 && fpp < 0 && fpp + BVm >= 0)
+    PetscCall(PetscViewerASCIIPrintf(v, "    Here c0 is inside the chemical spinodal, but coherency strain lifts f'' + B Vm above 0 for\n    every wave: coherent spinodal decomposition is suppressed.\n"));
   if (rk.a1 == 0 && rk.b1 == 0) PetscCall(PetscViewerASCIIPrintf(v, "  Thermodynamic factor Phi(c0) = 1 - 2 chi c0(1-c0) = %s.\n", Num(f, phi)));
   else PetscCall(PetscViewerASCIIPrintf(v, "  Thermodynamic factor Phi(c0) = c0(1-c0) f''(c0)/RT = %s.\n", Num(f, phi)));
   if (si) PetscCall(PetscViewerASCIIPrintf(v, "  Curvature of the free energy f''(c0) = %s J/mol (%s RT).\n", Num(f, fpp), Num(f, fpp / RT)));
@@ -379,12 +389,7 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
   }
   PetscCall(PrintDiffusivity(opt, v, f, DA, DB, Dstar, phi));
 
-  /* coherency strain adds B_min Vm to f'' for the softest wave */
-  if (si && opt->elastic == UPHILL_ELASTIC_CUBIC) {
-    PetscReal BVm = 0.0;
-    PetscCall(PrintCoherency(opt, v, f, &rk, &BVm));
-    fpp += BVm;
-  }
+  fpp += BVm;
   /* linear stability in computation units, then into run units (m, s or l, tau) */
   {
     PetscReal lam, kbox;

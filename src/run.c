@@ -165,6 +165,8 @@ static void SetIdentity(UphillRun r, const UphillGridInfo *g, const UphillScheme
   r->id[n++] = (UphillIdentity){"chi", m->chi};
   r->id[n++] = (UphillIdentity){"chi1", m->chi1};
   r->id[n++] = (UphillIdentity){"misfit", m->elastic ? m->el.eta : 0.0};
+  r->id[n++] = (UphillIdentity){"C11", m->elastic ? m->el.C11 : 0.0};
+  r->id[n++] = (UphillIdentity){"C12", m->elastic ? m->el.C12 : 0.0};
   r->id[n++] = (UphillIdentity){"C44", m->elastic ? m->el.C44 : 0.0};
   r->id[n++] = (UphillIdentity){"r_darken", m->r};
   r->id[n++] = (UphillIdentity){"rho", m->rho};

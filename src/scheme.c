@@ -925,7 +925,7 @@ PetscErrorCode UphillSchemeTendency(UphillScheme s, UphillFluxForm form, UphillC
     /* the whole chemical potential, logarithm included: mu_k = FT f'(c) + kappa k^2 c_k */
     PetscCall(TransformPointwise(s, c, ThermoModelDF, q));
     for (PetscInt i = 0; i < s->gi.nloc_k; i++)
-      for (PetscInt j = 0; j < 2; j++) q[i][j] += m->kappa * s->sp.ksq[i] * ch[i][j];
+      for (PetscInt j = 0; j < 2; j++) q[i][j] += (m->kappa * s->sp.ksq[i] + (s->Bel ? s->Bel[i] : 0.0)) * ch[i][j];
     PetscCall(AddFluxDivergence(s, c, q, out));
   } else if (m->kind == THERMO_MODEL_REGULAR) {
     /* -k^2 FT g(c) + div(M grad psi), g = c + (r-1)c^2/2,
@@ -934,7 +934,7 @@ PetscErrorCode UphillSchemeTendency(UphillScheme s, UphillFluxForm form, UphillC
     for (PetscInt i = 0; i < s->gi.nloc_k; i++)
       for (PetscInt j = 0; j < 2; j++) {
         out[i][j] = -s->sp.ksq[i] * (ch[i][j] + 0.5 * (m->r - 1.0) * q[i][j]);
-        q[i][j]   = (m->kappa * s->sp.ksq[i] - 2.0 * m->chi - 6.0 * m->chi1) * ch[i][j] + 6.0 * m->chi1 * q[i][j];
+        q[i][j]   = (m->kappa * s->sp.ksq[i] - 2.0 * m->chi - 6.0 * m->chi1 + (s->Bel ? s->Bel[i] : 0.0)) * ch[i][j] + 6.0 * m->chi1 * q[i][j];
       }
     PetscCall(AddFluxDivergence(s, c, q, out));
   } else {

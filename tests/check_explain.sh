@@ -3,6 +3,8 @@
 # T = 773 K, Cu-like D0 and Q) at three compositions.
 #
 #   check_explain.sh CASE LAUNCH...     CASE: unstable (c0 = 0.5) | metastable (0.05) | stable (0.005)
+#                                       | coherent (T = 1000 K, c0 = 0.4, Cu constants, misfit 0.05)
+#                                       | suppressed (the same with misfit 0.12)
 #
 # LAUNCH is the command that starts uphill (e.g. mpiexec -n 1 ... /path/uphill). Each key number
 # is read back from the text and compared with a tolerance, so the test does not depend on
@@ -15,11 +17,19 @@ case $case_name in
   unstable) c0=0.5 ;;
   metastable) c0=0.05 ;;
   stable) c0=0.005 ;;
-  *) echo "unknown case '$case_name' (unstable|metastable|stable)"; exit 2 ;;
+  coherent) eta=0.05 ;;
+  suppressed) eta=0.12 ;;
+  *) echo "unknown case '$case_name' (unstable|metastable|stable|coherent|suppressed)"; exit 2 ;;
 esac
 
-out=$("$@" -explain -model regular -units si -omega 30000 -T 773 -D0 7.8e-5 -Q 211000 \
-      -c0 $c0 -noise 0.001 2>&1)
+case $case_name in
+  coherent|suppressed)
+    out=$("$@" -explain -model regular -units si -omega 30000 -T 1000 -c0 0.4 -Vm 8.5e-6 \
+          -elastic cubic -misfit $eta -C11 168.4e9 -C12 121.4e9 -C44 75.4e9 2>&1) ;;
+  *)
+    out=$("$@" -explain -model regular -units si -omega 30000 -T 773 -D0 7.8e-5 -Q 211000 \
+          -c0 $c0 -noise 0.001 2>&1) ;;
+esac
 status=$?
 printf '%s\n' "$out"
 echo "----"
@@ -62,6 +72,37 @@ has() {
     fails=$((fails + 1))
   fi
 }
+
+# coherent cases: an independent evaluation (awk, not the C code) of Cahn's coherent
+# spinodal: for Cu (C11 - C12 - 2 C44 < 0) the soft direction is <100>, where
+# B = 2 eta^2 (C11 + 2 C12)(C11 - C12)/C11; the spinodal is f''/RT + B Vm/RT = 0, i.e.
+# c(1-c) = 1/(2 Omega/RT - B Vm/RT), and the coherent Tc = (2 Omega - B Vm)/(4 R)
+case $case_name in
+  coherent|suppressed)
+    read -r Bm Tcc c1 c2 <<EOF2
+$(awk -v e=$eta 'BEGIN { C11 = 168.4e9; C12 = 121.4e9; R = 8.314462618; RT = R * 1000
+  B = 2 * e * e * (C11 + 2 * C12) * (C11 - C12) / C11; BV = B * 8.5e-6
+  q = 2 * 30000 / RT - BV / RT; d = 1 - 4 / q
+  if (d > 0) { c1 = (1 - sqrt(d)) / 2; c2 = 1 - c1 } else { c1 = -1; c2 = -1 }
+  printf "%.8g %.8g %.8g %.8g\n", BV, (2 * 30000 - BV) / (4 * R), c1, c2 }')
+EOF2
+    near "V/2: B =" 1 "$(awk -v b=$Bm 'BEGIN { print b / 8.5e-6 }')" "$(awk -v b=$Bm 'BEGIN { print b / 8.5e-6 * 1e-3 }')"
+    near "Coherent critical temperature" 1 "$Tcc" 0.5
+    if [ "$case_name" = coherent ]; then
+      near "Coherent spinodal at T: c =" 1 "$c1" 0.00005
+      near "Coherent spinodal at T: c =" 2 "$c2" 0.00005
+      has "c0 is inside the coherent spinodal: coherent spinodal decomposition"
+      has "UNSTABLE: any small fluctuation grows"
+    else
+      has "No coherent spinodal at this temperature"
+      has "Coherency strain SUPPRESSES spinodal decomposition here"
+      has "METASTABLE: needs nucleation"
+      has "No wavelength grows"
+    fi
+    if [ $fails -ne 0 ]; then echo "explain $case_name: $fails check(s) failed"; exit 1; fi
+    echo "explain $case_name: all checks passed"
+    exit 0 ;;
+esac
 
 # DESIGN.md worked example, to the digits it gives
 near "Tc = Omega/2R =" 1 1804 0.5

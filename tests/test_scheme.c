@@ -361,6 +361,22 @@ static PetscErrorCode TestFluxForms(Tally *t, const char *name, const Problem *p
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, d, 2, MPIU_REAL, MPIU_MAX, t->comm));
   PetscCall(PetscSNPrintf(what, sizeof(what), "%s: dc_k/dt with the logarithm vs without, max |diff| / max |dc_k/dt| (max %.3g)", name, (double)d[1]));
   PetscCall(TallyBound(t, what, d[0] / d[1], 1e-11));
+  {
+    /* the step itself against the tendency: (c^{n+1}_k - c^n_k)/h -> dc_k/dt as h -> 0 (the
+     * splitting makes the difference O(h L), L the stabilizers: 1e-8 to 2e-6 here) */
+    const PetscReal      h = 1e-7;
+    const UphillComplex *cn;
+    UphillStepResult     r;
+    PetscCall(UphillSchemeGetSpectralState(su.s, &cn));
+    PetscCall(PetscArraycpy((PetscReal *)a, (const PetscReal *)cn, 2 * su.gi.nloc_k));
+    PetscCall(Step(&su, h, &r));
+    PetscCall(UphillSchemeGetSpectralState(su.s, &cn));
+    d[0] = 0;
+    for (PetscInt i = 0; i < su.gi.nloc_k; i++) d[0] = PetscMax(d[0], PetscSqrtReal(PetscSqr((cn[i][0] - a[i][0]) / h - b[i][0]) + PetscSqr((cn[i][1] - a[i][1]) / h - b[i][1])));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, d, 1, MPIU_REAL, MPIU_MAX, t->comm));
+    PetscCall(PetscSNPrintf(what, sizeof(what), "%s: a step of 1e-7 moves c_k by h dc_k/dt, max |diff| / max |dc_k/dt|", name));
+    PetscCall(TallyBound(t, what, d[0] / d[1], 1e-5));
+  }
   PetscCall(UphillGridFreeComplex(&a));
   PetscCall(UphillGridFreeComplex(&b));
   PetscCall(SetupDestroy(&su));
@@ -628,6 +644,11 @@ int main(int argc, char **argv)
   {
     Problem p = Regular(2, 64, 32.0, 3.0, 1.0, 2);
     PetscCall(TestFluxForms(&t, "regular, one tracer", &p, 0.4));
+    p                   = Regular(2, 64, 32.0, 3.0, 1.0, 2);
+    p.sp.model.elastic  = PETSC_TRUE;
+    p.sp.model.el       = (ThermoElastic){0.05, 168.4e9, 121.4e9, 75.4e9};
+    p.sp.model.el_scale = 8.5e-6 / (UPHILL_R * 1000.0);
+    PetscCall(TestFluxForms(&t, "regular with coherency strain", &p, 0.4));
     p = Regular(2, 64, 32.0, 3.0, 3.0, 2);
     PetscCall(TestFluxForms(&t, "regular, Darken r = 3", &p, 0.4));
     p = SubRegular(2, 64, 32.0, 3.09, 0.51, 1.0, 2);
