@@ -143,13 +143,17 @@ static void DrawColorbar(unsigned char *rgb, const Layout *L)
 
 typedef struct {
   char msg[256];
+  int  err; /* errno when libpng failed */
 } PNGErrorInfo;
 
 static void PNGErrorFn(png_structp png, png_const_charp msg)
 {
   PNGErrorInfo *info = (PNGErrorInfo *)png_get_error_ptr(png);
 
-  if (info) snprintf(info->msg, sizeof(info->msg), "%s", msg);
+  if (info) {
+    info->err = errno; /* libpng's write error comes straight from fwrite: keep its cause */
+    snprintf(info->msg, sizeof(info->msg), "%s", msg);
+  }
   png_longjmp(png, 1);
 }
 
@@ -216,14 +220,14 @@ typedef struct {
 static int EncodeToFile(FILE *fp, void *ctx)
 {
   const EncodeCtx *e = (const EncodeCtx *)ctx;
-  return EncodePNG(fp, e->w, e->h, e->rgb, e->info) ? EIO : 0;
+  return EncodePNG(fp, e->w, e->h, e->rgb, e->info) ? (e->info->err ? e->info->err : EIO) : 0;
 }
 
-PetscErrorCode ImageWritePNG(const char *path, PetscInt npanels, const ImagePanel panels[], const ImageStyle *style)
+PetscErrorCode ImageWritePNGStatus(const char *path, PetscInt npanels, const ImagePanel panels[], const ImageStyle *style, int *oserr)
 {
   Layout         L;
   unsigned char *rgb;
-  PNGErrorInfo   info = {{0}};
+  PNGErrorInfo   info = {{0}, 0};
   size_t         npix;
   PetscInt       x;
   int            err;
@@ -261,7 +265,17 @@ PetscErrorCode ImageWritePNG(const char *path, PetscInt npanels, const ImagePane
     err         = UphillWriteFileAtomic(path, "wb", EncodeToFile, &e);
   }
   PetscCall(PetscFree(rgb));
-  PetscCheck(!err, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write image %s: %s", path, info.msg[0] ? info.msg : strerror(err));
+  *oserr = err;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ImageWritePNG(const char *path, PetscInt npanels, const ImagePanel panels[], const ImageStyle *style)
+{
+  int err = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(ImageWritePNGStatus(path, npanels, panels, style, &err));
+  PetscCheck(!err, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write image %s: %s", path, strerror(err));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

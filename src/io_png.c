@@ -40,7 +40,7 @@ PetscErrorCode UphillFrameWrite(UphillGrid grid, Vec cvec, const char *path, con
   const PetscReal *c;
   PetscInt         nx, ny, nz, nr;
   PetscReal       *planes[3] = {NULL, NULL, NULL}, *loc = NULL;
-  PetscErrorCode   ierr = PETSC_SUCCESS;
+  int              oserr = 0;
 
   PetscFunctionBegin;
   PetscCall(UphillGridGetInfo(grid, g));
@@ -88,10 +88,10 @@ PetscErrorCode UphillFrameWrite(UphillGrid grid, Vec cvec, const char *path, con
       panels[p].ny    = ph[p];
       panels[p].title = g->dim == 2 ? NULL : titles[p];
     }
-    ierr = ImageWritePNG(path, np, panels, style);
+    PetscCall(ImageWritePNGStatus(path, np, panels, style, &oserr));
     for (PetscInt p = 0; p < 3; p++) PetscCall(PetscFree(planes[p]));
   }
   /* rank 0's encoder may fail (disk full): every rank must learn it */
-  PetscCall(UphillCheckRoot(g->comm, ierr == PETSC_SUCCESS ? 0 : EIO, PETSC_ERR_FILE_WRITE, "writing frame %s failed", path));
+  PetscCall(UphillCheckRoot(g->comm, oserr, PETSC_ERR_FILE_WRITE, "cannot write frame %s; the earlier frames, rows and checkpoints are kept: make room, then continue with -restart auto", path));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -350,6 +350,21 @@ def case_full_disk():
           and all(same_field(os.path.join(d, "fields", f), os.path.join(refd, "fields", f)) for f in have),
           f"after the restart every dump is there and equals the uninterrupted run's ({len(have)})")
 
+    # ---- a PNG frame: frames every 50 steps (32^2 at scale 8, tens of KiB each), a checkpoint
+    # every 100, rows only there; the limit (4 KiB) set once the checkpoint of step 100 exists, so the frame of
+    # step 150 is the first write over it ----
+    frames = ["-frames", "20", "-frame_spacing", "linear", "-frame_scale", "8", "-diag_every", "1000"]
+    reff = reference(frames, "ref_frames")
+    d = os.path.join(W, "limit_frame")
+    p, seen = limited_run(d, frames, "checkpoint_00000100.h5", 4096)
+    check(seen and p.returncode == 1 and one_error(p, "cannot write frame " + d + "/frames/frame_", "File too large"),
+          "a frame over the limit: one line naming the PNG and the cause, status 1", p)
+    have = sorted(listing(os.path.join(d, "frames")))
+    check(len(have) >= 2 and all(open(os.path.join(d, "frames", f), "rb").read() == open(os.path.join(reff, "frames", f), "rb").read() for f in have),
+          f"the frames before the limit are complete and equal the uninterrupted run's: {have}")
+    check(not tmps(d) and not tmps(os.path.join(d, "frames")) and not os.path.exists(os.path.join(d, LOCK)), "no *.tmp and no lock left")
+    restart_matches(d, reff, "after a frame over the limit", frames)
+
     # ---- a real full disk: a 160 KiB tmpfs in a user namespace, where the system allows it ----
     probe = run(["unshare", "-rm", "sh", "-c", 'mount -t tmpfs -o size=64k tmpfs "$1"', "sh", W], timeout=30)
     if probe.returncode != 0:

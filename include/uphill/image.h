@@ -20,6 +20,9 @@ typedef struct {
 /* Compose panels side by side (with a small gap), the label and the colour bar, and
  * write an 8-bit RGB PNG to path atomically (path.tmp, then rename). */
 PetscErrorCode ImageWritePNG(const char *path, PetscInt npanels, const ImagePanel panels[], const ImageStyle *style);
+/* The same, with a failed write of the file (disk full, file-size limit) returned as its errno
+ * in *oserr (0 on success) instead of an error, for the caller to report it in its words. */
+PetscErrorCode ImageWritePNGStatus(const char *path, PetscInt npanels, const ImagePanel panels[], const ImageStyle *style, int *oserr);
 
 /* Read a PNG back (for tests and tools): allocates *rgb (PetscMalloc1; 3 bytes per pixel,
  * row-major) and returns its size. */
