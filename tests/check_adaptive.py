@@ -21,7 +21,7 @@ import argparse, os, shutil, sys
 
 import numpy as np
 
-from testlib import Tally, add_mpi_args, csv_rows, mpirun, read_csv, read_field
+from testlib import Tally, add_mpi_args, csv_rows, maxdiff, mpirun, read_csv, text
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--uphill", required=True)
@@ -48,18 +48,6 @@ def check(ok, what, p=None):
 def run(np_, opts, out, **kw):
     return mpirun(args, np_, [args.uphill] + opts + ["-output", out], **kw)
 
-
-def text(path):
-    with open(path) as f:
-        return f.read()
-
-
-def maxdiff(a, b):
-    try:
-        return float(np.abs(read_field(a) - read_field(b)).max())
-    except (OSError, ValueError) as e:
-        print("  cannot compare %s and %s: %s" % (a, b, e))
-        return float("inf")
 
 
 def invariants(name, out, t_end):

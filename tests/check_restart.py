@@ -17,9 +17,8 @@ adaptive runs are in check_adaptive.py).
 """
 import argparse, os, shutil, sys
 
-import numpy as np
 
-from testlib import Tally, add_mpi_args, csv_rows, mpirun, read_field
+from testlib import Tally, add_mpi_args, csv_rows, maxdiff, mpirun, text
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--uphill", required=True)
@@ -45,18 +44,6 @@ def check(ok, what, p=None):
 def run(np_, extra, out, **kw):
     return mpirun(args, np_, [args.uphill] + BASE + ["-output", out] + extra, **kw)
 
-
-def text(path):
-    with open(path) as f:
-        return f.read()
-
-
-def maxdiff(a, b):
-    try:
-        return float(np.abs(read_field(a) - read_field(b)).max())
-    except (OSError, ValueError) as e:
-        print("  cannot compare %s and %s: %s" % (a, b, e))
-        return float("inf")
 
 
 def checkpoints(d):

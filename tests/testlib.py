@@ -180,3 +180,19 @@ def read_field(path, name="c"):
     import numpy as np
     with h5py.File(path, "r") as f:
         return np.array(f[name])
+
+
+def text(path):
+    """A file's whole text."""
+    with open(path) as f:
+        return f.read()
+
+
+def maxdiff(a, b):
+    """max |a - b| of the fields /c of two HDF5 files; inf (with a note) if either cannot be read."""
+    import numpy as np
+    try:
+        return float(np.abs(read_field(a) - read_field(b)).max())
+    except (OSError, ValueError) as e:
+        print("  cannot compare %s and %s: %s" % (a, b, e))
+        return float("inf")
