@@ -227,11 +227,15 @@ static PetscErrorCode ParseOne(PetscOptionItems *PetscOptionsObject, UphillOptio
     PetscCall(PetscOptionsString(s->name, text, NULL, (char *)p, (char *)p, PETSC_MAX_PATH_LEN, &set));
     break;
   case OPT_REAL_LIST: {
-    PetscReal *v = (PetscReal *)p;
-    PetscInt  *n = (PetscInt *)((char *)o + s->count);
-    *n           = s->maxn > 0 ? s->maxn : UPHILL_MAX_LIST;
-    PetscCall(PetscOptionsRealArray(s->name, text, NULL, v, n, &set));
+    PetscReal     *v = (PetscReal *)p, buf[UPHILL_MAX_LIST + 1];
+    PetscInt      *n = (PetscInt *)((char *)o + s->count);
+    const PetscInt most = s->maxn > 0 ? s->maxn : UPHILL_MAX_LIST;
+    /* one slot more than allowed, so a value too many is seen rather than dropped */
+    *n = most + 1;
+    PetscCall(PetscOptionsRealArray(s->name, text, NULL, buf, n, &set));
     if (!set) *n = 0;
+    PetscCheck(*n <= most, PetscOptionsObject->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s takes at most %" PetscInt_FMT " comma-separated values", s->name, most);
+    for (PetscInt j = 0; j < *n; j++) v[j] = buf[j];
     for (PetscInt j = 0; j < *n; j++) {
       char val[32];
       (void)snprintf(val, sizeof(val), "%g", (double)v[j]);

@@ -80,6 +80,17 @@ ranges = [
     (["-flux", "exact"], "-flux"), (RED + ["-flux", "2"], "-flux"), (["-adapt_tol", "0.5"], "(0, 0.1]"),
     (["-adapt_tol", "-1e-4"], "-adapt_tol"), (["-adapt_tol", "nan"], "-adapt_tol"), (["-dt_max", "-5"], "-dt_max"),
     (["-adapt", "maybe"], "-adapt"), (["-N", "4.5"], "-N"), (["-N", "1e5"], "[8, 46340]"),
+    # Redlich-Kister, coherency strain, thermal noise, requested times
+    (["-L0", "2e7,0"], "-L0"), (["-L1", "0,nan"], "-L1"), (["-L0", "1,2,3"], "-L0"), (RED + ["-chi1", "200"], "-chi1"),
+    (["-elastic", "hexagonal"], "-elastic"), (["-elastic", "cubic", "-misfit", "2"], "[-1, 1]"),
+    (["-elastic", "cubic", "-C11", "0"], "-C11"), (["-elastic", "cubic", "-C12", "-1e9"], "-C12"),
+    (["-elastic", "cubic", "-C44", "2e13"], "-C44"),
+    (["-elastic", "cubic", "-C11", "100e9", "-C12", "120e9"], "C11 > C12"),
+    (["-dt", "1e-4", "-thermal_noise", "-noise_theta", "-1"], "-noise_theta"),
+    (["-dt", "1e-4", "-thermal_noise", "-noise_scale", "-2"], "-noise_scale"),
+    (["-dt", "1e-4", "-thermal_noise", "-thickness", "5"], "-thickness"),
+    (["-thermal_noise", "perhaps"], "-thermal_noise"),
+    (["-diag_times", "1,-2"], "-diag_times"), (["-dump_times", "0"], "-dump_times"),
 ]
 cases = [(argv, [needle], "out of range") for argv, needle in ranges]
 
@@ -99,6 +110,13 @@ contra = [
     (RED + ["-adapt", "false", "-scheme", "euler"], ["-adapt false needs a fixed step", "-dt"]),
     (POLY + ["-flux", "log"], ["-flux", "-model polynomial", "remove it"]),
     (RED + ["-omega", "3e4"], ["-omega", "-units reduced", "remove it"]),
+    (["-omega", "3e4", "-L0", "3e4,0"], ["-omega", "-L0"]),
+    (RED + ["-elastic", "cubic"], ["-elastic", "-units reduced", "remove it"]),
+    (["-misfit", "0.05"], ["-misfit", "without -elastic cubic", "remove it"]),
+    (["-thermal_noise"], ["-thermal_noise needs a fixed step", "-dt"]),
+    (RED + ["-dt", "0.1", "-thermal_noise"], ["-thermal_noise in reduced units needs -noise_theta"]),
+    (["-noise_theta", "0.01"], ["-noise_theta", "without -thermal_noise true", "remove it"]),
+    (["-dim", "3", "-N", "16", "-dt", "1e-4", "-thermal_noise", "-thickness", "1e-8"], ["-thickness applies to 2D runs"]),
 ]
 cases += [(argv, needles, "contradictory") for argv, needles in contra]
 # ---- unknown option, missing -ic_file ----
