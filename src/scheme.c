@@ -846,7 +846,7 @@ PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, c
      * coherency strain (explicit, like e'') */
     const PetscReal A = p->A >= 0 ? p->A : ThermoModelMaxMobility(m), S = p->S >= 0 ? p->S : 0.0, D = PetscMax(1.0, m->r);
     const PetscReal M0 = ThermoReducedMobility(c0, m->r), gp = 1.0 + (m->r - 1.0) * c0;
-    const PetscReal ex = -2.0 * m->chi - 6.0 * m->chi1 * (1.0 - 2.0 * c0) + ThermoModelElasticKernel(kc2, (void *)m);
+    const PetscReal ex = ThermoModelExcessD2F(m, c0) + ThermoModelElasticKernel(kc2, (void *)m);
     const PetscReal L  = S * k2 + A * m->kappa * k2 * k2;
     return (1.0 + h * (L - k2 * (gp - D) - M0 * k2 * (m->kappa * k2 + ex))) / (1.0 + h * (D * k2 + L));
   }

@@ -700,6 +700,12 @@ PetscReal ThermoModelD2F(const ThermoModel *m, PetscReal c)
   return ThermoReducedD2F(c, m->chi) + Excess1(ClampC(c), m->chi1, 2);
 }
 
+PetscReal ThermoModelExcessD2F(const ThermoModel *m, PetscReal c)
+{
+  /* f'' without the ideal 1/(c(1-c)): -2 chi + (chi1 c(1-c)(1-2c))'' */
+  return -2.0 * m->chi + Excess1(ClampC(c), m->chi1, 2);
+}
+
 PetscReal ThermoModelMobility(const ThermoModel *m, PetscReal c)
 {
   if (m->kind == THERMO_MODEL_POLYNOMIAL) return m->mobility;

@@ -148,6 +148,7 @@ typedef struct {
 PetscReal ThermoModelF(const ThermoModel *m, PetscReal c);        /* bulk f */
 PetscReal ThermoModelDF(const ThermoModel *m, PetscReal c);       /* f' */
 PetscReal ThermoModelD2F(const ThermoModel *m, PetscReal c);      /* f'' */
+PetscReal ThermoModelExcessD2F(const ThermoModel *m, PetscReal c); /* regular: f'' less the ideal 1/(c(1-c)) */
 PetscReal ThermoModelMobility(const ThermoModel *m, PetscReal c); /* M(c) */
 PetscReal ThermoModelMaxMobility(const ThermoModel *m);           /* max of M over [0,1] */
 /* Per mole, regular model only (NaN for the polynomial one): H_mix/RT = chi c(1-c) and
