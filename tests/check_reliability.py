@@ -291,9 +291,11 @@ def case_full_disk():
         d = os.path.join(W, "limit")
         shutil.rmtree(d, ignore_errors=True)
         p, seen = limited_run(d, [], "checkpoint_00000200.h5", 40000)
-        if p.returncode != 0:
+        # the limit lands at a time the test does not control: on a busy machine it can fall
+        # after the end, or inside another write; only then is it set again
+        if p.returncode != 0 and "cannot write checkpoint" in p.stderr:
             break
-        print("  (the run ended before its limit was set; again)")
+        print("  (the limit did not land between two checkpoints; again)")
     ls = lines(p.stderr)
     check(seen and p.returncode == 1 and one_error(p, "cannot write checkpoint " + d + "/checkpoint_", "File too large", "ulimit -f"),
           "file-size limit: one line naming the checkpoint and the cause, status 1", p)
@@ -310,8 +312,13 @@ def case_full_disk():
 
     # ---- a diagnostics row: a row every step, the limit below the file's final size ----
     ref1 = reference(["-diag_every", "1"], "ref_every_step")
-    d = os.path.join(W, "limit_rows")
-    p, seen = limited_run(d, ["-diag_every", "1"], "checkpoint_00000100.h5", 100000)
+    for attempt in range(3):
+        d = os.path.join(W, "limit_rows")
+        shutil.rmtree(d, ignore_errors=True)
+        p, seen = limited_run(d, ["-diag_every", "1"], "checkpoint_00000100.h5", 100000)
+        if p.returncode != 0 and "diagnostics.csv" in p.stderr:
+            break
+        print("  (the limit did not land before the rows reached it; again)")
     check(seen and p.returncode == 1 and one_error(p, "writing " + d + "/diagnostics.csv failed", "File too large"),
           "a diagnostics row over the limit: one line naming diagnostics.csv and the cause, status 1", p)
     ck = checkpoints(d)
@@ -355,8 +362,13 @@ def case_full_disk():
     # step 150 is the first write over it ----
     frames = ["-frames", "20", "-frame_spacing", "linear", "-frame_scale", "8", "-diag_every", "1000"]
     reff = reference(frames, "ref_frames")
-    d = os.path.join(W, "limit_frame")
-    p, seen = limited_run(d, frames, "checkpoint_00000100.h5", 4096)
+    for attempt in range(3):
+        d = os.path.join(W, "limit_frame")
+        shutil.rmtree(d, ignore_errors=True)
+        p, seen = limited_run(d, frames, "checkpoint_00000100.h5", 4096)
+        if p.returncode != 0 and "cannot write frame" in p.stderr:
+            break
+        print("  (the limit did not land before the next frame; again)")
     check(seen and p.returncode == 1 and one_error(p, "cannot write frame " + d + "/frames/frame_", "File too large"),
           "a frame over the limit: one line naming the PNG and the cause, status 1", p)
     have = sorted(listing(os.path.join(d, "frames")))
