@@ -262,6 +262,7 @@ static PetscErrorCode Advance(UphillStepper st, PetscBool *accepted)
     }
     if (st->reason == UPHILL_STOP_FAILED) break;
     st->stats.rejected++;
+    PetscCall(PetscInfo(NULL, "step %" PetscInt64_FMT " at t = %g: trial of %g rejected (%s); next trial %g\n", (PetscInt64)st->step, (double)st->t, (double)h_try, cause, (double)hn));
     h = hn;
     if (attempt >= STEPPER_MAX_RETRIES || h < 1e-14 * PetscMax(st->t, st->p.dt)) {
       char why[700];
