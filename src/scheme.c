@@ -561,8 +561,11 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
         /* the k = 0 mode (mass) is never changed, not even by the round-off of a0 */
         const PetscReal re = k2 > 0 ? f * nre : p1[e][0], im = k2 > 0 ? f * nim : p1[e][1];
         /* local error: Milne on the predictor, plus the splitting error of the stabilizers,
-         * (h/a0) L (c* - c^{n+1}), which the predictor cannot see */
-        const PetscReal L  = hm * k2 * (E2 + E4 * k2);
+         * which the predictor cannot see: the defect h L (c* - c^{n+1}) passes through the
+         * implicit solve like the rest of the step, so it enters c^{n+1} as f h L (c* - c^{n+1}),
+         * f = 1/(a0 + h D(k)): (h/a0) L for slow modes, L/D for stiff ones, which the solve damps
+         * (the filtered estimate of stiff integrators, Hairer & Wanner II, IV.8) */
+        const PetscReal L  = hm * a0 * f * k2 * (E2 + E4 * k2);
         const PetscReal dr = errc * (re - (l0 * p1[e][0] + l1 * p2[e][0] + l2 * p3[e][0])) + L * (sr - re);
         const PetscReal di = errc * (im - (l0 * p1[e][1] + l1 * p2[e][1] + l2 * p3[e][1])) + L * (si - im);
         nr[e][0] = wr[e][0] = re;

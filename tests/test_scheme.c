@@ -677,7 +677,9 @@ int main(int argc, char **argv)
     p = SubRegular(2, 32, 24.0, 3.09, 0.51, 2.0, 2);
     PetscCall(TestOrder(&t, "BDF2 Redlich-Kister + Darken r=2", &p, 0.4, 0.05, 1.8));
     p = Regular(2, 32, 24.0, 3.0, 1.0, 2);
-    PetscCall(TestEstimateScaling(&t, "BDF2 estimate", &p, 0.4, 0.02));
+    /* small steps: the stabilizers' share of the estimate is filtered by the implicit solve,
+     * 1/(a0 + h D(k)), and scales as h^3 only once h D(k_max) << a0 (here h D ~ 0.4 at 0.005) */
+    PetscCall(TestEstimateScaling(&t, "BDF2 estimate", &p, 0.4, 0.005));
     p = Regular(2, 32, 24.0, 3.0, 1.0, 1);
     PetscCall(TestEstimateScaling(&t, "Euler estimate", &p, 0.4, 0.05));
   }
