@@ -31,8 +31,8 @@ static PetscBool CheckpointTmp(const char *name)
 
 #define ATTR(viewer, name, type, ptr, load) ((load) ? PetscViewerHDF5ReadAttribute(viewer, "/c", name, type, NULL, ptr) : PetscViewerHDF5WriteAttribute(viewer, "/c", name, type, ptr))
 
-/* The loop state as attributes of /c, written or read by the same list. F_check (added
- * later) is read apart, so older checkpoints still load. */
+/* The loop state as attributes of /c, written or read by the same list. F_check and
+ * adapt_h_cap (added later) are read apart, so older checkpoints still load. */
 static PetscErrorCode LoopAttributes(PetscViewer v, UphillCheckpointState *st, PetscBool load)
 {
   PetscFunctionBegin;
@@ -43,13 +43,18 @@ static PetscErrorCode LoopAttributes(PetscViewer v, UphillCheckpointState *st, P
   PetscCall(ATTR(v, "adapt_err_prev", PETSC_REAL, &st->loop.adapt.err_prev, load));
   PetscCall(ATTR(v, "adapt_rejected", PETSC_INT, &st->loop.adapt.rejected, load));
   PetscCall(ATTR(v, "diag_row", PETSC_INT, &st->row, load));
-  if (!load) PetscCall(ATTR(v, "F_check", PETSC_REAL, &st->loop.F_check, load));
-  else {
+  if (!load) {
+    PetscCall(ATTR(v, "F_check", PETSC_REAL, &st->loop.F_check, load));
+    PetscCall(ATTR(v, "adapt_h_cap", PETSC_REAL, &st->loop.adapt.h_cap, load));
+  } else {
     PetscBool has;
     PetscCall(PetscViewerHDF5HasAttribute(v, "/c", "F_check", &has));
     /* without it, the first energy check after the restart is skipped */
     if (has) PetscCall(ATTR(v, "F_check", PETSC_REAL, &st->loop.F_check, load));
     else st->loop.F_check = PETSC_MAX_REAL;
+    PetscCall(PetscViewerHDF5HasAttribute(v, "/c", "adapt_h_cap", &has));
+    st->loop.adapt.h_cap = 0; /* a checkpoint of 0.2.0: no ceiling */
+    if (has) PetscCall(ATTR(v, "adapt_h_cap", PETSC_REAL, &st->loop.adapt.h_cap, load));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -83,6 +88,7 @@ static const struct {
   {"F_check",         PETSC_REAL},
   {"adapt_err_prev",  PETSC_REAL},
   {"adapt_rejected",  PETSC_INT },
+  {"adapt_h_cap",     PETSC_REAL},
   {"diag_row",        PETSC_INT },
   {"history",         PETSC_INT },
   {"flux_log",        PETSC_INT },
@@ -173,6 +179,10 @@ static PetscErrorCode StateChecksum(PetscViewer v, PetscInt nid, const UphillIde
   for (int k = 0; k < NSTATE; k++) {
     PetscInt  i = 0;
     PetscReal r = 0;
+    PetscBool has;
+    /* absent only from checkpoints older than the attribute (written without it, summed without it) */
+    PetscCall(PetscViewerHDF5HasAttribute(v, "/c", state_attrs[k].name, &has));
+    if (!has) continue;
     if (state_attrs[k].type == PETSC_INT) PetscCall(PetscViewerHDF5ReadAttribute(v, "/c", state_attrs[k].name, PETSC_INT, NULL, &i));
     else PetscCall(PetscViewerHDF5ReadAttribute(v, "/c", state_attrs[k].name, PETSC_REAL, NULL, &r));
     h += UphillHash64(state_attrs[k].type == PETSC_INT ? (uint64_t)(int64_t)i : RealBits(r), (uint64_t)k);

@@ -72,13 +72,30 @@ int main(int argc, char **argv)
   /* the PI part: after an accepted error of 0.5 tol, err = tol gives a smaller proposal than
    * after an accepted error of tol (the previous error damps the change) */
   {
-    UphillAdaptState s1 = {0.5e-3, 0}, s2 = {1e-3, 0};
+    UphillAdaptState s1 = {0.5e-3, 0, 0}, s2 = {1e-3, 0, 0};
     PetscReal        h1, h2;
     PetscCall(UphillAdaptSetState(b, &s1));
     PetscCall(UphillAdaptChoose(b, 1.0, 1e-3, &ok, &h1));
     PetscCall(UphillAdaptSetState(b, &s2));
     PetscCall(UphillAdaptChoose(b, 1.0, 1e-3, &ok, &h2));
     TallyCheckf(&t, (PetscBool)(h1 < h2 && PetscAbsReal(h1 / h2 - PetscPowReal(0.5, 0.4 / 3)) < 1e-12), "PI: the previous error enters as (err_prev/tol)^(0.4/3): ratio %.6f", (double)(h1 / h2));
+  }
+  /* the ceiling: a step of 2 rejected on bounds caps the following steps at 0.8 * 2, however
+   * small their error; the cap relaxes by 5 % per accepted step and is part of the state */
+  {
+    UphillAdaptState s0 = {1e-3, 0, 0}, sc;
+    PetscReal        hr, h1, h2;
+    PetscCall(UphillAdaptSetState(b, &s0));
+    PetscCall(UphillAdaptRejectOther(b, 2.0, 0.25, &hr));
+    TallyCheckf(&t, (PetscBool)(hr == 0.5), "a rejection on bounds retries at h shrink (%g)", (double)hr);
+    PetscCall(UphillAdaptChoose(b, 0.5, 1e-9, &ok, &h1)); /* right after a rejection: no growth */
+    PetscCall(UphillAdaptChoose(b, 1.5, 1e-9, &ok, &h1));
+    PetscCall(UphillAdaptGetState(b, &sc));
+    PetscCall(UphillAdaptChoose(b, 1.6, 1e-9, &ok, &h2));
+    TallyCheckf(&t, (PetscBool)(PetscAbsReal(h1 - 1.6 * 1.05) < 1e-12 && PetscAbsReal(h2 - 1.6 * 1.05 * 1.05) < 1e-12), "after a rejection at 2 the proposals stay under the ceiling 1.6, relaxed 5 %% per step (%.6f, %.6f)", (double)h1, (double)h2);
+    PetscCall(UphillAdaptSetState(a, &sc));
+    PetscCall(UphillAdaptChoose(a, 1.6, 1e-9, &ok, &h1));
+    TallyCheckf(&t, (PetscBool)(h1 == h2), "the ceiling is part of the controller's state (%.17g, %.17g)", (double)h1, (double)h2);
   }
   PetscCall(UphillAdaptDestroy(&a));
   PetscCall(UphillAdaptDestroy(&b));

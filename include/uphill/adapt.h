@@ -5,7 +5,8 @@
  * q = order + 1 of the scheme, s = 0.8^(0.3/q) so that on a smooth problem the
  * steps settle where err = 0.8 tol, g_max = 2 (below BDF2's zero-stability ratio 1 + sqrt 2),
  * g_min = 0.2; a rejected step is retried at h max(g_min, 0.9 (tol/err)^(1/q)), and after a
- * rejection the step does not grow on the next accepted step. Pure arithmetic, no MPI: the
+ * rejection the step does not grow on the next accepted step; a rejection on bounds or energy
+ * caps later steps at 0.8 times the rejected one, a ceiling relaxed by 5 % per accepted step. Pure arithmetic, no MPI: the
  * same numbers on every rank. */
 #include <petscsys.h>
 #include <uphill/compat.h>
@@ -20,6 +21,7 @@ typedef struct {
 typedef struct {
   PetscReal err_prev;  /* error of the last accepted step; < 0: none yet */
   PetscInt  rejected;  /* rejections since the last accepted step */
+  PetscReal h_cap;     /* ceiling learnt from steps rejected on bounds or energy; <= 0: none */
 } UphillAdaptState;
 
 typedef struct _n_UphillAdapt *UphillAdapt;
@@ -33,5 +35,6 @@ PetscErrorCode UphillAdaptGetParams(UphillAdapt adapt, UphillAdaptParams *p);
 /* A step of size h had error estimate err (< 0: no estimate). Sets *accept, and the next
  * step to try: after an accepted step the proposal for the next one, else the retry. */
 PetscErrorCode UphillAdaptChoose(UphillAdapt adapt, PetscReal h, PetscReal err, PetscBool *accept, PetscReal *h_next);
-/* A step rejected for another reason (bounds, energy): retry with h shrink (0 < shrink < 1). */
+/* A step rejected for another reason (bounds, energy): retry with h shrink (0 < shrink < 1),
+ * and cap the steps that follow (see above). */
 PetscErrorCode UphillAdaptRejectOther(UphillAdapt adapt, PetscReal h, PetscReal shrink, PetscReal *h_next);
