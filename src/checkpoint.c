@@ -88,14 +88,17 @@ static const struct {
   {"F_check",         PETSC_REAL},
   {"adapt_err_prev",  PETSC_REAL},
   {"adapt_rejected",  PETSC_INT },
-  {"adapt_h_cap",     PETSC_REAL},
   {"diag_row",        PETSC_INT },
   {"history",         PETSC_INT },
   {"flux_log",        PETSC_INT },
   {"h_prev1",         PETSC_REAL},
   {"h_prev2",         PETSC_REAL},
+  {"adapt_h_cap",     PETSC_REAL}, /* added in 0.3: last, so the indices of older sums stay */
 };
 #define NSTATE ((int)(sizeof(state_attrs) / sizeof(state_attrs[0])))
+/* the identity's place in the state checksum: the state list's length when checksums came
+ * (0.2), fixed so that attributes appended since leave older checksums valid */
+#define ID_HASH_BASE 12
 
 static uint64_t RealBits(PetscReal x)
 {
@@ -190,7 +193,7 @@ static PetscErrorCode StateChecksum(PetscViewer v, PetscInt nid, const UphillIde
   for (PetscInt k = 0; k < nid; k++) {
     PetscReal r;
     PetscCall(PetscViewerHDF5ReadAttribute(v, "/c", id[k].name, PETSC_REAL, NULL, &r));
-    h += UphillHash64(RealBits(r), (uint64_t)(NSTATE + k));
+    h += UphillHash64(RealBits(r), (uint64_t)(ID_HASH_BASE + k));
   }
   *sum = h;
   PetscFunctionReturn(PETSC_SUCCESS);
