@@ -7,6 +7,7 @@ const char *const UphillStopReasons[] = {"running", "reached t_end", "reached ma
 
 #define STEPPER_MAX_MONITORS 16
 #define STEPPER_MAX_RETRIES  60
+#define FALLBACK_AFTER       2 /* adaptive: trials of one step out of (0,1) before -flux auto switches */
 
 typedef struct {
   UphillMonitorFn    fn;
@@ -209,6 +210,7 @@ static PetscErrorCode Advance(UphillStepper st, PetscBool *accepted)
   PetscReal        h = st->h_next, F, shrink, hn;
   UphillStepResult r;
   PetscBool        lands = PETSC_FALSE, ok;
+  PetscInt         nbounds = 0; /* consecutive trials of this step that left (0,1) */
   char             cause[512];
 
   PetscFunctionBegin;
@@ -222,9 +224,14 @@ static PetscErrorCode Advance(UphillStepper st, PetscBool *accepted)
     PetscCall(UphillSchemeSetStepIndex(st->scheme, st->step)); /* a retry draws the same noise */
     PetscCall(UphillSchemeTry(st->scheme, h_try, &r));
     Verdict(st, &r, F, cause, sizeof(cause), &shrink);
-    if (st->p.bounds01 && !PetscIsInfOrNanReal(r.cmin) && (r.cmin <= 0.0 || r.cmax >= 1.0)) {
-      /* out of (0,1): with the log-free flux a smaller step does not help (the excursion is
-       * spatial); the logarithmic flux's barrier does, so switch to it and retry */
+    if (st->p.bounds01 && !PetscIsInfOrNanReal(r.cmin) && (r.cmin <= 0.0 || r.cmax >= 1.0)) nbounds++;
+    else nbounds = 0;
+    /* out of (0,1) with the log-free flux: a large adaptive step overshoots near a vanishing
+     * particle, and a smaller one cures that, so the controller retries first; when the field
+     * leaves (0,1) again at a quarter of the step (fixed steps: at once), the excursion is
+     * spatial (an under-resolved interface, a deep quench) and only the logarithmic flux's
+     * barrier helps: switch to it for the rest of the run and retry */
+    if (nbounds >= (st->p.adapt ? FALLBACK_AFTER : 1)) {
       PetscBool switched;
       PetscCall(UphillSchemeFallback(st->scheme, &switched));
       if (switched) {

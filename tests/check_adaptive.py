@@ -14,6 +14,8 @@ Regular model, chi = 3, 64^2, L = 48, to t = 300 with a diagnostics row at every
   - the same run on 1, 2 and 4 ranks: the same number of steps, final.h5 equal to 1e-10;
   - -dt X -adapt makes X the first step; -scheme euler is controlled too (to t = 100).
 Polynomial model (PFHub 1a field), 64^2, L = 64, to t = 200: mass and energy as above.
+-flux auto on a deep under-resolved quench (chi = 5, 32^2, L = 40): one retry at a smaller
+step, then the switch to the logarithmic flux, c inside (0,1); -flux ideal fails, naming why.
 
 Prints one line per check and "N passed, M failed"; exits non-zero on any failure.
 """
@@ -135,5 +137,24 @@ poly = os.path.join(W, "poly")
 p = run(2, POLY + ["-quiet"], poly)
 if check(p.ok, "polynomial adaptive run (2 ranks, 64^2, L = 64, t = 200) finishes", p):
     invariants("polynomial", poly, 200.0)
+
+# ---- -flux auto on a deep, under-resolved quench (chi = 5, h = 1.25): the log-free flux takes
+# c to 0 whatever the step, so the controller retries once and then switches to the
+# logarithmic flux; with -flux ideal the same run fails with the cause named ----
+DEEP = ["-units", "reduced", "-chi", "5", "-c0", "0.3", "-seed", "1", "-N", "32", "-L", "40", "-t_end", "20",
+        "-frames", "0", "-fftw_plan", "estimate", "-fftw_wisdom", "none", "-info"]
+deep = os.path.join(W, "deep")
+p = run(1, DEEP + ["-flux", "auto"], deep)
+if check(p.ok, "deep quench, -flux auto: finishes", p):
+    out = p.stdout + p.stderr
+    check("continuing with the logarithmic flux" in out, "deep quench: the switch to the logarithmic flux is announced", p)
+    rej = [l for l in out.splitlines() if "rejected (c left (0,1)" in l]
+    check(len(rej) >= 2, f"deep quench: the switch came after a retry at a smaller step ({len(rej)} trials out of (0,1))", p)
+    _, rows = read_csv(os.path.join(deep, "diagnostics.csv"))
+    cmin, cmax = min(r["c_min"] for r in rows), max(r["c_max"] for r in rows)
+    check(0 < cmin and cmax < 1, f"deep quench: c inside (0,1) at every row ({cmin:.3g}, {cmax:.4f})")
+p = run(1, DEEP + ["-flux", "ideal"], os.path.join(W, "deep_ideal"))
+check(p.returncode != 0 and "c left (0,1)" in p.stderr and "numerical failure" in p.stderr,
+      "deep quench, -flux ideal: a numerical failure that names c leaving (0,1)", p)
 
 sys.exit(_tally.finish())
