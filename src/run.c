@@ -302,7 +302,7 @@ PetscErrorCode UphillRunGetGrid(UphillRun run, UphillGrid *grid)
  * (the lock is not among them: this run holds it), frame_ and c_ files in their folders. */
 static PetscBool IsRunFile(int k, const char *n)
 {
-  const char *const top[] = {"final.h5", "final.xmf", "last_good.h5", "last_good.xmf", "last_good.png", "diagnostics.csv", "run.opts", "fields.xmf"};
+  const char *const top[] = {"final.h5", "final.xmf", "last_good.h5", "last_good.xmf", "last_good.png", "diagnostics.csv", "structure_factor.csv", "run.opts", "fields.xmf"};
   const size_t      len   = strlen(n);
 
   if (k == 1) return (PetscBool)!strncmp(n, "frame_", 6);
