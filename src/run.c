@@ -181,7 +181,7 @@ static void SetIdentity(UphillRun r, const UphillGridInfo *g, const UphillScheme
   r->nid     = n;
 }
 
-static PetscErrorCode SchemeParamsFromOptions(const UphillOptions *o, UphillSchemeParams *p)
+PetscErrorCode UphillRunSchemeParams(const UphillOptions *o, UphillSchemeParams *p)
 {
   PetscFunctionBegin;
   PetscCall(PetscMemzero(p, sizeof(*p)));
@@ -240,7 +240,7 @@ PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRu
   gp.wisdom     = opt->wisdom;
   PetscCall(UphillGridCreate(comm, &gp, &r->grid));
   PetscCall(UphillGridGetInfo(r->grid, &g));
-  PetscCall(SchemeParamsFromOptions(opt, &sp));
+  PetscCall(UphillRunSchemeParams(opt, &sp));
   PetscCall(UphillSchemeCreate(r->grid, &sp, &r->scheme));
   dp.model = sp.model;
   /* F = (1/Vm) int f dV, f in RT and lengths in l: energy unit RT l^d/Vm; entropy R l^d/Vm */
