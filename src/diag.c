@@ -260,14 +260,15 @@ static int CopyKeptRows(FILE *out, void *ctx)
 
 static const char SFHeader[] = "step,t,k,S\n";
 
-/* rank 0: a new file with its header, or the kept rows of an earlier one (a file that is not
- * there, e.g. from a run that predates it, starts again with its header) */
-static int OpenOne(const char *path, const char *header, PetscInt keep_through, FILE **fp)
+/* rank 0: a new file with its header, or the kept rows of an earlier one; with `fresh` an
+ * earlier file that is not there (structure_factor.csv of a run that predates it) starts again
+ * with its header, else that is an error */
+static int OpenOne(const char *path, const char *header, PetscInt keep_through, PetscBool fresh, FILE **fp)
 {
   int err = 0;
 
   errno = 0;
-  if (keep_through >= 0 && access(path, F_OK)) keep_through = -1;
+  if (fresh && keep_through >= 0 && access(path, F_OK)) keep_through = -1;
   if (keep_through >= 0) {
     KeepRows k = {path, keep_through};
     err        = UphillWriteFileAtomic(path, "w", CopyKeptRows, &k);
@@ -288,9 +289,9 @@ PetscErrorCode UphillDiagOpenCSV(UphillDiag d, const char *path, PetscInt keep_t
   PetscCall(PetscStrncpy(d->csv_path, path, sizeof(d->csv_path)));
   PetscCall(PetscSNPrintf(d->sf_path, sizeof(d->sf_path), "%.*sstructure_factor.csv", slash ? (int)(slash - path + 1) : 0, path));
   PetscCallMPI(MPI_Comm_rank(d->gi.comm, &rank));
-  if (rank == 0) err = OpenOne(path, CSVHeader, keep_through, &d->csv);
+  if (rank == 0) err = OpenOne(path, CSVHeader, keep_through, PETSC_FALSE, &d->csv);
   PetscCall(UphillCheckRoot(d->gi.comm, err, PETSC_ERR_FILE_OPEN, "cannot write %s", path));
-  if (rank == 0) err = OpenOne(d->sf_path, SFHeader, keep_through, &d->sf);
+  if (rank == 0) err = OpenOne(d->sf_path, SFHeader, keep_through, PETSC_TRUE, &d->sf);
   PetscCall(UphillCheckRoot(d->gi.comm, err, PETSC_ERR_FILE_OPEN, "cannot write %s", d->sf_path));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
