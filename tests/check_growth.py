@@ -12,7 +12,8 @@ dt = 0.05, BDF2, t = 0..20, a structure_factor.csv row every tau), then tools/gr
    continuum at this dt, through the stabilizers) is what is measured, to 0.5 %, and it is
    more than 3 % from the continuum, so the two comparisons are told apart;
  - --window overrides the automatic window; a run whose initial noise is already beyond
-   the linear range is refused with a message; the PNG is a PNG.
+   the linear range is refused with a message; the PNG is a PNG; uphill-linear refuses a
+   missing -linear_k and a step <= 0.
 """
 import argparse
 import os
@@ -94,5 +95,11 @@ p = run([args.uphill] + BASE + ["-noise", "0.1", "-t_end", "1", "-output", d], t
 p, v, _ = growth(d)
 check(p.returncode != 0 and "no linear stage" in p.text and "Traceback" not in p.text,
       "a run starting beyond the linear range is refused with a message", p)
+
+# uphill-linear's own inputs: each refusal names the option and what it accepts
+opts = os.path.join(args.workdir, "bdf2", "run.opts")
+for extra, want in (([], "-linear_k k1,k2,..."), (["-linear_k", "1", "-linear_dt", "-1"], "-linear_dt must be > 0")):
+    p = run([args.linear, "-options_file", opts] + extra, timeout=60)
+    check(p.returncode != 0 and want in p.text, f"uphill-linear {' '.join(extra) or '(no -linear_k)'}: refused, naming {want!r}", p)
 
 sys.exit(_tally.finish())
