@@ -4,25 +4,59 @@
 #include <uphill/package.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 struct _n_UphillDiag {
   UphillGrid       grid;
   UphillGridInfo   gi;
   UphillSpectral   sp;
   UphillDiagParams p;
-  PetscInt         nshell; /* structure-factor shells of width 2 pi/L_max */
-  PetscReal        dk;
-  PetscReal       *shell;  /* [2*nshell]: sum of S and count per shell */
+  PetscInt         nshell; /* structure-factor shells of width dk */
+  PetscInt         nwrite; /* shells 1..nwrite-1 lie inside every axis' largest |k| */
+  PetscReal        dk;     /* the smallest nonzero wavenumber over the axes */
+  PetscReal       *shell;  /* [2*nshell]: sum of w |c_k|^2 and of w per shell */
   UphillComplex   *muhat;  /* work: mu_k of the row's state */
   PetscReal       *Bel;    /* coherency kernel per coefficient, or NULL */
-  FILE            *csv;    /* rank 0 only */
-  char             csv_path[PETSC_MAX_PATH_LEN];
+  FILE            *csv, *sf; /* diagnostics.csv, structure_factor.csv: rank 0 only */
+  char             csv_path[PETSC_MAX_PATH_LEN], sf_path[PETSC_MAX_PATH_LEN];
 };
+
+/* The shell width and the isotropic range from the grid's own wavenumber tables, so that
+ * rectangular boxes (dk = 2 pi/L_max) and cosine series (k = pi n/L) need no special case:
+ * per level the smallest nonzero and the largest k^2, over the ranks (a slab level is
+ * spread over them; a rank may hold none of it). */
+static PetscErrorCode ShellRange(UphillDiag d, PetscReal *dk, PetscReal *kiso, PetscReal *kmax)
+{
+  const UphillSpectral *sp = &d->sp;
+  PetscReal             lo[3], hi[3];
+
+  PetscFunctionBegin;
+  for (PetscInt l = 0; l < 3; l++) {
+    lo[l] = PETSC_MAX_REAL;
+    hi[l] = 0;
+    for (PetscInt i = 0; i < sp->nlev[l]; i++) {
+      if (sp->k2[l][i] > 0) lo[l] = PetscMin(lo[l], sp->k2[l][i]);
+      hi[l] = PetscMax(hi[l], sp->k2[l][i]);
+    }
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, lo, 3, MPIU_REAL, MPIU_MIN, d->gi.comm));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, hi, 3, MPIU_REAL, MPIU_MAX, d->gi.comm));
+  *dk = *kiso = PETSC_MAX_REAL;
+  *kmax       = 0;
+  for (PetscInt l = 0; l < 3; l++) {
+    if (hi[l] <= 0) continue; /* the dummy level of a 2D grid */
+    *dk   = PetscMin(*dk, PetscSqrtReal(lo[l]));
+    *kiso = PetscMin(*kiso, PetscSqrtReal(hi[l]));
+    *kmax += hi[l];
+  }
+  *kmax = PetscSqrtReal(*kmax);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
 PetscErrorCode UphillDiagCreate(UphillGrid grid, const UphillDiagParams *p, UphillDiag *diag)
 {
   UphillDiag d;
-  PetscReal  lmax = 0, kmax = 0;
+  PetscReal  kiso, kmax;
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&d));
@@ -30,12 +64,10 @@ PetscErrorCode UphillDiagCreate(UphillGrid grid, const UphillDiagParams *p, Uphi
   d->p    = *p;
   PetscCall(UphillGridGetInfo(grid, &d->gi));
   PetscCall(UphillGridGetSpectral(grid, &d->sp));
-  for (PetscInt a = 0; a < d->gi.dim; a++) {
-    lmax = PetscMax(lmax, d->gi.len[a]);
-    kmax += PetscSqr(PETSC_PI / d->gi.h[a]);
-  }
-  d->dk     = 2.0 * PETSC_PI / lmax;
-  d->nshell = (PetscInt)(PetscSqrtReal(kmax) / d->dk) + 2;
+  PetscCall(ShellRange(d, &d->dk, &kiso, &kmax));
+  d->nshell = (PetscInt)(kmax / d->dk) + 2;
+  /* shells whose outer edge (s + 1/2) dk lies within the range of every axis */
+  d->nwrite = PetscMin(d->nshell, (PetscInt)PetscFloorReal(kiso / d->dk - 0.5 + 1e-9) + 1);
   PetscCall(PetscMalloc1(2 * d->nshell, &d->shell));
   PetscCall(UphillGridAllocComplex(grid, &d->muhat));
   if (p->model.elastic) {
@@ -51,6 +83,7 @@ PetscErrorCode UphillDiagDestroy(UphillDiag *diag)
   PetscFunctionBegin;
   if (!*diag) PetscFunctionReturn(PETSC_SUCCESS);
   if ((*diag)->csv) (void)fclose((*diag)->csv);
+  if ((*diag)->sf) (void)fclose((*diag)->sf);
   PetscCall(PetscFree((*diag)->shell));
   PetscCall(UphillGridFreeComplex(&(*diag)->muhat));
   PetscCall(PetscFree((*diag)->Bel));
@@ -59,7 +92,9 @@ PetscErrorCode UphillDiagDestroy(UphillDiag *diag)
 }
 
 /* Parseval on the half spectrum: sum_x |grad c|^2 = (1/N^d) sum_k w |k|^2 |c_k|^2; and the
- * shell sums of the structure factor S(k) = |c_k|^2 (k = 0 excluded). */
+ * shell sums of the structure factor S(k) = |c_k|^2 (k = 0 excluded): shell s holds
+ * (s - 1/2) dk <= |k| < (s + 1/2) dk, each coefficient with its Parseval weight w, so a shell
+ * averages over the modes of the whole spectrum (both of k and -k). */
 static PetscReal SpectralSums(UphillDiag d, const UphillComplex *ch, PetscReal *elastic)
 {
   const UphillSpectral *sp  = &d->sp;
@@ -80,6 +115,15 @@ static PetscReal SpectralSums(UphillDiag d, const UphillComplex *ch, PetscReal *
       }
   *elastic = el / sp->ntot;
   return sum / sp->ntot;
+}
+
+/* S(k_s) = <|c_k|^2> over shell s, c_k = (1/N) sum_x (c - cbar) e^{-i k.x} = chat/ntot (the
+ * mirror-extended box of ntot points for a cosine series); false for an empty shell. */
+static PetscBool ShellAverage(UphillDiag d, PetscInt sh, PetscReal *S)
+{
+  if (d->shell[2 * sh + 1] <= 0) return PETSC_FALSE;
+  *S = d->shell[2 * sh] / d->shell[2 * sh + 1] / (d->sp.ntot * d->sp.ntot);
+  return PETSC_TRUE;
 }
 
 /* Integral of M |grad mu|^2 over the box (reduced units), mu = f'(c) - kappa lap c with the
@@ -171,8 +215,8 @@ PetscErrorCode UphillDiagCompute(UphillDiag d, Vec cvec, const UphillComplex *ch
   v->dissipation        = diss * d->p.energy / d->p.time;
   /* L = 2 pi / k1, k1 = sum_s k_s S(k_s) / sum_s S(k_s), S shell-averaged */
   for (PetscInt sh = 1; sh < d->nshell; sh++) {
-    if (d->shell[2 * sh + 1] <= 0) continue;
-    const PetscReal S = d->shell[2 * sh] / d->shell[2 * sh + 1];
+    PetscReal S;
+    if (!ShellAverage(d, sh, &S)) continue;
     num += sh * d->dk * S;
     den += S;
   }
@@ -214,23 +258,52 @@ static int CopyKeptRows(FILE *out, void *ctx)
   return err;
 }
 
+static const char SFHeader[] = "step,t,k,S\n";
+
+/* rank 0: a new file with its header, or the kept rows of an earlier one; with `fresh` an
+ * earlier file that is not there (structure_factor.csv of a run that predates it) starts again
+ * with its header, else that is an error */
+static int OpenOne(const char *path, const char *header, PetscInt keep_through, PetscBool fresh, FILE **fp)
+{
+  int err = 0;
+
+  errno = 0;
+  if (fresh && keep_through >= 0 && access(path, F_OK)) keep_through = -1;
+  if (keep_through >= 0) {
+    KeepRows k = {path, keep_through};
+    err        = UphillWriteFileAtomic(path, "w", CopyKeptRows, &k);
+  }
+  if (!err) *fp = fopen(path, keep_through >= 0 ? "a" : "w");
+  if (!err && !*fp) err = UphillErrno();
+  if (!err && keep_through < 0 && (fputs(header, *fp) == EOF || fflush(*fp))) err = UphillErrno();
+  return err;
+}
+
 PetscErrorCode UphillDiagOpenCSV(UphillDiag d, const char *path, PetscInt keep_through)
 {
   PetscMPIInt rank;
-  int         err = 0;
+  const char *slash = strrchr(path, '/');
+  int         err   = 0;
 
   PetscFunctionBegin;
   PetscCall(PetscStrncpy(d->csv_path, path, sizeof(d->csv_path)));
+  PetscCall(PetscSNPrintf(d->sf_path, sizeof(d->sf_path), "%.*sstructure_factor.csv", slash ? (int)(slash - path + 1) : 0, path));
   PetscCallMPI(MPI_Comm_rank(d->gi.comm, &rank));
-  if (rank == 0) {
-    KeepRows k = {path, keep_through};
-    errno      = 0;
-    if (keep_through >= 0) err = UphillWriteFileAtomic(path, "w", CopyKeptRows, &k);
-    if (!err) d->csv = fopen(path, keep_through >= 0 ? "a" : "w");
-    if (!err && !d->csv) err = UphillErrno();
-    if (!err && keep_through < 0 && (fputs(CSVHeader, d->csv) == EOF || fflush(d->csv))) err = UphillErrno();
-  }
+  if (rank == 0) err = OpenOne(path, CSVHeader, keep_through, PETSC_FALSE, &d->csv);
   PetscCall(UphillCheckRoot(d->gi.comm, err, PETSC_ERR_FILE_OPEN, "cannot write %s", path));
+  if (rank == 0) err = OpenOne(d->sf_path, SFHeader, keep_through, PETSC_TRUE, &d->sf);
+  PetscCall(UphillCheckRoot(d->gi.comm, err, PETSC_ERR_FILE_OPEN, "cannot write %s", d->sf_path));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillDiagGetStructureFactor(UphillDiag d, PetscInt n, PetscReal k[], PetscReal S[], PetscInt *nout)
+{
+  PetscInt m = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt sh = 1; sh < d->nwrite && m < n; sh++)
+    if (ShellAverage(d, sh, &S[m])) k[m++] = sh * d->dk / d->p.length;
+  *nout = m;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -253,6 +326,20 @@ static int WriteRow(UphillDiag d, PetscInt step, PetscReal t, PetscReal dt, cons
   return bad ? UphillErrno() : 0;
 }
 
+/* One row per shell of the isotropic range that holds modes: k in the run's 1/length */
+static int WriteShells(UphillDiag d, PetscInt step, PetscReal t)
+{
+  int bad = 0;
+
+  errno = 0;
+  for (PetscInt sh = 1; sh < d->nwrite && !bad; sh++) {
+    PetscReal S;
+    if (ShellAverage(d, sh, &S)) bad |= fprintf(d->sf, "%lld,%.12e,%.12e,%.12e\n", (long long)step, (double)(t * d->p.time), (double)(sh * d->dk / d->p.length), (double)S) < 0;
+  }
+  bad |= fflush(d->sf) != 0 || ferror(d->sf);
+  return bad ? UphillErrno() : 0;
+}
+
 /* Rank 0 writes; all ranks learn whether it worked (a full disk stops every rank). */
 PetscErrorCode UphillDiagWriteRow(UphillDiag d, PetscInt step, PetscReal t, PetscReal dt, const UphillDiagValues *v)
 {
@@ -264,6 +351,8 @@ PetscErrorCode UphillDiagWriteRow(UphillDiag d, PetscInt step, PetscReal t, Pets
   PetscCallMPI(MPI_Comm_rank(d->gi.comm, &rank));
   if (rank == 0 && d->csv) err = WriteRow(d, step, t, dt, v);
   PetscCall(UphillCheckRoot(d->gi.comm, err, PETSC_ERR_FILE_WRITE, "writing %s failed", d->csv_path));
+  if (rank == 0 && d->sf) err = WriteShells(d, step, t);
+  PetscCall(UphillCheckRoot(d->gi.comm, err, PETSC_ERR_FILE_WRITE, "writing %s failed", d->sf_path));
   PetscCall(PetscLogEventEnd(UPHILL_IO, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

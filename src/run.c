@@ -181,7 +181,7 @@ static void SetIdentity(UphillRun r, const UphillGridInfo *g, const UphillScheme
   r->nid     = n;
 }
 
-static PetscErrorCode SchemeParamsFromOptions(const UphillOptions *o, UphillSchemeParams *p)
+PetscErrorCode UphillRunSchemeParams(const UphillOptions *o, UphillSchemeParams *p)
 {
   PetscFunctionBegin;
   PetscCall(PetscMemzero(p, sizeof(*p)));
@@ -240,7 +240,7 @@ PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRu
   gp.wisdom     = opt->wisdom;
   PetscCall(UphillGridCreate(comm, &gp, &r->grid));
   PetscCall(UphillGridGetInfo(r->grid, &g));
-  PetscCall(SchemeParamsFromOptions(opt, &sp));
+  PetscCall(UphillRunSchemeParams(opt, &sp));
   PetscCall(UphillSchemeCreate(r->grid, &sp, &r->scheme));
   dp.model = sp.model;
   /* F = (1/Vm) int f dV, f in RT and lengths in l: energy unit RT l^d/Vm; entropy R l^d/Vm */
@@ -302,7 +302,7 @@ PetscErrorCode UphillRunGetGrid(UphillRun run, UphillGrid *grid)
  * (the lock is not among them: this run holds it), frame_ and c_ files in their folders. */
 static PetscBool IsRunFile(int k, const char *n)
 {
-  const char *const top[] = {"final.h5", "final.xmf", "last_good.h5", "last_good.xmf", "last_good.png", "diagnostics.csv", "run.opts", "fields.xmf"};
+  const char *const top[] = {"final.h5", "final.xmf", "last_good.h5", "last_good.xmf", "last_good.png", "diagnostics.csv", "structure_factor.csv", "run.opts", "fields.xmf"};
   const size_t      len   = strlen(n);
 
   if (k == 1) return (PetscBool)!strncmp(n, "frame_", 6);

@@ -834,15 +834,19 @@ PetscErrorCode UphillSchemeLoad(UphillScheme s, PetscViewer viewer)
 
 /* ------------------------------------------------------------------ linear theory, tests */
 
-PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, const PetscReal kv[3], PetscReal h)
+/* The linearized step about c0 for the mode kv splits its rate lambda = E - Im into the part
+ * taken at c* (E) and the implicit one (Im, the stabilizers and the exact implicit part):
+ *   a0 z^2 - a1 z + a2 = h E (e1 z + e2) - h Im z^2      (z the growth per step) */
+static void LinearParts(const UphillSchemeParams *p, PetscReal c0, const PetscReal kv[3], PetscReal *E, PetscReal *Im)
 {
   const ThermoModel *m       = &p->model;
   const PetscReal    kc2[3] = {kv[0] * kv[0], kv[1] * kv[1], kv[2] * kv[2]}, k2 = kc2[0] + kc2[1] + kc2[2];
 
   if (m->kind == THERMO_MODEL_POLYNOMIAL) {
-    /* (1 + h S k^2 - h M f'' k^2) / (1 + h S k^2 + h M kappa k^4) */
+    /* lambda = -M k^2 (f'' + kappa k^2): S k^2 stabilizes, M kappa k^4 implicit */
     const PetscReal S = PolynomialS(p);
-    return (1.0 + h * k2 * (S - m->mobility * ThermoPolyD2F(c0, m->rho, m->ca, m->cb))) / (1.0 + h * k2 * (S + m->mobility * m->kappa * k2));
+    *E                = k2 * (S - m->mobility * ThermoPolyD2F(c0, m->rho, m->ca, m->cb));
+    *Im               = k2 * (S + m->mobility * m->kappa * k2);
   } else {
     /* linearized about c0: dc_k/dt = -k^2 g'(c0) c_k - M0 k^2 (kappa k^2 + e'' + B(n)) c_k,
      * g' = 1 + (r-1)c0, e'' = -2 chi - 6 chi1 (1 - 2 c0) the excess part of f'', B(n) the
@@ -851,8 +855,34 @@ PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, c
     const PetscReal M0 = ThermoReducedMobility(c0, m->r), gp = 1.0 + (m->r - 1.0) * c0;
     const PetscReal ex = ThermoModelExcessD2F(m, c0) + ThermoModelElasticKernel(kc2, (void *)m);
     const PetscReal L  = S * k2 + A * m->kappa * k2 * k2;
-    return (1.0 + h * (L - k2 * (gp - D) - M0 * k2 * (m->kappa * k2 + ex))) / (1.0 + h * (D * k2 + L));
+    *E                 = L - k2 * (gp - D) - M0 * k2 * (m->kappa * k2 + ex);
+    *Im                = D * k2 + L;
   }
+}
+
+PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, const PetscReal kv[3], PetscReal h)
+{
+  PetscReal E, Im;
+
+  LinearParts(p, c0, kv, &E, &Im);
+  return (1.0 + h * E) / (1.0 + h * Im);
+}
+
+PetscReal UphillSchemeDiscreteRate(const UphillSchemeParams *p, PetscReal c0, const PetscReal kv[3], PetscReal h)
+{
+  PetscReal E, Im, a, b, c, disc, z;
+
+  if (p->order == 1) return PetscLogReal(PetscAbsReal(UphillSchemeAmplification(p, c0, kv, h))) / h;
+  /* equal-step BDF2 (a0 = 3/2, a1 = 2, a2 = 1/2, c* = 2 c^n - c^{n-1}):
+   * (3/2 + h Im) z^2 - (2 + 2 h E) z + (1/2 + h E) = 0, the root of largest modulus */
+  LinearParts(p, c0, kv, &E, &Im);
+  a    = 1.5 + h * Im;
+  b    = -(2.0 + 2.0 * h * E);
+  c    = 0.5 + h * E;
+  disc = b * b - 4.0 * a * c;
+  if (disc < 0) z = PetscSqrtReal(c / a); /* complex pair: |z|^2 = c/a */
+  else z = PetscMax(PetscAbsReal((-b + PetscSqrtReal(disc)) / (2 * a)), PetscAbsReal((-b - PetscSqrtReal(disc)) / (2 * a)));
+  return PetscLogReal(z) / h;
 }
 
 /* out += sum_d i k_d FT( M(c) IFFT(i k_d q) )/N^d for the spectral potential q */

@@ -170,11 +170,11 @@ p = uphill(SMALL + ["-force"], good)
 check(p.returncode == 0, "-force replaces it", p)
 # -force removes every file a run writes (fields.xmf, a killed writer's *.tmp) and nothing
 # else; a run that fails numerically writes no fields.xmf of its own, so none may be left
-for f in ("fields.xmf", "final.h5.tmp", "notes.txt"):
+for f in ("fields.xmf", "final.h5.tmp", "structure_factor.csv.tmp", "notes.txt"):
     open(os.path.join(good, f), "w").close()
 p = uphill(SMALL + ["-force", "-L", "16", "-dt", "20", "-t_end", "2000"], good)
 left = sorted(os.listdir(good))
-check(p.returncode == 4 and left == ["diagnostics.csv", "frames", "last_good.h5", "last_good.png", "last_good.xmf", "notes.txt", "run.opts"],
+check(p.returncode == 4 and left == ["diagnostics.csv", "frames", "last_good.h5", "last_good.png", "last_good.xmf", "notes.txt", "run.opts", "structure_factor.csv"],
       f"-force removes the replaced run's files and only those: {left}", p)
 
 # ---- disk full while writing (where /dev/full exists) ----

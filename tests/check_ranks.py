@@ -5,7 +5,9 @@
    identical at every rank count: the random field is a hash of the global index;
  - final.h5 /c agrees with the 1-rank run to 1e-10 (max abs difference); only the FFT's
    summation order may differ between decompositions;
- - the last diagnostics row (free energy, c_mean) agrees to 1e-10 relative.
+ - the last diagnostics row (free energy, c_mean) agrees to 1e-10 relative;
+ - structure_factor.csv has the same rows (step, t, k) and S agrees to 1e-10 of the
+   largest S of its row.
 
 Cases: 2D regular (48^2), 3D regular (16^3), 2D polynomial with the PFHub 1a field (64^2),
 regular and polynomial runs with thermal noise at 1 and 2 ranks, and a 9^2 grid at 3 and 4 ranks (at 4 ranks FFTW leaves rank 3 with zero rows).
@@ -67,7 +69,7 @@ def main():
     shutil.rmtree(args.workdir, ignore_errors=True)
     for name, ranks, opts in cases:
         print("---- %s: %s" % (name, " ".join(opts)), flush=True)
-        ics, finals, diags = {}, {}, {}
+        ics, finals, diags, sfacs = {}, {}, {}, {}
         for np_ in ranks:
             out = os.path.join(args.workdir, "%s_np%d" % (name, np_))
             p = mpirun(args, np_, [args.dump_ic] + opts + common + ["-output", out + "_ic"])
@@ -77,6 +79,7 @@ def main():
             if check(p.ok, "%s: uphill at %d rank(s) ran" % (name, np_), p):
                 finals[np_] = read_field(os.path.join(out, "final.h5"))
                 diags[np_] = last_row(os.path.join(out, "diagnostics.csv"))
+                sfacs[np_] = np.loadtxt(os.path.join(out, "structure_factor.csv"), delimiter=",", skiprows=1, ndmin=2)
         ref = ranks[0]
         if ref not in ics or ref not in finals:
             check(False, "%s: reference run at %d rank(s) missing" % (name, ref))
@@ -94,6 +97,12 @@ def main():
             if np_ in finals:
                 d = float(np.max(np.abs(finals[np_] - finals[ref]))) if finals[np_].shape == finals[ref].shape else float("inf")
                 check(d <= TOL_FIELD, "%s: final.h5 /c at %d ranks vs %d: max |diff| %.3e <= %.0e" % (name, np_, ref, d, TOL_FIELD))
+                a, b = sfacs[np_], sfacs[ref]
+                same = a.shape == b.shape and np.array_equal(a[:, :3], b[:, :3])
+                # S against the largest S of its row (decayed shells hold values near round-off)
+                rel = float(np.max(np.abs(a[:, 3] - b[:, 3]) / np.array([b[b[:, 0] == s_, 3].max() for s_ in b[:, 0]]))) if same else float("inf")
+                check(same and rel <= TOL_FIELD, "%s: structure_factor.csv at %d ranks vs %d: same %d rows (step, t, k), "
+                      "max |dS|/max S %.2e <= %.0e" % (name, np_, ref, len(b), rel, TOL_FIELD))
                 for col in ("free_energy", "c_mean", "step", "t"):
                     a, b = float(diags[np_][col]), float(diags[ref][col])
                     rel = abs(a - b) / max(abs(b), 1e-300) if b != 0 else abs(a)

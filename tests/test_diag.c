@@ -15,7 +15,10 @@
  *  (d) dissipation = -dF/dt: one first-order step of h = 1e-5 from a smooth field,
  *      (F(h) - F(0))/h against -D to 1e-3 (regular with the log-free and the logarithmic flux,
  *      Darken r = 3, polynomial, 3D regular);
- *  (e) the unit factors of UphillDiagParams scale each column as documented.
+ *  (e) the unit factors of UphillDiagParams scale each column as documented;
+ *  (f) the structure factor of one mode (square, rectangular and cubic boxes): its shell,
+ *      S = a^2/(2 n_s) there against a direct count of the shell's modes, 0 elsewhere, and
+ *      the list of shells written.
  * Prints one line per check and "N passed, M failed"; exits non-zero on any failure. */
 #include <uphill/diag.h>
 #include <uphill/scheme.h>
@@ -61,7 +64,20 @@ typedef struct {
   PetscReal      V; /* box volume (area in 2D), reduced units */
 } Setup;
 
+/* a box of n[a] points and side len[a] per axis (SetupCreate: the cube) */
+static PetscErrorCode SetupCreateBox(MPI_Comm comm, PetscInt dim, const PetscInt n[3], const PetscReal len[3], const ThermoModel *m, UphillFluxForm flux, Setup *su);
+
 static PetscErrorCode SetupCreate(MPI_Comm comm, PetscInt dim, PetscInt N, PetscReal L, const ThermoModel *m, UphillFluxForm flux, Setup *su)
+{
+  const PetscInt  n[3]   = {N, N, N};
+  const PetscReal len[3] = {L, L, L};
+
+  PetscFunctionBeginUser;
+  PetscCall(SetupCreateBox(comm, dim, n, len, m, flux, su));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SetupCreateBox(MPI_Comm comm, PetscInt dim, const PetscInt n[3], const PetscReal len[3], const ThermoModel *m, UphillFluxForm flux, Setup *su)
 {
   UphillGridParams   gp;
   UphillDiagParams   dp;
@@ -72,11 +88,11 @@ static PetscErrorCode SetupCreate(MPI_Comm comm, PetscInt dim, PetscInt N, Petsc
   PetscCall(PetscMemzero(&gp, sizeof(gp)));
   PetscCall(PetscMemzero(&sp, sizeof(sp)));
   su->m  = *m;
-  su->L  = L;
+  su->L  = len[0];
   gp.dim = dim;
   for (PetscInt a = 0; a < dim; a++) {
-    gp.n[a]   = N;
-    gp.len[a] = L;
+    gp.n[a]   = n[a];
+    gp.len[a] = len[a];
   }
   gp.unit   = 1.0;
   gp.plan   = 0;
@@ -163,6 +179,15 @@ static PetscReal Mode(const Setup *su, const PetscReal x[3], const PetscInt ix[3
   const PetscReal a = 2.0 * PETSC_PI / su->L;
   (void)ix;
   return prm[0] + prm[1] * PetscCosReal(a * (prm[2] * x[0] + prm[3] * x[1] + prm[4] * x[2]));
+}
+
+/* prm: c0, amp, m0, m1, m2 with 2 pi m_a/len_a along each axis (a box) */
+static PetscReal ModeBox(const Setup *su, const PetscReal x[3], const PetscInt ix[3], const PetscReal *prm)
+{
+  PetscReal ph = 0;
+  (void)ix;
+  for (PetscInt a = 0; a < su->gi.dim; a++) ph += 2.0 * PETSC_PI * prm[2 + a] * x[a] / su->gi.len[a];
+  return prm[0] + prm[1] * PetscCosReal(ph);
 }
 
 /* prm: c0 */
@@ -335,6 +360,60 @@ static PetscErrorCode TestModeLength(Tally *t, PetscInt dim, PetscInt N, PetscRe
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* ---- (f) the structure factor of a single mode ------------------------------------------ */
+
+/* c0 + a cos(k.x) puts |c_k|^2 = a^2/4 on k and -k and nothing elsewhere: the shell
+ * round(|k|/dk), dk = 2 pi/max(len), must hold S = 2 (a^2/4)/n_s, n_s the modes of the full
+ * spectrum in that shell (counted here by walking every DFT index), at k = s dk; every other
+ * shell 0; and the shells listed are the non-empty ones with (s + 1/2) dk <= the smallest
+ * axis' largest |k|. A rectangular box checks that the bins follow the longest side. */
+static PetscErrorCode TestModeSpectrum(Tally *t, PetscInt dim, const PetscInt n[3], const PetscReal len[3], PetscInt m0, PetscInt m1, PetscInt m2)
+{
+  enum { MAXS = 512 };
+  Setup            su;
+  ThermoModel      m      = Regular(3.0, 1.0);
+  const PetscReal  prm[5] = {0.4, 0.05, (PetscReal)m0, (PetscReal)m1, (PetscReal)m2}, mv[3] = {(PetscReal)m0, (PetscReal)m1, (PetscReal)m2};
+  PetscReal        dk = 0, kiso = PETSC_MAX_REAL, kmode = 0, k[MAXS], S[MAXS], other = 0, Sgot = -1, kgot = -1;
+  PetscInt         count[MAXS] = {0}, ns, nexp = 0, shell;
+  UphillDiagValues v;
+
+  PetscFunctionBeginUser;
+  for (PetscInt a = 0; a < dim; a++) {
+    dk = PetscMax(dk, len[a]);
+    kiso  = PetscMin(kiso, PETSC_PI * n[a] / len[a]);
+    kmode += PetscSqr(2 * PETSC_PI * mv[a] / len[a]);
+  }
+  dk    = 2 * PETSC_PI / dk;
+  kmode = PetscSqrtReal(kmode);
+  shell = (PetscInt)PetscFloorReal(kmode / dk + 0.5);
+  for (PetscInt i = 0; i < n[0]; i++)
+    for (PetscInt j = 0; j < (dim > 1 ? n[1] : 1); j++)
+      for (PetscInt l = 0; l < (dim > 2 ? n[2] : 1); l++) {
+        const PetscInt  idx[3] = {i, j, l};
+        PetscReal       k2     = 0;
+        PetscInt        sh;
+        for (PetscInt a = 0; a < dim; a++) k2 += PetscSqr(2 * PETSC_PI * (idx[a] <= n[a] / 2 ? idx[a] : idx[a] - n[a]) / len[a]);
+        sh = (PetscInt)PetscFloorReal(PetscSqrtReal(k2) / dk + 0.5);
+        if (sh < MAXS) count[sh]++;
+      }
+  for (PetscInt sh = 1; sh < MAXS && (sh + 0.5) * dk <= kiso * (1 + 1e-12); sh++) nexp += count[sh] > 0;
+  PetscCall(SetupCreateBox(t->comm, dim, n, len, &m, UPHILL_FLUX_IDEAL, &su));
+  PetscCall(Fill(&su, ModeBox, prm));
+  PetscCall(Diag(&su, su.d, &v));
+  PetscCall(UphillDiagGetStructureFactor(su.d, MAXS, k, S, &ns));
+  for (PetscInt i = 0; i < ns; i++) {
+    if (PetscAbsReal(k[i] - shell * dk) <= 1e-9 * dk) {
+      Sgot = S[i];
+      kgot = k[i];
+    } else other = PetscMax(other, S[i]);
+  }
+  TallyCheckf(t, (PetscBool)(ns == nexp), "S(k) of mode (%d,%d,%d) in %gx%gx%g: %d shells listed, %d expected (non-empty, inside the isotropic range)", (int)m0, (int)m1, (int)m2, (double)len[0], (double)len[1], (double)(dim > 2 ? len[2] : 0), (int)ns, (int)nexp);
+  TallyCheckf(t, (PetscBool)(Rel(Sgot, 2 * 0.25 * prm[1] * prm[1] / count[shell]) <= 1e-12 && Rel(kgot, shell * dk) <= 1e-14), "  |k| = %.6f -> shell %d (k = %.6f, %d modes): S = %.15g = a^2/(2 n_s) = %.15g", (double)kmode, (int)shell, (double)kgot, (int)count[shell], (double)Sgot, (double)(0.5 * prm[1] * prm[1] / count[shell]));
+  TallyCheckf(t, (PetscBool)(other <= 1e-28), "  every other shell empty: max S elsewhere %.3g <= 1e-28", (double)other);
+  PetscCall(SetupDestroy(&su));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* ---- (d) dissipation = -dF/dt ----------------------------------------------------------- */
 
 static PetscErrorCode TestDissipation(Tally *t, const char *name, PetscInt dim, PetscInt N, PetscReal L, const ThermoModel *m, UphillFluxForm flux, PetscReal c0)
@@ -430,6 +509,16 @@ int main(int argc, char **argv)
   }
   /* (e) */
   PetscCall(TestUnits(&t));
+  /* (f) */
+  {
+    const PetscInt  sq[3] = {64, 64, 1}, rect[3] = {64, 32, 1}, cube[3] = {16, 16, 16};
+    const PetscReal lsq[3] = {32, 32, 1}, lrect[3] = {32, 16, 1}, lcube[3] = {16, 16, 16};
+    PetscCall(TestModeSpectrum(&t, 2, sq, lsq, 3, 4, 0));
+    PetscCall(TestModeSpectrum(&t, 2, sq, lsq, 2, 1, 0));
+    PetscCall(TestModeSpectrum(&t, 2, rect, lrect, 0, 1, 0));
+    PetscCall(TestModeSpectrum(&t, 2, rect, lrect, 1, 1, 0));
+    PetscCall(TestModeSpectrum(&t, 3, cube, lcube, 1, 2, 2));
+  }
   PetscCall(TallySummary(&t));
   {
     const PetscInt failed = t.failed;

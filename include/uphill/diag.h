@@ -33,9 +33,16 @@ PetscErrorCode UphillDiagDestroy(UphillDiag *diag);
 PetscErrorCode UphillDiagCompute(UphillDiag diag, Vec c, const UphillComplex *chat, UphillDiagValues *v);
 /* Energy integral from reduced units to the run's units. */
 PetscReal UphillDiagEnergyToRun(UphillDiag diag, PetscReal F_red);
-/* diagnostics.csv: open (rank 0) and write the header, or after a restart continue the file
- * keeping the rows with step <= keep_through (rows of later steps, written after the
- * checkpoint by the interrupted run, go, so no row is duplicated or missing). */
+/* diagnostics.csv (path) and structure_factor.csv beside it: open (rank 0) and write the
+ * headers, or after a restart continue the files keeping the rows with step <= keep_through
+ * (rows of later steps, written after the checkpoint by the interrupted run, go, so no row is
+ * duplicated or missing). */
 PetscErrorCode UphillDiagOpenCSV(UphillDiag diag, const char *path, PetscInt keep_through);
-/* t and dt in reduced units. */
+/* One diagnostics row, and the structure factor of the last UphillDiagCompute as rows
+ * step,t,k,S (one per non-empty shell); t and dt in reduced units. */
 PetscErrorCode UphillDiagWriteRow(UphillDiag diag, PetscInt step, PetscReal t, PetscReal dt, const UphillDiagValues *v);
+/* The shell-averaged structure factor of the last UphillDiagCompute (every rank), as written:
+ * S(k) = <|c_k|^2> over the modes of shell k (width dk, the smallest nonzero wavenumber of
+ * the axes; k in the run's units), c_k = (1/N) sum_x (c - cbar) e^{-i k.x}; the shells of
+ * the isotropic range k <= min over axes of max |k|, empty ones skipped; at most n. */
+PetscErrorCode UphillDiagGetStructureFactor(UphillDiag diag, PetscInt n, PetscReal k[], PetscReal S[], PetscInt *nout);

@@ -19,6 +19,10 @@ PetscErrorCode UphillRunSetUp(UphillRun run);
 /* The time loop; prints the outcome. */
 PetscErrorCode UphillRunSolve(UphillRun run, UphillStopReason *reason);
 
+/* The model and scheme parameters a run of these options uses (for tools that evaluate its
+ * linear theory, e.g. uphill-linear). */
+PetscErrorCode UphillRunSchemeParams(const UphillOptions *opt, UphillSchemeParams *p);
+
 PetscErrorCode UphillRunGetScheme(UphillRun run, UphillScheme *scheme);
 PetscErrorCode UphillRunGetGrid(UphillRun run, UphillGrid *grid);
 /* Path of a file in the run directory. */

@@ -87,3 +87,7 @@ PetscErrorCode UphillSchemeTendency(UphillScheme s, UphillFluxForm form, UphillC
  * about c0: what a small-amplitude mode grows by per step of size h (the direction of kv
  * matters with coherency strain). */
 PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, const PetscReal kv[3], PetscReal h);
+/* The growth rate per unit time, ln|z|/h, of that mode under the scheme of p->order at a
+ * fixed step h (BDF2: the dominant root of its recurrence at equal steps): what a fixed-step
+ * run measures in place of the continuum R(k), which it approaches as h -> 0. */
+PetscReal UphillSchemeDiscreteRate(const UphillSchemeParams *p, PetscReal c0, const PetscReal kv[3], PetscReal h);
