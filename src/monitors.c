@@ -137,11 +137,15 @@ static PetscErrorCode WriteFrame(UphillOutput out, Vec c, PetscReal t, const cha
   const UphillOptions *o = &out->opt;
   ImageStyle           st;
   char                 path[PETSC_MAX_PATH_LEN], label[128];
+  const PetscInt       nmax = PetscMax(o->N[0], PetscMax(o->N[1], o->dim == 3 ? o->N[2] : 1));
+  const PetscInt       nmin = PetscMin(o->N[0], PetscMin(o->N[1], o->dim == 3 ? o->N[2] : o->N[1]));
 
   PetscFunctionBegin;
   /* by default small grids are upscaled so a frame is at least ~256 pixels wide and its
-   * label and panel titles stay readable */
-  st.scale    = o->frame_scale > 0 ? o->frame_scale : PetscMax(1, PetscMin(8, (256 + o->N - 1) / o->N));
+   * label and panel titles stay readable; a strip (1024 x 16) so it is ~48 pixels high,
+   * unless that makes it wider than ~2048 */
+  st.scale = PetscMin(8, PetscMax((256 + nmax - 1) / nmax, (48 + nmin - 1) / nmin));
+  st.scale = o->frame_scale > 0 ? o->frame_scale : PetscMax(1, PetscMin(st.scale, 2048 / nmax));
   st.colorbar = o->frame_colorbar;
   st.vmin     = 0.0;
   st.vmax     = 1.0;
