@@ -183,7 +183,7 @@ static void SetIdentity(UphillRun r, const UphillGridInfo *g, const UphillScheme
   r->nid     = n;
 }
 
-static PetscErrorCode SchemeParamsFromOptions(const UphillOptions *o, UphillSchemeParams *p)
+PetscErrorCode UphillRunSchemeParams(const UphillOptions *o, UphillSchemeParams *p)
 {
   PetscFunctionBegin;
   PetscCall(PetscMemzero(p, sizeof(*p)));
@@ -217,6 +217,21 @@ static PetscErrorCode SchemeParamsFromOptions(const UphillOptions *o, UphillSche
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode UphillRunGridParams(const UphillOptions *opt, UphillGridParams *gp)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(gp, sizeof(*gp)));
+  gp->dim = opt->dim;
+  for (PetscInt d = 0; d < opt->dim; d++) {
+    gp->n[d]   = opt->N[d];
+    gp->len[d] = opt->L_red[d];
+  }
+  gp->unit   = opt->ell;
+  gp->plan   = (PetscInt)opt->fftw_plan;
+  gp->wisdom = opt->wisdom;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRun *run)
 {
   UphillRun          r;
@@ -231,18 +246,10 @@ PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRu
   r->comm = comm;
   r->opt  = *opt;
   PetscCall(PetscStrncpy(r->dir, opt->output, sizeof(r->dir)));
-  PetscCall(PetscMemzero(&gp, sizeof(gp)));
-  gp.dim = opt->dim;
-  for (PetscInt d = 0; d < opt->dim; d++) {
-    gp.n[d]   = opt->N[d];
-    gp.len[d] = opt->L_red[d];
-  }
-  gp.unit       = opt->ell;
-  gp.plan       = (PetscInt)opt->fftw_plan;
-  gp.wisdom     = opt->wisdom;
+  PetscCall(UphillRunGridParams(opt, &gp));
   PetscCall(UphillGridCreate(comm, &gp, &r->grid));
   PetscCall(UphillGridGetInfo(r->grid, &g));
-  PetscCall(SchemeParamsFromOptions(opt, &sp));
+  PetscCall(UphillRunSchemeParams(opt, &sp));
   PetscCall(UphillSchemeCreate(r->grid, &sp, &r->scheme));
   dp.model = sp.model;
   /* F = (1/Vm) int f dV, f in RT and lengths in l: energy unit RT l^d/Vm; entropy R l^d/Vm */
