@@ -107,7 +107,8 @@ PetscErrorCode UphillFluxCompute(UphillFlux f, Vec cvec, const UphillComplex *ch
   }
   if (fields && fields->jgc) PetscCall(VecGetArray(fields->jgc, &jg));
   if (fields && fields->jx) PetscCall(VecGetArray(fields->jx, &jx));
-  /* per point: J.grad c = -M grad mu.grad c, |J| |grad c|; the threshold needs the global max */
+  /* per point: J.grad c = -M grad mu.grad c and |J| |grad c|; the threshold needs the global
+   * max, so J.grad c and |J| are kept (over grad c and grad mu of axis 0, read by then) */
   for (PetscInt i = 0; i < n; i++) {
     const PetscReal M = ThermoModelMobility(&f->model, c[i]);
     PetscReal       dot = 0, gm2 = 0, gc2 = 0;
@@ -121,20 +122,16 @@ PetscErrorCode UphillFluxCompute(UphillFlux f, Vec cvec, const UphillComplex *ch
     s[0] += M * gm2;
     if (jg) jg[i] = -M * dot;
     if (jx) jx[i] = -M * f->gmu[i];
+    f->gc[i]  = -M * dot;
+    f->gmu[i] = M * PetscSqrtReal(gm2);
   }
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, mx, 2, MPIU_REAL, MPIU_MAX, g->comm));
   tol = UPHILL_FLUX_TOL * mx[0];
   for (PetscInt i = 0; i < n; i++) {
-    const PetscReal M = ThermoModelMobility(&f->model, c[i]);
-    PetscReal       dot = 0, gm2 = 0;
-    for (PetscInt ax = 0; ax < g->dim; ax++) {
-      dot += f->gmu[ax * n + i] * f->gc[ax * n + i];
-      gm2 += PetscSqr(f->gmu[ax * n + i]);
-    }
-    s[3] += M * PetscSqrtReal(gm2);
-    if (-M * dot > tol) {
+    s[3] += f->gmu[i];
+    if (f->gc[i] > tol) {
       s[1] += 1.0;
-      s[2] += M * PetscSqrtReal(gm2);
+      s[2] += f->gmu[i];
     }
   }
   if (jg) PetscCall(VecRestoreArray(fields->jgc, &jg));

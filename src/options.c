@@ -205,10 +205,13 @@ static PetscErrorCode ParseList(PetscOptionItems *PetscOptionsObject, UphillOpti
   PetscReal      buf[UPHILL_MAX_LIST + 1];
 
   PetscFunctionBegin;
+  /* -help shows the buffers as the current values: the defaults, not stack garbage */
+  for (PetscInt j = 0; j <= most; j++) buf[j] = j < PetscMax(*n, 1) ? (s->type == OPT_INT_LIST ? (PetscReal)((PetscInt *)Field(o, s))[j] : ((PetscReal *)Field(o, s))[j]) : 0.0;
   *n = most + 1;
   if (s->type == OPT_INT_LIST) {
     PetscInt       ibuf[UPHILL_MAX_LIST + 1];
     PetscErrorCode ierr;
+    for (PetscInt j = 0; j <= most; j++) ibuf[j] = (PetscInt)buf[j];
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
     ierr = PetscOptionsIntArray(s->name, text, NULL, ibuf, n, set);
     PetscCall(PetscPopErrorHandler());
