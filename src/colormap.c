@@ -92,3 +92,28 @@ void ColormapViridis(PetscReal t, unsigned char rgb[3])
   rgb[1] = viridis[i][1];
   rgb[2] = viridis[i][2];
 }
+
+/* ColorBrewer's RdBu, reversed (matplotlib's RdBu_r): blue for negative, white at the middle,
+ * red for positive; 11 anchors, linear between them. Blue and red carry the sign for
+ * readers with the common red-green deficiency too. */
+static const unsigned char rdbu_r[11][3] = {
+  {  5,  48,  97}, { 33, 102, 172}, { 67, 147, 195}, {146, 197, 222}, {209, 229, 240}, {247, 247, 247},
+  {253, 219, 199}, {244, 165, 130}, {214,  96,  77}, {178,  24,  43}, {103,   0,  31},
+};
+
+void ColormapDiverging(PetscReal t, unsigned char rgb[3])
+{
+  PetscReal x, f;
+  int       i;
+
+  if (PetscIsNanReal(t)) {
+    rgb[0] = 255;
+    rgb[1] = 0;
+    rgb[2] = 255;
+    return;
+  }
+  x = PetscMin(PetscMax(t, 0.0), 1.0) * 10.0;
+  i = PetscMin((int)x, 9);
+  f = x - i;
+  for (int k = 0; k < 3; k++) rgb[k] = (unsigned char)(rdbu_r[i][k] + f * (rdbu_r[i + 1][k] - rdbu_r[i][k]) + 0.5);
+}

@@ -1,5 +1,6 @@
 /* Diagnostics: domain integrals and spectral measures of the field. */
 #include <uphill/diag.h>
+#include <uphill/flux.h>
 #include <uphill/collective.h>
 #include <uphill/package.h>
 #include <math.h>
@@ -15,7 +16,7 @@ struct _n_UphillDiag {
   PetscInt         nwrite; /* shells 1..nwrite-1 lie inside every axis' largest |k| */
   PetscReal        dk;     /* the smallest nonzero wavenumber over the axes */
   PetscReal       *shell;  /* [2*nshell]: sum of w |c_k|^2 and of w per shell */
-  UphillComplex   *muhat;  /* work: mu_k of the row's state */
+  UphillFlux       flux;   /* J = -M grad mu: dissipation and the uphill measures */
   PetscReal       *Bel;    /* coherency kernel per coefficient, or NULL */
   FILE            *csv, *sf; /* diagnostics.csv, structure_factor.csv: rank 0 only */
   char             csv_path[PETSC_MAX_PATH_LEN], sf_path[PETSC_MAX_PATH_LEN];
@@ -69,7 +70,7 @@ PetscErrorCode UphillDiagCreate(UphillGrid grid, const UphillDiagParams *p, Uphi
   /* shells whose outer edge (s + 1/2) dk lies within the range of every axis */
   d->nwrite = PetscMin(d->nshell, (PetscInt)PetscFloorReal(kiso / d->dk - 0.5 + 1e-9) + 1);
   PetscCall(PetscMalloc1(2 * d->nshell, &d->shell));
-  PetscCall(UphillGridAllocComplex(grid, &d->muhat));
+  PetscCall(UphillFluxCreate(grid, &p->model, &d->flux));
   if (p->model.elastic) {
     PetscCall(PetscMalloc1(PetscMax(d->gi.nloc_k, 1), &d->Bel));
     PetscCall(UphillGridEvalSpectral(grid, ThermoModelElasticKernel, &d->p.model, d->Bel));
@@ -85,7 +86,7 @@ PetscErrorCode UphillDiagDestroy(UphillDiag *diag)
   if ((*diag)->csv) (void)fclose((*diag)->csv);
   if ((*diag)->sf) (void)fclose((*diag)->sf);
   PetscCall(PetscFree((*diag)->shell));
-  PetscCall(UphillGridFreeComplex(&(*diag)->muhat));
+  PetscCall(UphillFluxDestroy(&(*diag)->flux));
   PetscCall(PetscFree((*diag)->Bel));
   PetscCall(PetscFree(*diag));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -126,46 +127,6 @@ static PetscBool ShellAverage(UphillDiag d, PetscInt sh, PetscReal *S)
   return PETSC_TRUE;
 }
 
-/* Integral of M |grad mu|^2 over the box (reduced units), mu = f'(c) - kappa lap c with the
- * logarithm of the regular solution evaluated as is: d+1 transforms. */
-static PetscErrorCode Dissipation(UphillDiag d, const PetscReal *c, const UphillComplex *ch, PetscReal *diss)
-{
-  const UphillSpectral *sp = &d->sp;
-  const UphillGridInfo *g  = &d->gi;
-  double               *buf;
-  UphillComplex        *w;
-  PetscReal             sum = 0;
-
-  PetscFunctionBegin;
-  PetscCall(UphillGridGetBuffer(d->grid, &buf));
-  w = (UphillComplex *)buf;
-  for (PetscInt r = 0; r < g->rows; r++)
-    for (PetscInt i = 0; i < g->nx; i++) buf[r * g->nxpad + i] = ThermoModelDF(&d->p.model, c[r * g->nx + i]);
-  PetscCall(UphillGridForward(d->grid));
-  /* mu_k = FT f'(c) + kappa k^2 c_k (+ B(n_k) c_k with coherency strain) */
-  for (PetscInt i = 0; i < sp->nloc_k; i++)
-    for (PetscInt j = 0; j < 2; j++) d->muhat[i][j] = w[i][j] + (d->p.model.kappa * sp->ksq[i] + (d->Bel ? d->Bel[i] : 0.0)) * ch[i][j];
-  for (PetscInt ax = 0; ax < g->dim; ax++) {
-    const PetscInt lev = sp->level_of_axis[ax];
-    for (PetscInt a = 0, i = 0; a < sp->nlev[0]; a++)
-      for (PetscInt b = 0; b < sp->nlev[1]; b++)
-        for (PetscInt e = 0; e < sp->nlev[2]; e++, i++) {
-          const PetscReal k = sp->k[lev][lev == 0 ? a : (lev == 1 ? b : e)];
-          w[i][0]           = -k * d->muhat[i][1];
-          w[i][1]           = k * d->muhat[i][0];
-        }
-    PetscCall(UphillGridBackward(d->grid));
-    for (PetscInt r = 0; r < g->rows; r++)
-      for (PetscInt i = 0; i < g->nx; i++) {
-        const PetscReal gm = buf[r * g->nxpad + i] / sp->ntot;
-        sum += ThermoModelMobility(&d->p.model, c[r * g->nx + i]) * gm * gm;
-      }
-  }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, g->comm));
-  *diss = sum * g->cell;
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 PetscErrorCode UphillDiagCompute(UphillDiag d, Vec cvec, const UphillComplex *chat, UphillDiagValues *v)
 {
   const ThermoModel    *m   = &d->p.model;
@@ -173,7 +134,8 @@ PetscErrorCode UphillDiagCompute(UphillDiag d, Vec cvec, const UphillComplex *ch
   const PetscBool       reg = (PetscBool)(m->kind == THERMO_MODEL_REGULAR);
   const PetscReal      *c;
   /* sums: bulk f, smix (R), hmix (RT), c, spinodal count, gradient, elastic; then -min, max */
-  PetscReal s[7] = {0, 0, 0, 0, 0, 0, 0}, mm[2] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL}, diss = 0, num = 0, den = 0;
+  PetscReal s[7] = {0, 0, 0, 0, 0, 0, 0}, mm[2] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL}, diss, num = 0, den = 0;
+  UphillFluxStats fs;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(UPHILL_DIAG, 0, 0, 0, 0));
@@ -192,8 +154,12 @@ PetscErrorCode UphillDiagCompute(UphillDiag d, Vec cvec, const UphillComplex *ch
     if (PetscIsNanReal(ci)) mm[0] = mm[1] = NAN;
   }
   s[5] = SpectralSums(d, chat, &s[6]);
-  PetscCall(Dissipation(d, c, chat, &diss));
   PetscCall(VecRestoreArrayRead(cvec, &c));
+  /* int M |grad mu|^2 with the logarithm evaluated as is; uphill where J.grad c > 0 */
+  PetscCall(UphillFluxCompute(d->flux, cvec, chat, NULL, &fs));
+  diss                = fs.dissipation;
+  v->uphill_fraction = fs.uphill_fraction;
+  v->uphill_flux     = fs.uphill_flux;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, s, 7, MPIU_REAL, MPIU_SUM, g->comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, mm, 2, MPIU_REAL, MPIU_MAX, g->comm));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, d->shell, 2 * d->nshell, MPIU_REAL, MPIU_SUM, g->comm));
@@ -230,7 +196,7 @@ PetscReal UphillDiagEnergyToRun(UphillDiag d, PetscReal F_red)
   return F_red * d->p.energy;
 }
 
-static const char CSVHeader[] = "step,t,dt,free_energy,bulk_energy,gradient_energy,mixing_entropy,mixing_enthalpy,c_mean,c_min,c_max,spinodal_fraction,length,t_reduced,dt_reduced,entropy_production,dissipation,elastic_energy\n";
+static const char CSVHeader[] = "step,t,dt,free_energy,bulk_energy,gradient_energy,mixing_entropy,mixing_enthalpy,c_mean,c_min,c_max,spinodal_fraction,length,t_reduced,dt_reduced,entropy_production,dissipation,elastic_energy,uphill_fraction,uphill_flux\n";
 
 typedef struct {
   const char *path;
@@ -316,7 +282,7 @@ static int Field(FILE *fp, PetscReal x)
 static int WriteRow(UphillDiag d, PetscInt step, PetscReal t, PetscReal dt, const UphillDiagValues *v)
 {
   FILE           *fp     = d->csv;
-  const PetscReal vals[] = {t * d->p.time, dt * d->p.time, v->total, v->bulk, v->grad, v->smix, v->hmix, v->cmean, v->cmin, v->cmax, v->spinodal_fraction, v->length, t, dt, v->entropy_production, v->dissipation, v->elastic};
+  const PetscReal vals[] = {t * d->p.time, dt * d->p.time, v->total, v->bulk, v->grad, v->smix, v->hmix, v->cmean, v->cmin, v->cmax, v->spinodal_fraction, v->length, t, dt, v->entropy_production, v->dissipation, v->elastic, v->uphill_fraction, v->uphill_flux};
   int             bad    = fprintf(fp, "%lld", (long long)step) < 0;
 
   errno = 0;

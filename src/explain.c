@@ -134,9 +134,46 @@ static PetscErrorCode PrintVerdict(const UphillOptions *opt, PetscViewer v, Stat
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A rectangular box: resolution is judged on the coarsest spacing, the domain count on the
+ * shortest side. */
+static void BoxExtent(const UphillOptions *opt, PetscReal *hmax, PetscReal *Lmin, PetscReal *Lmax)
+{
+  *hmax = 0;
+  *Lmin = PETSC_MAX_REAL;
+  *Lmax = 0;
+  for (PetscInt d = 0; d < opt->dim; d++) {
+    *hmax = PetscMax(*hmax, opt->L[d] / (PetscReal)opt->N[d]);
+    *Lmin = PetscMin(*Lmin, opt->L[d]);
+    *Lmax = PetscMax(*Lmax, opt->L[d]);
+  }
+}
+
+/* the slowest mode of a box is the longest side's */
+static PetscReal LongestSide(const UphillOptions *opt)
+{
+  PetscReal h, Lmin, Lmax;
+  BoxExtent(opt, &h, &Lmin, &Lmax);
+  return Lmax;
+}
+
+static PetscErrorCode PrintBox(const UphillOptions *opt, PetscViewer v, Fmt *f, PetscReal h)
+{
+  PetscFunctionBeginUser;
+  if (opt->nN == 1 && opt->nL == 1) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  Your grid: %" PetscInt_FMT "D, N = %" PetscInt_FMT " points per side, box side L = %s, spacing h = L/N = %s.\n", opt->dim, opt->N[0], Len(f, opt->L[0]), Len(f, h)));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(PetscViewerASCIIPrintf(v, "  Your grid: %" PetscInt_FMT "D, %" PetscInt_FMT " x %" PetscInt_FMT, opt->dim, opt->N[0], opt->N[1]));
+  if (opt->dim == 3) PetscCall(PetscViewerASCIIPrintf(v, " x %" PetscInt_FMT, opt->N[2]));
+  PetscCall(PetscViewerASCIIPrintf(v, " points, box %s x %s", Len(f, opt->L[0]), Len(f, opt->L[1])));
+  if (opt->dim == 3) PetscCall(PetscViewerASCIIPrintf(v, " x %s", Len(f, opt->L[2])));
+  PetscCall(PetscViewerASCIIPrintf(v, ", coarsest spacing h = %s (judged below; L is the shortest side).\n", Len(f, h)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode PrintGrid(const UphillOptions *opt, PetscViewer v, Fmt *f, const Analysis *a)
 {
-  const PetscReal h       = opt->L / (PetscReal)opt->N;
+  PetscReal       h, Lmin, Lmax;
   const PetscBool use_lam = (PetscBool)(a->state == STATE_UNSTABLE);
   /* interfaces appear when the alloy separates; a metastable run may hold precipitates */
   const PetscBool use_del = (PetscBool)(a->gap && a->state != STATE_STABLE);
@@ -144,25 +181,27 @@ static PetscErrorCode PrintGrid(const UphillOptions *opt, PetscViewer v, Fmt *f,
   PetscBool       fine    = PETSC_TRUE;
 
   PetscFunctionBeginUser;
+  BoxExtent(opt, &h, &Lmin, &Lmax);
+  (void)Lmax;
   PetscCall(PetscViewerASCIIPrintf(v, "\nGrid\n"));
-  PetscCall(PetscViewerASCIIPrintf(v, "  Your grid: %" PetscInt_FMT "D, N = %" PetscInt_FMT " points per side, box side L = %s, spacing h = L/N = %s.\n", opt->dim, opt->N, Len(f, opt->L), Len(f, h)));
+  PetscCall(PrintBox(opt, v, f, h));
   if (!use_lam && !use_del) {
     PetscCall(PetscViewerASCIIPrintf(v, "  No pattern or interface will form, so the grid only has to carry your initial fluctuations.\n"));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
   if (use_lam) {
     PetscCall(PetscViewerASCIIPrintf(v, "  Points per fastest-growing wavelength lambda_m/h = %s (recommended >= %s).\n", Num(f, a->lambda_m / h), Num(f, EXPLAIN_PTS_PER_LAMBDA)));
-    PetscCall(PetscViewerASCIIPrintf(v, "  Wavelengths lambda_m per box side L/lambda_m = %s (recommended >= %s, for enough domains to average over).\n", Num(f, opt->L / a->lambda_m), Num(f, EXPLAIN_LAMBDA_PER_BOX)));
+    PetscCall(PetscViewerASCIIPrintf(v, "  Wavelengths lambda_m per box side L/lambda_m = %s (recommended >= %s, for enough domains to average over).\n", Num(f, Lmin / a->lambda_m), Num(f, EXPLAIN_LAMBDA_PER_BOX)));
     hrec = PetscMin(hrec, a->lambda_m / EXPLAIN_PTS_PER_LAMBDA);
   }
   if (use_del) {
     PetscCall(PetscViewerASCIIPrintf(v, "  Points per interface width delta/h = %s (recommended >= %s).\n", Num(f, a->delta / h), Num(f, EXPLAIN_PTS_PER_DELTA)));
     hrec = PetscMin(hrec, a->delta / EXPLAIN_PTS_PER_DELTA);
   }
-  PetscCall(PetscViewerASCIIPrintf(v, "  Recommended: h <= %s; for this box that is N >= %s.\n", Len(f, hrec), NPoints(f, opt->L / hrec)));
-  if (use_lam && opt->L / a->lambda_m < EXPLAIN_LAMBDA_PER_BOX) {
+  PetscCall(PetscViewerASCIIPrintf(v, "  Recommended: h <= %s; for this box that is N >= %s.\n", Len(f, hrec), NPoints(f, Lmin / hrec)));
+  if (use_lam && Lmin / a->lambda_m < EXPLAIN_LAMBDA_PER_BOX) {
     const PetscReal Lrec = EXPLAIN_LAMBDA_PER_BOX * a->lambda_m;
-    PetscCall(PetscViewerASCIIPrintf(v, "  WARNING: the box holds only %s fastest-growing wavelengths per side; too few domains for statistics.\n", Num(f, opt->L / a->lambda_m)));
+    PetscCall(PetscViewerASCIIPrintf(v, "  WARNING: the box holds only %s fastest-growing wavelengths per side; too few domains for statistics.\n", Num(f, Lmin / a->lambda_m)));
     PetscCall(PetscViewerASCIIPrintf(v, "           Use L >= %s, which at the recommended spacing needs N >= %s.\n", Len(f, Lrec), NPoints(f, Lrec / hrec)));
     fine = PETSC_FALSE;
   }
@@ -185,8 +224,9 @@ static PetscErrorCode PrintGrid(const UphillOptions *opt, PetscViewer v, Fmt *f,
  * fpp and kappa in the solver's units. */
 static PetscErrorCode PrintNoise(const UphillOptions *opt, PetscViewer v, Fmt *f, PetscReal fpp, PetscReal kappa)
 {
-  const PetscInt  N = PetscMin(opt->N, 128), nd = opt->dim == 3 ? N : 1;
-  const PetscReal h = opt->L_red / opt->N, kn = PETSC_PI / h, cell = PetscPowRealInt(h, opt->dim);
+  const PetscInt  nx = PetscMin(opt->N[0], 128), ny = PetscMin(opt->N[1], 128), nd = opt->dim == 3 ? PetscMin(opt->N[2], 128) : 1;
+  const PetscReal hx = opt->L_red[0] / opt->N[0], hy = opt->L_red[1] / opt->N[1], hz = opt->dim == 3 ? opt->L_red[2] / opt->N[2] : 1.0;
+  const PetscReal knx = PETSC_PI / hx, kny = PETSC_PI / hy, knz = PETSC_PI / hz, cell = hx * hy * (opt->dim == 3 ? hz : 1.0);
   PetscReal       mean = 0, sigma;
 
   PetscFunctionBeginUser;
@@ -201,13 +241,13 @@ static PetscErrorCode PrintNoise(const UphillOptions *opt, PetscViewer v, Fmt *f
     PetscCall(PetscViewerASCIIPrintf(v, "  Inside the spinodal the noise only seeds the decomposition, which needs no help.\n"));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
-  for (PetscInt i = 0; i < N; i++)
-    for (PetscInt j = 0; j < N; j++)
+  for (PetscInt i = 0; i < nx; i++)
+    for (PetscInt j = 0; j < ny; j++)
       for (PetscInt l = 0; l < nd; l++) {
-        const PetscReal kx = kn * (2.0 * (i + 0.5) / N - 1.0), ky = kn * (2.0 * (j + 0.5) / N - 1.0), kz = opt->dim == 3 ? kn * (2.0 * (l + 0.5) / nd - 1.0) : 0.0;
+        const PetscReal kx = knx * (2.0 * (i + 0.5) / nx - 1.0), ky = kny * (2.0 * (j + 0.5) / ny - 1.0), kz = opt->dim == 3 ? knz * (2.0 * (l + 0.5) / nd - 1.0) : 0.0;
         mean += 1.0 / (fpp + kappa * (kx * kx + ky * ky + kz * kz));
       }
-  mean /= (PetscReal)N * N * nd;
+  mean /= (PetscReal)nx * ny * nd;
   sigma = PetscSqrtReal(opt->theta / cell * mean);
   PetscCall(PetscViewerASCIIPrintf(v, "  In equilibrium a grid cell's composition fluctuates about c0 by +-%s (one standard deviation).\n", Num(f, sigma)));
   if (opt->model == UPHILL_MODEL_REGULAR && (opt->c0 - 4 * sigma <= 0 || opt->c0 + 4 * sigma >= 1))
@@ -397,7 +437,7 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
     a.lambda_m = lam;
     a.t_grow   = unstable ? 1.0 / Rmax : 0.0;
     /* the box length in computation units: m for SI, l for reduced (same as run units) */
-    kbox          = 2.0 * PETSC_PI / opt->L;
+    kbox          = 2.0 * PETSC_PI / LongestSide(opt);
     a.t_decay_box = unstable ? 0.0 : -1.0 / ThermoGrowthRate(kbox, M0, fpp, kappa);
   }
   if (a.gap) {
@@ -446,7 +486,7 @@ static PetscErrorCode ExplainPolynomial(const UphillOptions *opt, PetscViewer v,
   PetscCall(ThermoFastestMode(M, fpp, kappa, &km, &lam, &Rmax, &unstable));
   a.lambda_m    = lam;
   a.t_grow      = unstable ? 1.0 / Rmax : 0.0;
-  a.t_decay_box = unstable ? 0.0 : -1.0 / ThermoGrowthRate(2.0 * PETSC_PI / opt->L, M, fpp, kappa);
+  a.t_decay_box = unstable ? 0.0 : -1.0 / ThermoGrowthRate(2.0 * PETSC_PI / LongestSide(opt), M, fpp, kappa);
   PetscCall(ThermoInterfaceWidthPoly(rho, ca, cb, kappa, &a.delta));
   PetscCall(PrintStability(opt, v, f, &a, M, "(model units)"));
   PetscCall(PrintGrid(opt, v, f, &a));
@@ -462,7 +502,7 @@ PetscErrorCode UphillExplain(const UphillOptions *opt, PetscViewer viewer)
   PetscFunctionBeginUser;
   PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
   PetscCheck(isascii, PetscObjectComm((PetscObject)viewer), PETSC_ERR_SUP, "-explain prints text: it needs an ASCII viewer");
-  PetscCheck(opt->N > 0 && opt->L > 0.0, PetscObjectComm((PetscObject)viewer), PETSC_ERR_ARG_OUTOFRANGE, "-explain needs a grid: N = %" PetscInt_FMT " and L = %g must be positive", opt->N, (double)opt->L);
+  PetscCheck(opt->N[0] > 0 && opt->L[0] > 0.0, PetscObjectComm((PetscObject)viewer), PETSC_ERR_ARG_OUTOFRANGE, "-explain needs a grid: N = %" PetscInt_FMT " and L = %g must be positive", opt->N[0], (double)opt->L[0]);
   PetscCall(PetscMemzero(&f, sizeof(f)));
   f.si  = (PetscBool)(opt->model == UPHILL_MODEL_REGULAR && opt->units == UPHILL_UNITS_SI);
   f.ell = opt->ell;

@@ -93,6 +93,12 @@ static void FillRect(unsigned char *rgb, PetscInt w, PetscInt h, PetscInt x0, Pe
     for (PetscInt x = PetscMax(x0, 0); x < PetscMin(x0 + rw, w); x++) PutPixel(rgb, w, x, y, c);
 }
 
+static void MapColor(const ImageStyle *style, PetscReal t, unsigned char c[3])
+{
+  if (style->diverging) ColormapDiverging(t, c);
+  else ColormapViridis(t, c);
+}
+
 static void DrawPanel(unsigned char *rgb, const Layout *L, PetscInt x0, const ImagePanel *p, const ImageStyle *style)
 {
   const PetscInt  s     = style->scale;
@@ -102,7 +108,7 @@ static void DrawPanel(unsigned char *rgb, const Layout *L, PetscInt x0, const Im
     for (PetscInt i = 0; i < p->nx; i++) {
       unsigned char c[3];
 
-      ColormapViridis((p->data[(size_t)j * (size_t)p->nx + (size_t)i] - style->vmin) / range, c);
+      MapColor(style, (p->data[(size_t)j * (size_t)p->nx + (size_t)i] - style->vmin) / range, c);
       FillRect(rgb, L->width, L->height, x0 + i * s, L->top + j * s, s, s, c);
     }
   }
@@ -114,7 +120,7 @@ static void DrawPanel(unsigned char *rgb, const Layout *L, PetscInt x0, const Im
   }
 }
 
-static void DrawColorbar(unsigned char *rgb, const Layout *L)
+static void DrawColorbar(unsigned char *rgb, const Layout *L, const ImageStyle *style)
 {
   const PetscInt x0 = L->bar_x, y0 = L->top, bh = L->ph;
   const PetscInt ch = FONT_CELL_H * L->ts;
@@ -123,7 +129,7 @@ static void DrawColorbar(unsigned char *rgb, const Layout *L)
   for (PetscInt y = 0; y < bh; y++) {
     unsigned char c[3];
 
-    ColormapViridis(1 - (y + 0.5) / bh, c);
+    MapColor(style, 1 - (y + 0.5) / bh, c);
     FillRect(rgb, L->width, L->height, x0, y0 + y, L->bar_w, 1, c);
   }
   /* Thin outline drawn outside the bar, so the bar itself holds only colour-map values. */
@@ -258,7 +264,7 @@ PetscErrorCode ImageWritePNGStatus(const char *path, PetscInt npanels, const Ima
     x += panels[i].nx * style->scale + L.gap;
   }
   if (style->label) FontDrawText(rgb, L.width, L.height, L.margin, L.margin, L.ts, style->label, ink);
-  if (style->colorbar) DrawColorbar(rgb, &L);
+  if (style->colorbar) DrawColorbar(rgb, &L, style);
 
   {
     EncodeCtx e = {L.width, L.height, rgb, &info};

@@ -75,6 +75,9 @@ static PetscErrorCode WriteFieldContents(PetscViewer viewer, void *ctx)
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "time", PETSC_REAL, &f->t));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "step", PETSC_INT, &f->step));
   PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "box_side", PETSC_REAL, &side[0]));
+  /* a rectangular box: the other sides too (box_side stays the x side, as before) */
+  PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "box_side_y", PETSC_REAL, &side[1]));
+  if (f->g->dim == 3) PetscCall(PetscViewerHDF5WriteAttribute(viewer, "/c", "box_side_z", PETSC_REAL, &side[2]));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

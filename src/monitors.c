@@ -5,9 +5,10 @@
 #include <uphill/io_png.h>
 #include <uphill/io_h5.h>
 #include <uphill/package.h>
+#include <uphill/flux.h>
 #include <signal.h>
 
-#define OUTPUT_MAX_ID 24
+#define OUTPUT_MAX_ID 32
 
 struct _n_UphillOutput {
   UphillOptions    opt;
@@ -28,6 +29,8 @@ struct _n_UphillOutput {
   char             ckpt_path[PETSC_MAX_PATH_LEN];
   struct sigaction old[3];
   PetscBool        installed;
+  UphillFlux       flux;        /* -frame_field uphill|mu: made at the first such frame */
+  Vec              ffield;      /* the frame's field */
 };
 
 static const int stop_signals[3] = {SIGTERM, SIGINT, SIGUSR1};
@@ -88,6 +91,8 @@ PetscErrorCode UphillOutputDestroy(UphillOutput *output)
   PetscFunctionBegin;
   if (!*output) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscFree((*output)->frame_t));
+  PetscCall(UphillFluxDestroy(&(*output)->flux));
+  PetscCall(VecDestroy(&(*output)->ffield));
   PetscCall(PetscFree(*output));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -132,29 +137,77 @@ static void TimeLabel(const UphillOptions *o, PetscReal t, char *buf, size_t len
   else (void)snprintf(buf, len, "t = %.4g", (double)t);
 }
 
-static PetscErrorCode WriteFrame(UphillOutput out, Vec c, PetscReal t, const char *name)
+/* The field a frame shows (-frame_field): c itself; signed J.grad c on a symmetric range with
+ * the diverging map (red: uphill, blue: downhill, white: no flux); or mu on its own range.
+ * Without a scheme (the last good state after a failure) always c. */
+static PetscErrorCode FrameField(UphillOutput out, UphillScheme scheme, Vec c, Vec *show, ImageStyle *st, const char **what)
+{
+  const UphillOptions *o = &out->opt;
+  UphillFluxFields     ff = {NULL, NULL, NULL};
+  UphillFluxStats      fs;
+  const UphillComplex *chat;
+
+  PetscFunctionBegin;
+  *show = c;
+  *what = "";
+  if (!scheme || o->frame_field == UPHILL_FRAME_C) PetscFunctionReturn(PETSC_SUCCESS);
+  if (!out->flux) {
+    UphillSchemeParams sp;
+    PetscCall(UphillSchemeGetParams(scheme, &sp));
+    PetscCall(UphillFluxCreate(out->grid, &sp.model, &out->flux));
+    PetscCall(VecDuplicate(c, &out->ffield));
+  }
+  if (o->frame_field == UPHILL_FRAME_MU) ff.mu = out->ffield;
+  else ff.jgc = out->ffield;
+  PetscCall(UphillSchemeGetSpectralState(scheme, &chat));
+  PetscCall(UphillFluxCompute(out->flux, c, chat, &ff, &fs));
+  *show = out->ffield;
+  if (o->frame_field == UPHILL_FRAME_MU) {
+    *what = "mu/RT  ";
+    PetscCall(VecMin(out->ffield, NULL, &st->vmin));
+    PetscCall(VecMax(out->ffield, NULL, &st->vmax));
+    if (st->vmax <= st->vmin) st->vmax = st->vmin + 1e-12;
+  } else {
+    *what         = "J.grad c (red: uphill)  ";
+    st->diverging = PETSC_TRUE;
+    st->vmax      = fs.jg_max > 0 ? fs.jg_max : 1.0;
+    st->vmin      = -st->vmax;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode WriteFrame(UphillOutput out, UphillScheme scheme, Vec c, PetscReal t, const char *name)
 {
   const UphillOptions *o = &out->opt;
   ImageStyle           st;
-  char                 path[PETSC_MAX_PATH_LEN], label[128];
+  char                 path[PETSC_MAX_PATH_LEN], label[160], tl[128];
+  const PetscInt       nmax = PetscMax(o->N[0], PetscMax(o->N[1], o->dim == 3 ? o->N[2] : 1));
+  const PetscInt       nmin = PetscMin(o->N[0], PetscMin(o->N[1], o->dim == 3 ? o->N[2] : o->N[1]));
+  const char          *what;
+  Vec                  show;
 
   PetscFunctionBegin;
   /* by default small grids are upscaled so a frame is at least ~256 pixels wide and its
-   * label and panel titles stay readable */
-  st.scale    = o->frame_scale > 0 ? o->frame_scale : PetscMax(1, PetscMin(8, (256 + o->N - 1) / o->N));
-  st.colorbar = o->frame_colorbar;
-  st.vmin     = 0.0;
-  st.vmax     = 1.0;
+   * label and panel titles stay readable; a strip (1024 x 16) so it is ~48 pixels high,
+   * unless that makes it wider than ~2048 */
+  st.scale = PetscMin(8, PetscMax((256 + nmax - 1) / nmax, (48 + nmin - 1) / nmin));
+  st.scale = o->frame_scale > 0 ? o->frame_scale : PetscMax(1, PetscMin(st.scale, 2048 / nmax));
+  st.colorbar  = o->frame_colorbar;
+  st.diverging = PETSC_FALSE;
+  st.vmin      = 0.0;
+  st.vmax      = 1.0;
   if (o->model == UPHILL_MODEL_POLYNOMIAL || o->frame_autorange) {
     PetscCall(VecMin(c, NULL, &st.vmin));
     PetscCall(VecMax(c, NULL, &st.vmax));
     if (st.vmax <= st.vmin) st.vmax = st.vmin + 1e-12;
   }
-  TimeLabel(o, t, label, sizeof(label));
+  PetscCall(FrameField(out, scheme, c, &show, &st, &what));
+  TimeLabel(o, t, tl, sizeof(tl));
+  PetscCall(PetscSNPrintf(label, sizeof(label), "%s%s", what, tl));
   st.label = o->frame_colorbar ? label : NULL;
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", out->dir, name));
   PetscCall(PetscLogEventBegin(UPHILL_IO, 0, 0, 0, 0));
-  PetscCall(UphillFrameWrite(out->grid, c, path, &st));
+  PetscCall(UphillFrameWrite(out->grid, show, path, &st));
   PetscCall(PetscLogEventEnd(UPHILL_IO, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -211,7 +264,7 @@ static PetscErrorCode MonitorRowsAndFrames(UphillStepper st, UphillMonitorEvent 
   if (frame_now) {
     while (out->frame < out->opt.frames && t >= out->frame_t[out->frame] * (1 - 1e-12)) out->frame++;
     PetscCall(PetscSNPrintf(name, sizeof(name), "frames/frame_%05d.png", (int)(out->frame - 1)));
-    PetscCall(WriteFrame(out, c, t, name));
+    PetscCall(WriteFrame(out, scheme, c, t, name));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -353,7 +406,7 @@ static PetscErrorCode MonitorFailure(UphillStepper st, UphillMonitorEvent ev, vo
   PetscCall(UphillSchemeGetState(scheme, &c));
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/last_good.h5", out->dir));
   PetscCall(UphillH5WriteField(out->grid, c, path, t * out->opt.tau, step));
-  PetscCall(WriteFrame(out, c, t, "last_good.png"));
+  PetscCall(WriteFrame(out, NULL, c, t, "last_good.png"));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

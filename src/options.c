@@ -15,14 +15,15 @@
 
 const char *const UphillModelNames[]        = {"regular", "polynomial", "UphillModel", "UPHILL_MODEL_", NULL};
 const char *const UphillUnitsNames[]        = {"si", "reduced", "UphillUnits", "UPHILL_UNITS_", NULL};
-const char *const UphillICNames[]           = {"random", "pfhub1a", "mode", "file", "UphillIC", "UPHILL_IC_", NULL};
+const char *const UphillICNames[]           = {"random", "pfhub1a", "mode", "file", "couple", "UphillIC", "UPHILL_IC_", NULL};
 const char *const UphillMobilityNames[]     = {"single", "darken", "UphillMobility", "UPHILL_MOBILITY_", NULL};
 const char *const UphillFrameSpacingNames[] = {"log", "linear", "UphillFrameSpacing", "UPHILL_FRAMES_", NULL};
 const char *const UphillSchemeNames[]       = {"euler", "bdf2", "UphillSchemeType", "UPHILL_SCHEME_", NULL};
 const char *const UphillElasticNames[]      = {"none", "cubic", "UphillElasticModel", "UPHILL_ELASTIC_", NULL};
+const char *const UphillFrameFieldNames[]   = {"c", "uphill", "mu", "UphillFrameField", "UPHILL_FRAME_", NULL};
 const char *const UphillPlanNames[]         = {"estimate", "measure", "patient", "exhaustive", "UphillPlan", "UPHILL_PLAN_", NULL};
 
-typedef enum { OPT_REAL, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_STRING, OPT_REAL_LIST } OptType;
+typedef enum { OPT_REAL, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_STRING, OPT_REAL_LIST, OPT_INT_LIST } OptType;
 
 /* the contexts an option can apply to: model and units */
 enum { SI = 1, RED = 2, POLY = 4, ALL = 7, REG = SI | RED };
@@ -42,8 +43,8 @@ typedef struct {
   int                req_value;   /* ... has this value */
   const char        *unit[3];     /* unit in SI, reduced and polynomial runs */
   const char        *help;
-  size_t             count;       /* OPT_REAL_LIST: offset of the PetscInt number of values */
-  PetscInt           maxn;        /* OPT_REAL_LIST: most values (0: UPHILL_MAX_LIST) */
+  size_t             count;       /* OPT_*_LIST: offset of the PetscInt number of values */
+  PetscInt           maxn;        /* OPT_*_LIST: most values (0: UPHILL_MAX_LIST) */
 } OptSpec;
 
 #define F(field) offsetof(UphillOptions, field)
@@ -85,9 +86,10 @@ static const OptSpec specs[] = {
   {"-mobility", OPT_REAL, F(mobility), POLY, D3(5), 0, 1e30, LO_OPEN, NULL, NULL, 0, U3("model units"), "Polynomial model: constant mobility M", 0, 0},
   /* grid */
   {"-dim", OPT_INT, F(dim), ALL, D3(2), 2, 3, CLOSED, NULL, NULL, 0, U3(""), "Dimension", 0, 0},
-  /* N^d and the spectral state must fit PETSc's 32-bit indices: N <= 46340 (2D), 1289 (3D) */
-  {"-N", OPT_INT, F(N), ALL, {512, 256, 200}, 8, 46340, CLOSED, NULL, NULL, 0, U3(""), "Grid points per side", 0, 0},
-  {"-L", OPT_REAL, F(L), ALL, {1.784e-7, 154, 200}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"m", "l", "model units"}, "Box side", 0, 0},
+  /* the grid and the spectral state must fit PETSc's 32-bit indices: at most 46340^2 points
+   * (N <= 46340 in 2D, 1289 in 3D for a square or cube) */
+  {"-N", OPT_INT_LIST, F(N), ALL, {512, 256, 200}, 8, 46340, CLOSED, NULL, NULL, 0, U3(""), "Grid points per side: one value (square or cube) or one per axis, nx,ny[,nz]", F(nN), 3},
+  {"-L", OPT_REAL_LIST, F(L), ALL, {1.784e-7, 154, 200}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"m", "l", "model units"}, "Box side: one value (square or cube) or one per axis, lx,ly[,lz]", F(nL), 3},
   /* time */
   {"-dt", OPT_REAL, F(dt), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Time step: alone, a fixed step; with -adapt, the first step. Not given: error-controlled steps", 0, 0},
   {"-t_end", OPT_REAL, F(t_end), ALL, {9.72, 2000, 1000}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "End time", 0, 0},
@@ -102,10 +104,13 @@ static const OptSpec specs[] = {
   /* initial condition */
   {"-ic", OPT_ENUM, F(ic), ALL, {UPHILL_IC_RANDOM, UPHILL_IC_RANDOM, UPHILL_IC_PFHUB1A}, 0, 0, 0, UphillICNames, NULL, 0, U3(""), "Initial condition", 0, 0},
   {"-c0", OPT_REAL, F(c0), ALL, {0.4, 0.4, 0.5}, 0, 1, OPEN, NULL, NULL, 0, U3(""), "Mean composition (mole fraction of B)", 0, 0},
-  {"-noise", OPT_REAL, F(noise), ALL, {0.02, 0.02, 0.01}, 0, 1, HI_OPEN, NULL, "-ic", UPHILL_IC_RANDOM, U3(""), "Amplitude of the uniform random fluctuation of the initial field", 0, 0},
+  /* -ic random or couple: checked in CheckConsistency (a condition names one value) */
+  {"-noise", OPT_REAL, F(noise), ALL, {0.02, 0.02, 0.01}, 0, 1, HI_OPEN, NULL, NULL, 0, U3(""), "Amplitude of the uniform random fluctuation of the initial field (-ic random or couple)", 0, 0},
   {"-seed", OPT_INT, F(seed), ALL, D3(1), 0, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Seed of the random initial field (the same field for any rank count)", 0, 0},
   {"-ic_mode", OPT_INT, F(ic_mode), ALL, D3(1), 1, 1 << 20, CLOSED, NULL, "-ic", UPHILL_IC_MODE, U3(""), "Index m of the cosine mode cos(2 pi m x/L)", 0, 0},
   {"-ic_amp", OPT_REAL, F(ic_amp), ALL, D3(1e-4), 0, 1, HI_OPEN, NULL, "-ic", UPHILL_IC_MODE, U3(""), "Amplitude of the cosine mode", 0, 0},
+  {"-couple_c", OPT_REAL_LIST, F(couple_c), ALL, D3(0), 0, 1, OPEN, NULL, "-ic", UPHILL_IC_COUPLE, U3(""), "Diffusion couple: the compositions left,right of the interface at x = L_x/2", F(ncouple_c), 2},
+  {"-couple_width", OPT_REAL, F(couple_width), ALL, {2e-9, 3, 3}, 0, 1e30, LO_OPEN, NULL, "-ic", UPHILL_IC_COUPLE, {"m", "l", "model units"}, "Diffusion couple: width w of the tanh profile (c_l + c_r)/2 + (c_r - c_l)/2 tanh((x - L_x/2)/w)", 0, 0},
   {"-ic_file", OPT_STRING, F(ic_file), ALL, D3(0), 0, 0, 0, NULL, "-ic", UPHILL_IC_FILE, U3(""), "HDF5 file with dataset /c of the run's grid", 0, 0},
   /* output */
   {"-output", OPT_STRING, F(output), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Run directory", 0, 0},
@@ -113,6 +118,7 @@ static const OptSpec specs[] = {
   {"-frame_spacing", OPT_ENUM, F(frame_spacing), ALL, D3(0), 0, 0, 0, UphillFrameSpacingNames, NULL, 0, U3(""), "Frame times: log (coarsening spans decades) or linear", 0, 0},
   {"-frame_scale", OPT_INT, F(frame_scale), ALL, D3(0), 0, 16, CLOSED, NULL, NULL, 0, U3(""), "Integer upscale of frame pixels (0: automatic, frames at least ~256 pixels wide)", 0, 0},
   {"-frame_autorange", OPT_BOOL, F(frame_autorange), ALL, D3(0), 0, 0, 0, NULL, NULL, 0, U3(""), "Colour range from each frame's min/max instead of [0,1]", 0, 0},
+  {"-frame_field", OPT_ENUM, F(frame_field), ALL, D3(0), 0, 0, 0, UphillFrameFieldNames, NULL, 0, U3(""), "What frames show: c (composition), uphill (J.grad c, positive where diffusion runs up the gradient) or mu (chemical potential)", 0, 0},
   {"-frame_colorbar", OPT_BOOL, F(frame_colorbar), ALL, D3(1), 0, 0, 0, NULL, NULL, 0, U3(""), "Draw a colour bar and a time label on frames", 0, 0},
   {"-diag_times", OPT_REAL_LIST, F(diag_times), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Also a diagnostics row at each of these times (comma-separated, at most 64): error-controlled steps land on each exactly; a fixed step writes the row at the first step at or after it", F(ndiag_times), 0},
   {"-diag_every", OPT_INT, F(diag_every), ALL, D3(10), 1, PETSC_MAX_INT, CLOSED, NULL, NULL, 0, U3(""), "Write a diagnostics row every this many steps (and at every frame)", 0, 0},
@@ -162,7 +168,7 @@ static PetscInt Context(const UphillOptions *o)
 
 static void FormatRange(const OptSpec *s, char *buf, size_t len)
 {
-  if (s->type == OPT_INT) (void)snprintf(buf, len, "[%lld, %lld]", (long long)s->lo, (long long)s->hi);
+  if (s->type == OPT_INT || s->type == OPT_INT_LIST) (void)snprintf(buf, len, "[%lld, %lld]", (long long)s->lo, (long long)s->hi);
   else (void)snprintf(buf, len, "%s%g, %g%s", (s->open & LO_OPEN) ? "(" : "[", s->lo, s->hi, (s->open & HI_OPEN) ? ")" : "]");
 }
 
@@ -189,6 +195,41 @@ static PetscErrorCode ParseInt(PetscOptionItems *PetscOptionsObject, const OptSp
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A comma-separated list: one slot more than allowed, so a value too many is seen rather than
+ * dropped; every value in range. Integers are read under a quiet handler, so "4.5" is
+ * reported with the option's name. */
+static PetscErrorCode ParseList(PetscOptionItems *PetscOptionsObject, UphillOptions *o, const OptSpec *s, const char *text, const char *range, PetscBool *set)
+{
+  PetscInt      *n    = (PetscInt *)((char *)o + s->count);
+  const PetscInt most = s->maxn > 0 ? s->maxn : UPHILL_MAX_LIST;
+  PetscReal      buf[UPHILL_MAX_LIST + 1];
+
+  PetscFunctionBegin;
+  /* -help shows the buffers as the current values: the defaults, not stack garbage */
+  for (PetscInt j = 0; j <= most; j++) buf[j] = j < PetscMax(*n, 1) ? (s->type == OPT_INT_LIST ? (PetscReal)((PetscInt *)Field(o, s))[j] : ((PetscReal *)Field(o, s))[j]) : 0.0;
+  *n = most + 1;
+  if (s->type == OPT_INT_LIST) {
+    PetscInt       ibuf[UPHILL_MAX_LIST + 1];
+    PetscErrorCode ierr;
+    for (PetscInt j = 0; j <= most; j++) ibuf[j] = (PetscInt)buf[j];
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = PetscOptionsIntArray(s->name, text, NULL, ibuf, n, set);
+    PetscCall(PetscPopErrorHandler());
+    PetscCheck(!ierr, PetscOptionsObject->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s takes integers (comma-separated, at most %" PetscInt_FMT "); allowed range %s", s->name, most, range);
+    for (PetscInt j = 0; *set && j < PetscMin(*n, most); j++) buf[j] = (PetscReal)ibuf[j];
+  } else PetscCall(PetscOptionsRealArray(s->name, text, NULL, buf, n, set));
+  if (!*set) *n = 0;
+  PetscCheck(*n <= most, PetscOptionsObject->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s takes at most %" PetscInt_FMT " comma-separated values", s->name, most);
+  for (PetscInt j = 0; j < *n; j++) {
+    char val[32];
+    (void)snprintf(val, sizeof(val), "%g", (double)buf[j]);
+    PetscCheck(!PetscIsInfOrNanReal(buf[j]) && InRange(s, buf[j]), PetscOptionsObject->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: value %s is out of range; allowed range %s", s->name, val, range);
+    if (s->type == OPT_INT_LIST) ((PetscInt *)Field(o, s))[j] = (PetscInt)buf[j];
+    else ((PetscReal *)Field(o, s))[j] = buf[j];
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode ParseOne(PetscOptionItems *PetscOptionsObject, UphillOptions *o, PetscInt i)
 {
   const OptSpec *s   = &specs[i];
@@ -198,7 +239,7 @@ static PetscErrorCode ParseOne(PetscOptionItems *PetscOptionsObject, UphillOptio
   PetscBool      set = PETSC_FALSE;
 
   PetscFunctionBegin;
-  if (s->type == OPT_REAL || s->type == OPT_INT || s->type == OPT_REAL_LIST) FormatRange(s, range, sizeof(range));
+  if (s->type != OPT_BOOL && s->type != OPT_ENUM && s->type != OPT_STRING) FormatRange(s, range, sizeof(range));
   PetscCall(PetscSNPrintf(text, sizeof(text), "%s%s%s%s%s", s->help, s->unit[ctx][0] ? " (" : "", s->unit[ctx], s->unit[ctx][0] ? ")" : "", range[0] ? ", in " : ""));
   PetscCall(PetscStrlcat(text, range, sizeof(text)));
   switch (s->type) {
@@ -226,22 +267,10 @@ static PetscErrorCode ParseOne(PetscOptionItems *PetscOptionsObject, UphillOptio
   case OPT_STRING:
     PetscCall(PetscOptionsString(s->name, text, NULL, (char *)p, (char *)p, PETSC_MAX_PATH_LEN, &set));
     break;
-  case OPT_REAL_LIST: {
-    PetscReal     *v = (PetscReal *)p, buf[UPHILL_MAX_LIST + 1];
-    PetscInt      *n = (PetscInt *)((char *)o + s->count);
-    const PetscInt most = s->maxn > 0 ? s->maxn : UPHILL_MAX_LIST;
-    /* one slot more than allowed, so a value too many is seen rather than dropped */
-    *n = most + 1;
-    PetscCall(PetscOptionsRealArray(s->name, text, NULL, buf, n, &set));
-    if (!set) *n = 0;
-    PetscCheck(*n <= most, PetscOptionsObject->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s takes at most %" PetscInt_FMT " comma-separated values", s->name, most);
-    for (PetscInt j = 0; j < *n; j++) v[j] = buf[j];
-    for (PetscInt j = 0; j < *n; j++) {
-      char val[32];
-      (void)snprintf(val, sizeof(val), "%g", (double)v[j]);
-      PetscCheck(!PetscIsInfOrNanReal(v[j]) && InRange(s, v[j]), PetscOptionsObject->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: value %s is out of range; allowed range %s", s->name, val, range);
-    }
-  } break;
+  case OPT_REAL_LIST:
+  case OPT_INT_LIST:
+    PetscCall(ParseList(PetscOptionsObject, o, s, text, range, &set));
+    break;
   }
   o->given[i] = set;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -266,9 +295,14 @@ static void SetDefault(UphillOptions *o, PetscInt i)
   case OPT_ENUM:
     *(PetscEnum *)p = (PetscEnum)(int)v;
     break;
-  case OPT_STRING:
   case OPT_REAL_LIST:
-    break; /* string defaults are set in SetStringDefaults; lists start empty */
+    *(PetscReal *)p = v; /* the first value: -L's default; the count stays 0 until given */
+    break;
+  case OPT_INT_LIST:
+    *(PetscInt *)p = (PetscInt)v;
+    break;
+  case OPT_STRING:
+    break; /* string defaults are set in SetStringDefaults */
   }
 }
 
@@ -314,23 +348,61 @@ static PetscErrorCode RefuseUnused(MPI_Comm comm, const UphillOptions *o)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* -N and -L: one value for every axis or one per axis; the axes past dim are one cell. The
+ * points must fit PETSc's 32-bit indices (46340^2 in all). */
+static PetscErrorCode ResolveBox(MPI_Comm comm, UphillOptions *o)
+{
+  PetscReal pts = 1;
+
+  PetscFunctionBegin;
+  if (!o->nN) o->nN = 1;
+  if (!o->nL) o->nL = 1;
+  PetscCheck(o->nN == 1 || o->nN == o->dim, comm, PETSC_ERR_ARG_WRONG, "-N takes one value (the same on every axis) or %" PetscInt_FMT " (nx,ny%s) for -dim %" PetscInt_FMT "; got %" PetscInt_FMT, o->dim, o->dim == 3 ? ",nz" : "", o->dim, o->nN);
+  PetscCheck(o->nL == 1 || o->nL == o->dim, comm, PETSC_ERR_ARG_WRONG, "-L takes one value (the same on every axis) or %" PetscInt_FMT " (lx,ly%s) for -dim %" PetscInt_FMT "; got %" PetscInt_FMT, o->dim, o->dim == 3 ? ",lz" : "", o->dim, o->nL);
+  for (PetscInt d = 1; d < 3; d++) {
+    if (o->nN == 1) o->N[d] = o->N[0];
+    if (o->nL == 1) o->L[d] = o->L[0];
+  }
+  if (o->dim == 2) {
+    o->N[2] = 1;
+    o->L[2] = o->L[0] / o->N[0];
+  }
+  for (PetscInt d = 0; d < o->dim; d++) pts *= (PetscReal)o->N[d];
+  PetscCheck(o->dim == 2 || o->nN > 1 || o->N[0] <= 1289, comm, PETSC_ERR_ARG_OUTOFRANGE, "-N = %" PetscInt_FMT " is out of range for -dim 3; allowed range [8, 1289]", o->N[0]);
+  PetscCheck(pts <= 46340.0 * 46340.0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-N: %g points in all exceed PETSc's 32-bit indices; at most 46340^2 = 2147395600", (double)pts);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* -ic couple: two compositions; the mean composition is theirs. */
+static PetscErrorCode ResolveCouple(MPI_Comm comm, UphillOptions *o)
+{
+  PetscFunctionBegin;
+  if (o->ic != UPHILL_IC_COUPLE) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCheck(o->ncouple_c == 2, comm, PETSC_ERR_ARG_WRONG, "-ic couple needs -couple_c left,right (two compositions, each in (0, 1))");
+  PetscCheck(!UphillOptionsGiven(o, "-c0"), comm, PETSC_ERR_ARG_INCOMP, "-c0 is not used with -ic couple (the mean composition follows from -couple_c); remove it");
+  o->c0 = 0.5 * (o->couple_c[0] + o->couple_c[1]);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Conditions between options that one entry of the table cannot state. */
 static PetscErrorCode CheckConsistency(MPI_Comm comm, const UphillOptions *o)
 {
   const PetscBool poly = (PetscBool)(o->model == UPHILL_MODEL_POLYNOMIAL);
 
   PetscFunctionBegin;
-  PetscCheck(o->dim == 2 || o->N <= 1289, comm, PETSC_ERR_ARG_OUTOFRANGE, "-N = %" PetscInt_FMT " is out of range for -dim 3; allowed range [8, 1289]", o->N);
   PetscCheck(!(UphillOptionsGiven(o, "-omega") && UphillOptionsGiven(o, "-L0")), comm, PETSC_ERR_ARG_INCOMP, "-omega and -L0 both set the regular part of the excess energy: give one (-omega W is -L0 W,0)");
   PetscCheck(o->elastic == UPHILL_ELASTIC_NONE || (o->C11 > o->C12 && o->C11 + 2 * o->C12 > 0), comm, PETSC_ERR_ARG_OUTOFRANGE, "-C11 %g, -C12 %g: a stable cubic crystal needs C11 > C12 and C11 + 2 C12 > 0", (double)o->C11, (double)o->C12);
   PetscCheck(!poly || o->c_alpha < o->c_beta, comm, PETSC_ERR_ARG_OUTOFRANGE, "-c_alpha (%g) must be smaller than -c_beta (%g)", (double)o->c_alpha, (double)o->c_beta);
   PetscCheck(o->adapt || UphillOptionsGiven(o, "-dt"), comm, PETSC_ERR_ARG_WRONG, "-adapt false needs a fixed step: give -dt");
   PetscCheck(!(o->restart[0] && o->force), comm, PETSC_ERR_ARG_INCOMP, "-restart and -force contradict each other: -restart continues the run in -output, -force replaces it");
   PetscCheck(o->ic != UPHILL_IC_FILE || o->ic_file[0], comm, PETSC_ERR_ARG_WRONG, "-ic file needs -ic_file PATH (an HDF5 file with dataset /c)");
-  PetscCheck(o->ic != UPHILL_IC_MODE || o->ic_mode <= o->N / 2, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ic_mode = %" PetscInt_FMT " is out of range; allowed range [1, N/2 = %" PetscInt_FMT "]", o->ic_mode, o->N / 2);
+  PetscCheck(o->ic != UPHILL_IC_MODE || o->ic_mode <= o->N[0] / 2, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ic_mode = %" PetscInt_FMT " is out of range; allowed range [1, N/2 = %" PetscInt_FMT "] (N along x)", o->ic_mode, o->N[0] / 2);
+  PetscCheck(!UphillOptionsGiven(o, "-noise") || o->ic == UPHILL_IC_RANDOM || o->ic == UPHILL_IC_COUPLE, comm, PETSC_ERR_ARG_INCOMP, "-noise is not used without -ic random or -ic couple; remove it");
   PetscCheck(o->ic != UPHILL_IC_PFHUB1A || o->dim == 2, comm, PETSC_ERR_ARG_INCOMP, "-ic pfhub1a is the 2D benchmark field; use -dim 2");
   if (!poly) {
     const PetscReal room = PetscMin(o->c0, 1.0 - o->c0);
+    const PetscReal croom = o->ic == UPHILL_IC_COUPLE ? PetscMin(PetscMin(o->couple_c[0], 1.0 - o->couple_c[0]), PetscMin(o->couple_c[1], 1.0 - o->couple_c[1])) : 1.0;
+    PetscCheck(o->ic != UPHILL_IC_COUPLE || o->noise < croom, comm, PETSC_ERR_ARG_OUTOFRANGE, "-noise = %g would push c outside (0,1) around -couple_c %g,%g; allowed range [0, %g)", (double)o->noise, (double)o->couple_c[0], (double)o->couple_c[1], (double)croom);
     PetscCheck(o->ic != UPHILL_IC_RANDOM || o->noise < room, comm, PETSC_ERR_ARG_OUTOFRANGE, "-noise = %g would push c outside (0,1) around -c0 = %g; allowed range [0, %g)", (double)o->noise, (double)o->c0, (double)room);
     PetscCheck(o->ic != UPHILL_IC_MODE || o->ic_amp < room, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ic_amp = %g would push c outside (0,1) around -c0 = %g; allowed range [0, %g)", (double)o->ic_amp, (double)o->c0, (double)room);
     PetscCheck(o->ic != UPHILL_IC_PFHUB1A || 0.06 < room, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ic pfhub1a adds up to +-0.06 to -c0 = %g, which leaves (0,1)", (double)o->c0);
@@ -369,7 +441,7 @@ static PetscErrorCode Derive(MPI_Comm comm, UphillOptions *o)
   } else if (o->model == UPHILL_MODEL_REGULAR) {
     o->r_darken = o->mobility_model == UPHILL_MOBILITY_DARKEN ? o->D_ratio : 1.0;
   }
-  o->L_red      = o->L / o->ell;
+  for (PetscInt d = 0; d < 3; d++) o->L_red[d] = o->L[d] / o->ell;
   o->dt_red     = UphillOptionsGiven(o, "-dt") ? o->dt / o->tau : 0.0;
   o->t_end_red  = o->t_end / o->tau;
   o->dt_max_red = o->dt_max > 0 ? o->dt_max / o->tau : PETSC_MAX_REAL;
@@ -377,7 +449,7 @@ static PetscErrorCode Derive(MPI_Comm comm, UphillOptions *o)
   if (o->thermal_noise) {
     /* theta = v_atom/l^3, v_atom = Vm/N_A (DESIGN.md 6.5); a 2D plane stands for a film of
      * the given thickness (default one grid spacing, so its cells are cubes like in 3D) */
-    const PetscReal thick = o->thickness > 0 ? o->thickness / o->ell : o->L_red / o->N;
+    const PetscReal thick = o->thickness > 0 ? o->thickness / o->ell : o->L_red[0] / o->N[0];
     o->theta              = o->noise_theta > 0 ? o->noise_theta : o->Vm / UPHILL_NA / (o->ell * o->ell * o->ell) / (o->dim == 2 ? thick : 1.0);
     o->theta *= o->noise_scale;
   }
@@ -399,6 +471,8 @@ PetscErrorCode UphillOptionsSetFromOptions(MPI_Comm comm, UphillOptions *o)
   }
   PetscOptionsEnd();
   PetscCall(RefuseUnused(comm, o));
+  PetscCall(ResolveBox(comm, o));
+  PetscCall(ResolveCouple(comm, o));
   PetscCall(CheckConsistency(comm, o));
   PetscCall(Derive(comm, o));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -439,6 +513,9 @@ int UphillOptionsWrite(const UphillOptions *o, FILE *fp)
     if (Ephemeral(s) || !Applies(o, s, NULL, 0)) continue;
     /* a step not given stays not given: the adaptive run chooses its first step itself */
     if (!strcmp(s->name, "-dt") && !o->given[i]) continue;
+    /* a couple's mean composition follows from -couple_c */
+    if (!strcmp(s->name, "-c0") && o->ic == UPHILL_IC_COUPLE) continue;
+    if (!strcmp(s->name, "-noise") && o->ic != UPHILL_IC_RANDOM && o->ic != UPHILL_IC_COUPLE) continue;
     switch (s->type) {
     case OPT_REAL:
       n = fprintf(fp, "%s %.17g\n", s->name, (double)*(const PetscReal *)p);
@@ -456,11 +533,15 @@ int UphillOptionsWrite(const UphillOptions *o, FILE *fp)
     case OPT_STRING:
       if (((const char *)p)[0]) n = fprintf(fp, "%s %s\n", s->name, (const char *)p);
       break;
-    case OPT_REAL_LIST: {
+    case OPT_REAL_LIST:
+    case OPT_INT_LIST: {
       const PetscInt nv = *(const PetscInt *)((const char *)o + s->count);
       if (!nv) continue;
       n = fprintf(fp, "%s ", s->name);
-      for (PetscInt j = 0; j < nv && n >= 0; j++) n = fprintf(fp, "%s%.17g", j ? "," : "", (double)((const PetscReal *)p)[j]);
+      for (PetscInt j = 0; j < nv && n >= 0; j++) {
+        if (s->type == OPT_INT_LIST) n = fprintf(fp, "%s%lld", j ? "," : "", (long long)((const PetscInt *)p)[j]);
+        else n = fprintf(fp, "%s%.17g", j ? "," : "", (double)((const PetscReal *)p)[j]);
+      }
       if (n >= 0) n = fprintf(fp, "\n");
     } break;
     }

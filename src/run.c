@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define RUN_MAX_ID 24
+#define RUN_MAX_ID 32
 
 struct _n_UphillRun {
   MPI_Comm       comm;
@@ -161,6 +161,8 @@ static void SetIdentity(UphillRun r, const UphillGridInfo *g, const UphillScheme
   r->id[n++] = (UphillIdentity){"Ny", (PetscReal)g->n[1]};
   r->id[n++] = (UphillIdentity){"Nz", (PetscReal)g->n[2]};
   r->id[n++] = (UphillIdentity){"L", g->len[0]};
+  r->id[n++] = (UphillIdentity){"Ly", g->len[1]};
+  r->id[n++] = (UphillIdentity){"Lz", g->len[2]};
   r->id[n++] = (UphillIdentity){"model", (PetscReal)m->kind};
   r->id[n++] = (UphillIdentity){"chi", m->chi};
   r->id[n++] = (UphillIdentity){"chi1", m->chi1};
@@ -215,6 +217,21 @@ PetscErrorCode UphillRunSchemeParams(const UphillOptions *o, UphillSchemeParams 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode UphillRunGridParams(const UphillOptions *opt, UphillGridParams *gp)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(gp, sizeof(*gp)));
+  gp->dim = opt->dim;
+  for (PetscInt d = 0; d < opt->dim; d++) {
+    gp->n[d]   = opt->N[d];
+    gp->len[d] = opt->L_red[d];
+  }
+  gp->unit   = opt->ell;
+  gp->plan   = (PetscInt)opt->fftw_plan;
+  gp->wisdom = opt->wisdom;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRun *run)
 {
   UphillRun          r;
@@ -229,15 +246,7 @@ PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRu
   r->comm = comm;
   r->opt  = *opt;
   PetscCall(PetscStrncpy(r->dir, opt->output, sizeof(r->dir)));
-  PetscCall(PetscMemzero(&gp, sizeof(gp)));
-  gp.dim = opt->dim;
-  for (PetscInt d = 0; d < opt->dim; d++) {
-    gp.n[d]   = opt->N;
-    gp.len[d] = opt->L_red;
-  }
-  gp.unit       = opt->ell;
-  gp.plan       = (PetscInt)opt->fftw_plan;
-  gp.wisdom     = opt->wisdom;
+  PetscCall(UphillRunGridParams(opt, &gp));
   PetscCall(UphillGridCreate(comm, &gp, &r->grid));
   PetscCall(UphillGridGetInfo(r->grid, &g));
   PetscCall(UphillRunSchemeParams(opt, &sp));
@@ -384,6 +393,18 @@ static PetscErrorCode CheckFileRange(Vec c, const char *file)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A diffusion couple in a periodic box: c_l + (c_r - c_l) u(x), u the step up at L_x/2 and
+ * down again at L_x = 0, each a tanh of width w, summed over the box's periodic images so the
+ * field is smooth across x = 0 (the neglected images weigh less than e^{-2 L_x/w}). */
+static PetscReal CoupleProfile(const UphillOptions *o, PetscReal x, PetscReal Lx)
+{
+  const PetscReal w = o->couple_width / o->ell;
+  PetscReal       u = 0;
+
+  for (PetscInt m = -2; m <= 2; m++) u += 0.5 * (PetscTanhReal((x - 0.5 * Lx - m * Lx) / w) - PetscTanhReal((x - Lx - m * Lx) / w));
+  return o->couple_c[0] + (o->couple_c[1] - o->couple_c[0]) * u;
+}
+
 /* The initial condition of the options: the same field for any rank count (the random
  * field is counter-based on the global index). */
 static PetscErrorCode InitialField(UphillRun run, Vec cvec)
@@ -406,6 +427,9 @@ static PetscErrorCode InitialField(UphillRun run, Vec cvec)
     switch (o->ic) {
     case UPHILL_IC_RANDOM:
       c[i] = o->c0 + o->noise * (2.0 * UphillHashUniform((uint64_t)o->seed, (uint64_t)UphillGridGlobalIndex(&g, i)) - 1.0);
+      break;
+    case UPHILL_IC_COUPLE:
+      c[i] = CoupleProfile(o, x[0], g.len[0]) + o->noise * (2.0 * UphillHashUniform((uint64_t)o->seed, (uint64_t)UphillGridGlobalIndex(&g, i)) - 1.0);
       break;
     case UPHILL_IC_MODE:
       c[i] = o->c0 + o->ic_amp * PetscCosReal(2.0 * PETSC_PI * o->ic_mode * x[0] / g.len[0]);
@@ -548,7 +572,10 @@ PetscErrorCode UphillRunSolve(UphillRun r, UphillStopReason *reason)
   if (!r->opt.quiet) {
     PetscMPIInt size;
     PetscCallMPI(MPI_Comm_size(r->comm, &size));
-    PetscCall(PetscPrintf(r->comm, "uphill %s: %" PetscInt_FMT "^%" PetscInt_FMT " grid on %d rank(s), %s steps, output in %s\n", UPHILL_VERSION, r->opt.N, r->opt.dim, (int)size, r->opt.adapt ? "error-controlled" : "fixed", r->dir));
+    char grid[96];
+    if (r->opt.dim == 2) PetscCall(PetscSNPrintf(grid, sizeof(grid), "%" PetscInt_FMT " x %" PetscInt_FMT, r->opt.N[0], r->opt.N[1]));
+    else PetscCall(PetscSNPrintf(grid, sizeof(grid), "%" PetscInt_FMT " x %" PetscInt_FMT " x %" PetscInt_FMT, r->opt.N[0], r->opt.N[1], r->opt.N[2]));
+    PetscCall(PetscPrintf(r->comm, "uphill %s: %s grid on %d rank(s), %s steps, output in %s\n", UPHILL_VERSION, grid, (int)size, r->opt.adapt ? "error-controlled" : "fixed", r->dir));
   }
   PetscCall(PetscLogStagePush(UPHILL_STAGE_LOOP));
   PetscCall(UphillOutputSignalsInstall(r->out));

@@ -91,6 +91,14 @@ ranges = [
     (["-dt", "1e-4", "-thermal_noise", "-thickness", "5"], "-thickness"),
     (["-thermal_noise", "perhaps"], "-thermal_noise"),
     (["-diag_times", "1,-2"], "-diag_times"), (["-dump_times", "0"], "-dump_times"),
+    # rectangular boxes and couples
+    (["-N", "8,8,8,8"], "-N takes at most 3"), (["-N", "16,4"], "[8, 46340]"), (["-N", "16,x"], "-N"),
+    (["-L", "10,0"], "-L"), (["-dim", "3", "-N", "46340,46340,8"], "46340^2"),
+    (["-ic", "couple", "-couple_c", "0,1"], "(0, 1)"), (["-ic", "couple", "-couple_c", "0.3,1.2"], "-couple_c"),
+    (["-ic", "couple", "-couple_c", "0.3,0.6,0.9"], "-couple_c takes at most 2"),
+    (["-ic", "couple", "-couple_c", "0.3,0.6", "-couple_width", "0"], "-couple_width"),
+    (["-ic", "couple", "-couple_c", "0.1,0.6", "-noise", "0.2"], "-noise"),
+    (["-frame_field", "flux"], "-frame_field"),
 ]
 cases = [(argv, [needle], "out of range") for argv, needle in ranges]
 
@@ -117,6 +125,13 @@ contra = [
     (RED + ["-dt", "0.1", "-thermal_noise"], ["-thermal_noise in reduced units needs -noise_theta"]),
     (["-noise_theta", "0.01"], ["-noise_theta", "without -thermal_noise true", "remove it"]),
     (["-dim", "3", "-N", "16", "-dt", "1e-4", "-thermal_noise", "-thickness", "1e-8"], ["-thickness applies to 2D runs"]),
+    (["-N", "16,16,16"], ["-N takes one value", "or 2", "-dim 2"]), (["-dim", "3", "-N", "16,16"], ["-N takes one value", "or 3", "-dim 3"]),
+    (["-L", "1,2,3"], ["-L takes one value", "-dim 2"]),
+    (["-couple_c", "0.3,0.6"], ["-couple_c", "without -ic couple", "remove it"]),
+    (["-couple_width", "2e-9"], ["-couple_width", "without -ic couple"]),
+    (["-ic", "couple"], ["-ic couple needs -couple_c"]), (["-ic", "couple", "-couple_c", "0.3"], ["-ic couple needs -couple_c"]),
+    (["-ic", "couple", "-couple_c", "0.3,0.6", "-c0", "0.4"], ["-c0", "-ic couple", "remove it"]),
+    (["-ic", "mode", "-noise", "0.01"], ["-noise", "-ic random or -ic couple", "remove it"]),
 ]
 cases += [(argv, needles, "contradictory") for argv, needles in contra]
 # ---- unknown option, missing -ic_file ----

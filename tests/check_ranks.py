@@ -10,6 +10,7 @@
    largest S of its row.
 
 Cases: 2D regular (48^2), 3D regular (16^3), 2D polynomial with the PFHub 1a field (64^2),
+rectangular boxes (2D 64 x 24, 3D 20 x 12 x 8), a diffusion couple on a 128 x 8 strip,
 regular and polynomial runs with thermal noise at 1 and 2 ranks, and a 9^2 grid at 3 and 4 ranks (at 4 ranks FFTW leaves rank 3 with zero rows).
 
 Needs numpy and h5py (Debian: /usr/bin/python3). Prints one line per check and
@@ -64,6 +65,12 @@ def main():
                                        "-thermal_noise", "-noise_theta", "1e-3"] + est),
         ("2d_poly_thermal_noise", [1, 2], ["-model", "polynomial", "-N", "32", "-L", "32", "-dt", "0.05", "-t_end", "5",
                                             "-thermal_noise", "-noise_theta", "1e-3"] + est),
+        # rectangular boxes: each axis its own points and side (slab along the last axis)
+        ("2d_rect", [1, 2, 4], ["-units", "reduced", "-chi", "3", "-N", "64,24", "-L", "48,20", "-dt", "0.2", "-t_end", "20"] + est),
+        ("3d_rect", [1, 2, 4], ["-units", "reduced", "-chi", "3", "-dim", "3", "-N", "20,12,8", "-L", "16,10,8", "-dt", "0.2", "-t_end", "10"] + est),
+        # a diffusion couple with noise on a strip
+        ("2d_couple", [1, 2], ["-units", "reduced", "-chi", "2.5", "-ic", "couple", "-couple_c", "0.35,0.6", "-noise", "0.01",
+                               "-N", "128,8", "-L", "128,8", "-dt", "0.2", "-t_end", "20"] + est),
         ("2d_n9_empty_rank", [1, 3, 4], ["-units", "reduced", "-chi", "3", "-N", "9", "-L", "9", "-dt", "0.1", "-t_end", "5"] + est),
     ]
     shutil.rmtree(args.workdir, ignore_errors=True)

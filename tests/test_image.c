@@ -193,7 +193,7 @@ static PetscErrorCode TestRoundTrip(Tally *t)
   const PetscInt nx = 17, ny = 5, s = 3;
   PetscReal      ramp[5 * 17], rows[5 * 17], checker[5 * 17];
   ImagePanel     p  = {ramp, nx, ny, NULL};
-  ImageStyle     st = {s, 0.0, 1.0, PETSC_FALSE, NULL};
+  ImageStyle     st = {s, 0.0, 1.0, PETSC_FALSE, NULL, PETSC_FALSE};
   unsigned char *rgb, want[3];
   PetscInt       w, h;
 
@@ -243,7 +243,7 @@ static PetscErrorCode TestLayouts(Tally *t)
   const PetscInt nx = 8, ny = 6, s = 2;
   PetscReal      a[6 * 8], b[6 * 8], c[6 * 8];
   ImagePanel     three[3] = {{a, nx, ny, NULL}, {b, nx, ny, NULL}, {c, nx, ny, NULL}};
-  ImageStyle     st       = {s, 0.0, 1.0, PETSC_FALSE, NULL};
+  ImageStyle     st       = {s, 0.0, 1.0, PETSC_FALSE, NULL, PETSC_FALSE};
   unsigned char *rgb, white[3] = {255, 255, 255}, top[3], bottom[3];
   PetscInt       w, h, gap, ox = -1, oy = -1, w1, h1, lab_w, lab_h;
   PetscBool      ok;
@@ -334,7 +334,7 @@ static PetscErrorCode TestFailures(Tally *t)
   enum { n = 128 };
   PetscReal     *noise;
   ImagePanel     p  = {NULL, n, n, NULL};
-  ImageStyle     st = {1, 0.0, 1.0, PETSC_FALSE, NULL};
+  ImageStyle     st = {1, 0.0, 1.0, PETSC_FALSE, NULL, PETSC_FALSE};
   PetscBool      failed;
   unsigned char *rgb;
   PetscInt       w, h;
@@ -465,6 +465,55 @@ static PetscErrorCode TestRead(Tally *t)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The diverging map of signed fields (-frame_field uphill): its anchors exactly, white at the
+ * middle of a symmetric range, red above and blue below, on a panel and on its colour bar. */
+static PetscErrorCode TestDiverging(Tally *t)
+{
+  const PetscReal vals[3] = {-1.0, 0.0, 1.0};
+  PetscReal       field[3 * 4];
+  ImagePanel      p  = {field, 3, 4, NULL};
+  ImageStyle      st = {1, -1.0, 1.0, PETSC_FALSE, NULL, PETSC_TRUE};
+  unsigned char   c[3], blue[3] = {5, 48, 97}, white[3] = {247, 247, 247}, red[3] = {103, 0, 31}, *rgb, top[3], bottom[3];
+  PetscInt        w, h, ox = -1, oy = -1;
+  PetscBool       ok = PETSC_TRUE;
+
+  PetscFunctionBeginUser;
+  ColormapDiverging(0.0, c);
+  Check(t, SameRGB(c, blue), "diverging map: 0 is dark blue (5,48,97), got (%d,%d,%d)", c[0], c[1], c[2]);
+  ColormapDiverging(0.5, c);
+  Check(t, SameRGB(c, white), "diverging map: 0.5 is white (247,247,247), got (%d,%d,%d)", c[0], c[1], c[2]);
+  ColormapDiverging(1.0, c);
+  Check(t, SameRGB(c, red), "diverging map: 1 is dark red (103,0,31), got (%d,%d,%d)", c[0], c[1], c[2]);
+  for (int k = 1; k < 50 && ok; k++) {
+    unsigned char lo[3], hi[3];
+    ColormapDiverging(0.5 - 0.01 * k, lo);
+    ColormapDiverging(0.5 + 0.01 * k, hi);
+    ok = (PetscBool)(lo[2] > lo[0] && hi[0] > hi[2]);
+  }
+  Check(t, ok, "diverging map: blue dominates below the middle, red above");
+  ColormapDiverging((PetscReal)NAN, c);
+  Check(t, (PetscBool)(c[0] == 255 && c[1] == 0 && c[2] == 255), "diverging map: NaN is magenta");
+  for (PetscInt j = 0; j < 4; j++)
+    for (PetscInt i = 0; i < 3; i++) field[j * 3 + i] = vals[i];
+  PetscCall(RoundTrip(DIR "/diverging.png", 1, &p, &st, &rgb, &w, &h));
+  Check(t, (PetscBool)(w == 3 && h == 4 && SameRGB(rgb, blue) && SameRGB(rgb + 3, white) && SameRGB(rgb + 6, red)), "a signed field -1, 0, 1 on [-1, 1] is drawn blue, white, red exactly");
+  PetscCall(PetscFree(rgb));
+  st.colorbar = PETSC_TRUE;
+  st.scale    = 8;
+  PetscCall(RoundTrip(DIR "/diverging_bar.png", 1, &p, &st, &rgb, &w, &h));
+  ColormapDiverging(1 - 0.5 / 32, top);
+  ColormapDiverging(0.5 / 32, bottom);
+  for (PetscInt y = 0; y < h && ox < 0; y++)
+    for (PetscInt x = 0; x < w; x++)
+      if (SameRGB(rgb + 3 * (y * w + x), blue)) {
+        ox = x, oy = y;
+        break;
+      }
+  Check(t, (PetscBool)(ox >= 0 && CountColour(rgb, ox + 3 * 8, 0, w, h, w, top) > 0 && CountColour(rgb, ox + 3 * 8, 0, w, h, w, bottom) > 0), "the colour bar of a diverging frame runs from blue to red (panel at %" PetscInt_FMT ", %" PetscInt_FMT ")", ox, oy);
+  PetscCall(PetscFree(rgb));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
   Tally t = {MPI_COMM_NULL, 0, 0};
@@ -476,6 +525,7 @@ int main(int argc, char **argv)
   PetscCall(TestFont(&t));
   PetscCall(TestRoundTrip(&t));
   PetscCall(TestLayouts(&t));
+  PetscCall(TestDiverging(&t));
   PetscCall(TestFailures(&t));
   PetscCall(TestRead(&t));
   PetscCall(TallySummary(&t));

@@ -29,6 +29,8 @@
 typedef struct {
   PetscInt           dim, N;
   PetscReal          L;
+  PetscInt           box_n[3]; /* a rectangular box when box_n[0] > 0: points and sides per axis */
+  PetscReal          box_len[3];
   UphillSchemeParams sp;
 } Problem;
 
@@ -95,8 +97,8 @@ static PetscErrorCode SetupCreate(MPI_Comm comm, const Problem *pb, Setup *su)
   PetscCall(PetscMemzero(&gp, sizeof(gp)));
   gp.dim = pb->dim;
   for (PetscInt d = 0; d < pb->dim; d++) {
-    gp.n[d]   = pb->N;
-    gp.len[d] = pb->L;
+    gp.n[d]   = pb->box_n[0] > 0 ? pb->box_n[d] : pb->N;
+    gp.len[d] = pb->box_n[0] > 0 ? pb->box_len[d] : pb->L;
   }
   gp.plan   = 0;
   gp.wisdom = "none";
@@ -133,18 +135,25 @@ static PetscErrorCode FillRandom(Setup *su, PetscReal c0, PetscReal noise)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* c = c0 + amp cos(2 pi m . x / L) */
+/* the phase k.x of the mode m, k_d = 2 pi m_d / L_d (each axis its own side) */
+static PetscReal ModePhase(const Setup *su, const PetscInt m[3], const PetscReal p[3])
+{
+  PetscReal ph = 0;
+  for (PetscInt d = 0; d < su->gi.dim; d++) ph += 2.0 * PETSC_PI * m[d] * p[d] / su->gi.len[d];
+  return ph;
+}
+
+/* c = c0 + amp cos(k . x) */
 static PetscErrorCode FillMode(Setup *su, PetscReal c0, PetscReal amp, const PetscInt m[3])
 {
-  PetscScalar    *x;
-  const PetscReal a = 2.0 * PETSC_PI / su->pb.L;
+  PetscScalar *x;
 
   PetscFunctionBeginUser;
   PetscCall(VecGetArray(su->c, &x));
   for (PetscInt i = 0; i < su->gi.nlocal; i++) {
     PetscReal p[3];
     UphillGridCoordinates(&su->gi, i, p);
-    x[i] = c0 + amp * PetscCosReal(a * (m[0] * p[0] + m[1] * p[1] + m[2] * p[2]));
+    x[i] = c0 + amp * PetscCosReal(ModePhase(su, m, p));
   }
   PetscCall(VecRestoreArray(su->c, &x));
   PetscCall(UphillSchemeSetState(su->s, su->c));
@@ -175,7 +184,6 @@ static PetscErrorCode ModeAmplitude(Setup *su, PetscReal c0, const PetscInt m[3]
   const PetscScalar *x;
   Vec                c;
   PetscReal          sum = 0;
-  const PetscReal    a   = 2.0 * PETSC_PI / su->pb.L;
 
   PetscFunctionBeginUser;
   PetscCall(UphillSchemeGetState(su->s, &c));
@@ -183,7 +191,7 @@ static PetscErrorCode ModeAmplitude(Setup *su, PetscReal c0, const PetscInt m[3]
   for (PetscInt i = 0; i < su->gi.nlocal; i++) {
     PetscReal p[3];
     UphillGridCoordinates(&su->gi, i, p);
-    sum += (x[i] - c0) * PetscCosReal(a * (m[0] * p[0] + m[1] * p[1] + m[2] * p[2]));
+    sum += (x[i] - c0) * PetscCosReal(ModePhase(su, m, p));
   }
   PetscCall(VecRestoreArrayRead(c, &x));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPIU_REAL, MPIU_SUM, su->gi.comm));
@@ -292,7 +300,7 @@ static PetscErrorCode TestMode(Tally *t, const char *name, const Problem *pb0, P
   pb.sp.order = 1;
   PetscCall(SetupCreate(t->comm, &pb, &su));
   PetscCall(UphillSchemeGetParams(su.s, &sp));
-  for (PetscInt d = 0; d < 3; d++) kv[d] = 2.0 * PETSC_PI / pb.L * m[d];
+  for (PetscInt d = 0; d < 3; d++) kv[d] = d < su.gi.dim ? 2.0 * PETSC_PI / su.gi.len[d] * m[d] : 0.0;
   k   = PetscSqrtReal(kv[0] * kv[0] + kv[1] * kv[1] + kv[2] * kv[2]);
   G   = UphillSchemeAmplification(&sp, c0, kv, dt);
   M0  = ThermoModelMobility(mo, c0);
@@ -631,6 +639,19 @@ int main(int argc, char **argv)
     PetscCall(TestMode(&t, "polynomial c0=0.33 mode (5,0) outside spinodal", &p, 0.33, m5, PETSC_FALSE));
     p = Regular(3, 16, 16.0, 3.0, 1.0, 1);
     PetscCall(TestMode(&t, "3D regular c0=0.4 mode (0,0,2)", &p, 0.4, mz, PETSC_TRUE));
+    /* rectangular boxes: each axis its own wavenumber 2 pi m_d/L_d. 2D 96 x 40 on 72 x 30
+     * (h = 0.75): mode (7,3) has k = (0.611, 0.628), |k| = 0.876, growing; (0,7) has k_y =
+     * 1.47 > k_c = 1.354, decaying. 3D 24 x 16 x 12 on 24 x 20 x 12: (2,1,2) has k = 1.21, growing */
+    p             = Regular(2, 0, 0.0, 3.0, 1.0, 1);
+    p.box_n[0]    = 96, p.box_n[1] = 40, p.box_len[0] = 72.0, p.box_len[1] = 30.0;
+    {
+      const PetscInt m73[3] = {7, 3, 0}, m07[3] = {0, 7, 0}, m212[3] = {2, 1, 2};
+      PetscCall(TestMode(&t, "rectangular 96x40 (72 x 30) c0=0.4 mode (7,3)", &p, 0.4, m73, PETSC_TRUE));
+      PetscCall(TestMode(&t, "rectangular 96x40 (72 x 30) c0=0.4 mode (0,7) beyond k_c", &p, 0.4, m07, PETSC_FALSE));
+      p          = Regular(3, 0, 0.0, 3.0, 1.0, 1);
+      p.box_n[0] = 24, p.box_n[1] = 16, p.box_n[2] = 12, p.box_len[0] = 24.0, p.box_len[1] = 20.0, p.box_len[2] = 12.0;
+      PetscCall(TestMode(&t, "3D rectangular 24x16x12 (24 x 20 x 12) c0=0.4 mode (2,1,2)", &p, 0.4, m212, PETSC_TRUE));
+    }
     /* coherency strain, Cu constants, misfit 0.05 at 1000 K: B<100> = 0.59, B<110> = 1.19 in
      * RT. f'' + kappa k^2 = -0.87 for mode (10,0) and -0.89 for (7,7) (nearly the same |k|):
      * the cube-axis wave still grows, the diagonal one, stiffer, decays */

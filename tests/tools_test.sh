@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regression test of the tools: a tiny real run of uphill, then tools/movie, tools/plot and
-# tools/phase-diagram on it, checking that each output exists and is the file type it
+# tools/phase-diagram on it, tools/profile on a small couple, checking that each output exists and is the file type it
 # claims to be (magic bytes), and that the tools fail cleanly on bad input.
 #
 # Usage: tests/tools_test.sh UPHILL_BINARY BUILD_DIR
@@ -94,6 +94,30 @@ check "pd_si.png is a PNG" is_png "$out/pd_si.png"
 check "tools/phase-diagram refuses omega <= 0" fails "$tools/phase-diagram" --omega -1 -o "$out/pd_bad.png"
 check "... and writes nothing then" test ! -e "$out/pd_bad.png"
 check "tools/phase-diagram --help works" quiet "$tools/phase-diagram" --help
+
+# ---- profile (a small couple with saved fields; uphill-flux recomputes J from them) ----
+couple="$out/couple"
+if timeout 120 "$mpiexec" --allow-run-as-root --oversubscribe --bind-to none -n 2 "$uphill" -units reduced -chi 2.5 \
+  -ic couple -couple_c 0.35,0.65 -couple_width 4 -noise 0 -N 128,8 -L 64,8 -t_end 20 -dump_times 5,10 -frames 0 \
+  -output "$couple" -quiet -fftw_wisdom none; then
+  check "uphill-flux is built" test -x "$build/uphill-flux"
+  check "tools/profile runs" "$tools/profile" "$couple"
+  check "profile.png is a PNG" is_png "$couple/profile.png"
+  check "tools/profile -o and --times" "$tools/profile" "$couple" --times 5,20 -o "$out/profile_times.png"
+  check "profile_times.png is a PNG" is_png "$out/profile_times.png"
+  if command -v ffmpeg >/dev/null 2>&1; then
+    check "tools/profile --movie runs" "$tools/profile" "$couple" --movie --fps 4
+    check "profile.mp4 is an MP4" is_mp4 "$couple/profile.mp4"
+    check "no temporary profile movie left" test ! -e "$couple/.profile.tmp.mp4"
+  fi
+else
+  check "the couple run for tools/profile" false
+fi
+mkdir -p "$out/nofields" && cp "$run/run.opts" "$out/nofields/"
+check "tools/profile refuses a run without saved fields" fails "$tools/profile" "$out/nofields"
+check "tools/profile refuses a missing directory" fails "$tools/profile" "$out/missing"
+check "tools/profile refuses a bad --times" fails "$tools/profile" "$couple" --times 5,x
+check "tools/profile --help works" quiet "$tools/profile" --help
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

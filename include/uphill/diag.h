@@ -15,6 +15,8 @@ typedef struct {
   PetscReal entropy_production;   /* (1/T) integral M |grad mu|^2 / Vm, run units */
   PetscReal dissipation;          /* -dF/dt = integral M |grad mu|^2, run units */
   PetscReal total_red;           /* total free energy in reduced units */
+  PetscReal uphill_fraction;     /* volume fraction where J.grad c > 0 (flux.h: threshold) */
+  PetscReal uphill_flux;         /* share of the integral of |J| carried there */
 } UphillDiagValues;
 
 /* The model and the factors from the solver's (reduced) units to the run's. */
@@ -29,7 +31,7 @@ typedef struct _n_UphillDiag *UphillDiag;
 PetscErrorCode UphillDiagCreate(UphillGrid grid, const UphillDiagParams *p, UphillDiag *diag);
 PetscErrorCode UphillDiagDestroy(UphillDiag *diag);
 /* Collective. c and its Fourier coefficients chat (unnormalized FFT, as the scheme keeps
- * them) describe the same state. Uses d+1 transforms for the dissipation. */
+ * them) describe the same state. Uses 2d+1 transforms for the flux (dissipation, uphill). */
 PetscErrorCode UphillDiagCompute(UphillDiag diag, Vec c, const UphillComplex *chat, UphillDiagValues *v);
 /* Energy integral from reduced units to the run's units. */
 PetscReal UphillDiagEnergyToRun(UphillDiag diag, PetscReal F_red);

@@ -15,6 +15,7 @@ typedef struct {
   PetscReal vmin, vmax;/* colour range; values outside are clamped */
   PetscBool colorbar;  /* draw a labelled colour bar on the right */
   const char *label;   /* text burned in above the panels (e.g. "t = 1.2e3 s"), may be NULL */
+  PetscBool diverging; /* the diverging blue-white-red map (signed fields) instead of viridis */
 } ImageStyle;
 
 /* Compose panels side by side (with a small gap), the label and the colour bar, and

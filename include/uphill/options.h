@@ -10,11 +10,12 @@
 
 typedef enum { UPHILL_MODEL_REGULAR, UPHILL_MODEL_POLYNOMIAL } UphillModel;
 typedef enum { UPHILL_UNITS_SI, UPHILL_UNITS_REDUCED } UphillUnits;
-typedef enum { UPHILL_IC_RANDOM, UPHILL_IC_PFHUB1A, UPHILL_IC_MODE, UPHILL_IC_FILE } UphillIC;
+typedef enum { UPHILL_IC_RANDOM, UPHILL_IC_PFHUB1A, UPHILL_IC_MODE, UPHILL_IC_FILE, UPHILL_IC_COUPLE } UphillIC;
 typedef enum { UPHILL_MOBILITY_SINGLE, UPHILL_MOBILITY_DARKEN } UphillMobility;
 typedef enum { UPHILL_FRAMES_LOG, UPHILL_FRAMES_LINEAR } UphillFrameSpacing;
 typedef enum { UPHILL_SCHEME_EULER, UPHILL_SCHEME_BDF2 } UphillSchemeType;
 typedef enum { UPHILL_ELASTIC_NONE, UPHILL_ELASTIC_CUBIC } UphillElasticModel;
+typedef enum { UPHILL_FRAME_C, UPHILL_FRAME_UPHILL, UPHILL_FRAME_MU } UphillFrameField;
 typedef enum { UPHILL_PLAN_ESTIMATE, UPHILL_PLAN_MEASURE, UPHILL_PLAN_PATIENT, UPHILL_PLAN_EXHAUSTIVE } UphillPlan;
 
 extern const char *const UphillModelNames[];
@@ -25,6 +26,7 @@ extern const char *const UphillFrameSpacingNames[];
 extern const char *const UphillSchemeNames[];
 extern const char *const UphillPlanNames[];
 extern const char *const UphillElasticNames[];
+extern const char *const UphillFrameFieldNames[];
 
 #define UPHILL_MAX_OPTIONS 80
 #define UPHILL_MAX_LIST    64 /* values of a list option (-diag_times a,b,...) */
@@ -47,8 +49,10 @@ typedef struct {
   PetscReal          misfit, C11, C12, C44; /* eta = (1/a) da/dc; Pa */
   PetscBool          thermal_noise;
   PetscReal          noise_theta, noise_scale, thickness; /* theta (0: from Vm and l), -, m */
-  PetscInt           dim, N;
-  PetscReal          L, dt, t_end; /* run units: m and s (SI), l and tau (reduced) */
+  PetscInt           dim, N[3], nN;  /* points per axis; one value given: the same on every axis */
+  PetscReal          L[3];           /* box side per axis (run units); as -N */
+  PetscInt           nL;
+  PetscReal          dt, t_end; /* run units: m and s (SI), l and tau (reduced) */
   PetscInt           max_steps;
   UphillSchemeType   scheme;
   PetscBool          adapt;
@@ -59,6 +63,8 @@ typedef struct {
   PetscInt           ic_mode;
   PetscReal          ic_amp;
   char               ic_file[PETSC_MAX_PATH_LEN];
+  PetscReal          couple_c[2], couple_width; /* -ic couple: left and right c; tanh width (run units) */
+  PetscInt           ncouple_c;
   char               output[PETSC_MAX_PATH_LEN];
   PetscInt           frames, frame_scale, diag_every, dump_every, checkpoint_every;
   PetscReal          diag_times[UPHILL_MAX_LIST]; /* run units; the run lands on each */
@@ -68,6 +74,7 @@ typedef struct {
   PetscReal          checkpoint_wall; /* minutes */
   UphillFrameSpacing frame_spacing;
   PetscBool          frame_autorange, frame_colorbar;
+  UphillFrameField   frame_field;
   char               restart[PETSC_MAX_PATH_LEN];
   char               wisdom[PETSC_MAX_PATH_LEN];
   UphillPlan         fftw_plan;
@@ -83,7 +90,7 @@ typedef struct {
   PetscReal hchi, hchi1; /* the enthalpy parts a0/RT, a1/RT (H_mix), = chi, chi1 in reduced runs */
   PetscReal DA, DB;   /* tracer diffusivities, m^2/s (SI) */
   PetscReal ell, tau; /* length and time units of the solver; 1 when not SI */
-  PetscReal L_red, dt_red, t_end_red, dt_max_red; /* in the solver's units (dt_red 0: not given) */
+  PetscReal L_red[3], dt_red, t_end_red, dt_max_red; /* in the solver's units (dt_red 0: not given) */
   PetscReal r_darken; /* D*_B/D*_A, 1 for a single tracer */
   PetscReal theta;    /* thermal noise strength in the solver's units (0: none) */
 } UphillOptions;

@@ -25,5 +25,9 @@ PetscErrorCode UphillRunSchemeParams(const UphillOptions *opt, UphillSchemeParam
 
 PetscErrorCode UphillRunGetScheme(UphillRun run, UphillScheme *scheme);
 PetscErrorCode UphillRunGetGrid(UphillRun run, UphillGrid *grid);
+/* The grid and the scheme (model, stabilizers) a run of these options uses, in the solver's
+ * units (also for tools that recompute what a run saw, e.g. uphill-flux). */
+PetscErrorCode UphillRunGridParams(const UphillOptions *opt, UphillGridParams *gp);
+PetscErrorCode UphillRunSchemeParams(const UphillOptions *opt, UphillSchemeParams *sp);
 /* Path of a file in the run directory. */
 PetscErrorCode UphillRunPath(UphillRun run, const char *name, char *path, size_t len);
