@@ -110,7 +110,7 @@ static PetscErrorCode Dissipation(UphillDiag d, const PetscReal *c, const Uphill
           w[i][0]           = -k * d->muhat[i][1];
           w[i][1]           = k * d->muhat[i][0];
         }
-    PetscCall(UphillGridBackward(d->grid));
+    PetscCall(UphillGridBackwardOdd(d->grid, ax));
     for (PetscInt r = 0; r < g->rows; r++)
       for (PetscInt i = 0; i < g->nx; i++) {
         const PetscReal gm = buf[r * g->nxpad + i] / sp->ntot;

@@ -161,6 +161,7 @@ static void SetIdentity(UphillRun r, const UphillGridInfo *g, const UphillScheme
   r->id[n++] = (UphillIdentity){"Ny", (PetscReal)g->n[1]};
   r->id[n++] = (UphillIdentity){"Nz", (PetscReal)g->n[2]};
   r->id[n++] = (UphillIdentity){"L", g->len[0]};
+  r->id[n++] = (UphillIdentity){"bc_noflux", (PetscReal)g->walls};
   r->id[n++] = (UphillIdentity){"model", (PetscReal)m->kind};
   r->id[n++] = (UphillIdentity){"chi", m->chi};
   r->id[n++] = (UphillIdentity){"chi1", m->chi1};
@@ -238,6 +239,7 @@ PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRu
   gp.unit       = opt->ell;
   gp.plan       = (PetscInt)opt->fftw_plan;
   gp.wisdom     = opt->wisdom;
+  gp.walls      = (PetscBool)(opt->bc == UPHILL_BC_NOFLUX);
   PetscCall(UphillGridCreate(comm, &gp, &r->grid));
   PetscCall(UphillGridGetInfo(r->grid, &g));
   PetscCall(SchemeParamsFromOptions(opt, &sp));

@@ -15,6 +15,7 @@ typedef enum { UPHILL_MOBILITY_SINGLE, UPHILL_MOBILITY_DARKEN } UphillMobility;
 typedef enum { UPHILL_FRAMES_LOG, UPHILL_FRAMES_LINEAR } UphillFrameSpacing;
 typedef enum { UPHILL_SCHEME_EULER, UPHILL_SCHEME_BDF2 } UphillSchemeType;
 typedef enum { UPHILL_ELASTIC_NONE, UPHILL_ELASTIC_CUBIC } UphillElasticModel;
+typedef enum { UPHILL_BC_PERIODIC, UPHILL_BC_NOFLUX } UphillBoundary;
 typedef enum { UPHILL_PLAN_ESTIMATE, UPHILL_PLAN_MEASURE, UPHILL_PLAN_PATIENT, UPHILL_PLAN_EXHAUSTIVE } UphillPlan;
 
 extern const char *const UphillModelNames[];
@@ -25,6 +26,7 @@ extern const char *const UphillFrameSpacingNames[];
 extern const char *const UphillSchemeNames[];
 extern const char *const UphillPlanNames[];
 extern const char *const UphillElasticNames[];
+extern const char *const UphillBoundaryNames[];
 
 #define UPHILL_MAX_OPTIONS 80
 #define UPHILL_MAX_LIST    64 /* values of a list option (-diag_times a,b,...) */
@@ -48,6 +50,7 @@ typedef struct {
   PetscBool          thermal_noise;
   PetscReal          noise_theta, noise_scale, thickness; /* theta (0: from Vm and l), -, m */
   PetscInt           dim, N;
+  UphillBoundary     bc;
   PetscReal          L, dt, t_end; /* run units: m and s (SI), l and tau (reduced) */
   PetscInt           max_steps;
   UphillSchemeType   scheme;
