@@ -90,6 +90,7 @@ ranges = [
     (["-dt", "1e-4", "-thermal_noise", "-noise_scale", "-2"], "-noise_scale"),
     (["-dt", "1e-4", "-thermal_noise", "-thickness", "5"], "-thickness"),
     (["-thermal_noise", "perhaps"], "-thermal_noise"),
+    (["-bc", "closed"], "-bc"),
     (["-diag_times", "1,-2"], "-diag_times"), (["-dump_times", "0"], "-dump_times"),
 ]
 cases = [(argv, [needle], "out of range") for argv, needle in ranges]
@@ -117,6 +118,7 @@ contra = [
     (RED + ["-dt", "0.1", "-thermal_noise"], ["-thermal_noise in reduced units needs -noise_theta"]),
     (["-noise_theta", "0.01"], ["-noise_theta", "without -thermal_noise true", "remove it"]),
     (["-dim", "3", "-N", "16", "-dt", "1e-4", "-thermal_noise", "-thickness", "1e-8"], ["-thickness applies to 2D runs"]),
+    (POLY + ["-bc", "noflux", "-dt", "0.1", "-thermal_noise", "-noise_theta", "1e-3"], ["-thermal_noise with -bc noflux", "-model polynomial", "-bc periodic"]),
 ]
 cases += [(argv, needles, "contradictory") for argv, needles in contra]
 # ---- unknown option, missing -ic_file ----
@@ -155,6 +157,7 @@ expect_restart_error(["-restart", junk], ["-restart", "junk.h5", "not an HDF5"],
 ck = sorted(f for f in os.listdir(good) if f.startswith("checkpoint_"))[-1]
 expect_restart_error(["-restart", os.path.join(good, ck), "-N", "20"], ["another run", "N"], "-restart from another grid")
 expect_restart_error(["-restart", os.path.join(good, ck), "-chi", "2.5"], ["another run", "chi"], "-restart from another model")
+expect_restart_error(["-restart", os.path.join(good, ck), "-bc", "noflux"], ["another run", "bc_noflux"], "-restart with another -bc")
 expect_restart_error(["-restart", os.path.join(good, "final.h5")], ["not an uphill checkpoint"], "final.h5 is not a checkpoint")
 empty = os.path.join(W, "empty")
 os.makedirs(empty)

@@ -7,7 +7,8 @@
  *    2 and 4 ranks the sine shift crosses ranks (and a rank with no spectral planes);
  *  - scheme: a single cosine mode grows or decays at UphillSchemeAmplification per step to
  *    1e-6 (cos(pi x/L), and 2D modes); mass to 1e-12 and F non-increasing at every step over
- *    1000 steps; the step's energy equals the diagnostics' one.
+ *    1000 steps; the step's energy equals the diagnostics' one; the diagnostics' dissipation
+ *    (odd transforms) equals -dF/dt over one tiny step.
  * Prints one line per check and "N passed, M failed"; exits non-zero on any failure. */
 #include <uphill/diag.h>
 #include <uphill/scheme.h>
@@ -378,6 +379,40 @@ static PetscErrorCode TestMassEnergy(Tally *t, const char *name, PetscInt dim, P
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The diagnostics' dissipation int M |grad mu|^2 (its odd backward transforms) against
+ * -(F(h) - F(0))/h over one first-order step of h = 1e-5 from a smooth cosine field. */
+static PetscErrorCode TestDissipation(Tally *t, const char *name, PetscInt dim, const UphillSchemeParams *sp0, PetscReal c0)
+{
+  Setup                su;
+  UphillSchemeParams   sp = *sp0;
+  UphillStepResult     r;
+  UphillDiagValues     v;
+  const UphillComplex *chat;
+  PetscScalar         *x;
+  const PetscReal      h = 1e-5, L = 16.0;
+  PetscReal            F0, rel;
+
+  PetscFunctionBeginUser;
+  sp.order = 1;
+  PetscCall(SetupCreate(t->comm, dim, 32, L, &sp, &su));
+  PetscCall(VecGetArray(su.c, &x));
+  for (PetscInt i = 0; i < su.gi.nlocal; i++) {
+    PetscReal p[3];
+    UphillGridCoordinates(&su.gi, i, p);
+    x[i] = c0 + 0.05 * Field(dim, PETSC_PI / L, p, 0);
+  }
+  PetscCall(VecRestoreArray(su.c, &x));
+  PetscCall(UphillSchemeSetState(su.s, su.c));
+  PetscCall(UphillSchemeGetEnergy(su.s, &F0, NULL, NULL));
+  PetscCall(UphillSchemeGetSpectralState(su.s, &chat));
+  PetscCall(UphillDiagCompute(su.d, su.c, chat, &v));
+  PetscCall(UphillSchemeTry(su.s, h, &r));
+  rel = PetscAbsReal(-(r.F - F0) / h - v.dissipation) / v.dissipation;
+  TallyCheckf(t, (PetscBool)(v.dissipation > 0 && rel <= 1e-3), "%s: dissipation %.10g vs -(F(h) - F(0))/h = %.10g: rel %.2e <= 1e-3", name, (double)v.dissipation, (double)(-(r.F - F0) / h), (double)rel);
+  PetscCall(SetupDestroy(&su));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
   Tally t = {MPI_COMM_NULL, 0, 0};
@@ -406,6 +441,13 @@ int main(int argc, char **argv)
     PetscCall(TestMassEnergy(&t, "walls 2D polynomial BDF2", 2, 30, 30.0, &p, 0.5, 0.5, 1000));
     p = Regular(3.0, 2);
     PetscCall(TestMassEnergy(&t, "walls 3D regular BDF2", 3, 12, 12.0, &p, 0.4, 0.05, 300));
+  }
+  {
+    UphillSchemeParams p = Regular(3.0, 1);
+    PetscCall(TestDissipation(&t, "walls 2D regular", 2, &p, 0.4));
+    PetscCall(TestDissipation(&t, "walls 3D regular", 3, &p, 0.4));
+    p = Poly(1);
+    PetscCall(TestDissipation(&t, "walls 2D polynomial", 2, &p, 0.5));
   }
   PetscCall(TallySummary(&t));
   {
