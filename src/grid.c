@@ -212,7 +212,7 @@ static PetscErrorCode GridPlan(UphillGrid g, const UphillGridParams *p)
 static PetscErrorCode GridLevelsWalls(UphillGrid g)
 {
   UphillGridInfo *G = &g->info;
-  PetscMPIInt     size, rank;
+  PetscMPIInt     size;
   PetscInt       *rng, mine[2] = {(PetscInt)g->k0, (PetscInt)g->nk};
   const PetscInt  dax = G->dim == 2 ? 0 : 1, nd = G->n[dax];
 
@@ -232,7 +232,6 @@ static PetscErrorCode GridLevelsWalls(UphillGrid g)
     g->plane_k = G->n[2] * G->n[0];
   }
   PetscCallMPI(MPI_Comm_size(G->comm, &size));
-  PetscCallMPI(MPI_Comm_rank(G->comm, &rank));
   PetscCall(PetscMalloc1(2 * size, &rng));
   PetscCallMPI(MPI_Allgather(mine, 2, MPIU_INT, rng, 2, MPIU_INT, G->comm));
   g->prev = g->next = MPI_PROC_NULL;
@@ -416,9 +415,9 @@ PetscErrorCode UphillGridFreeComplex(UphillComplex **a)
 }
 
 /* Walls, after a forward r2r transform: the nloc_k reals become the complex view, back to
- * front so nothing is read after it is overwritten. Along the sine axis (level lev, stride
- * st) real index j is frequency j+1, so coefficient n takes real n-1 as (0, -b); across the
- * distributed level, plane k0-1 comes from the previous rank (recv). */
+ * front so nothing is read after it is overwritten. Along the sine axis (level lev: blocks of
+ * len planes of st values) real index j is frequency j+1, so coefficient n takes real n-1 as
+ * (0, -b); across the distributed level, plane k0-1 comes from the previous rank (recv). */
 static void WallsExpand(UphillGrid g, PetscInt d, const double *recv)
 {
   double        *r = g->buf;
@@ -432,20 +431,25 @@ static void WallsExpand(UphillGrid g, PetscInt d, const double *recv)
     }
     return;
   }
+  if (n == 0) return;
   const PetscInt lev = g->level_of_axis[d], len = g->nlev[lev];
   const PetscInt st  = lev == 2 ? 1 : (lev == 1 ? g->nlev[2] : g->nlev[1] * g->nlev[2]);
   const PetscInt off = lev == g->dlev ? (PetscInt)g->k0 : 0;
-  for (PetscInt i = n - 1; i >= 0; i--) {
-    const PetscInt j = (i / st) % len, f = j + off;
-    const double   v = f == 0 ? 0.0 : (j == 0 ? recv[i % st] : r[i - st]);
-    r[2 * i]         = 0.0;
-    r[2 * i + 1]     = -v;
-  }
+  for (PetscInt o = n / (len * st) - 1; o >= 0; o--)
+    for (PetscInt j = len - 1; j >= 0; j--) {
+      double       *dst = r + 2 * (o * len + j) * st;
+      const double *src = j + off == 0 ? NULL : (j == 0 ? recv : r + (o * len + j - 1) * st);
+      for (PetscInt q = st - 1; q >= 0; q--) {
+        const double v = src ? src[q] : 0.0;
+        dst[2 * q]     = 0.0;
+        dst[2 * q + 1] = -v;
+      }
+    }
 }
 
 /* Walls, before a backward r2r transform: the complex view becomes nloc_k reals, front to
  * back. Sine axis: real j = -Im of frequency j+1, the last (frequency N) 0; across the
- * distributed level, frequency k0+nk comes from the next rank (recv). */
+ * distributed level, frequency k0+nk comes from the next rank (recv, already -Im). */
 static void WallsCompress(UphillGrid g, PetscInt d, const double *recv)
 {
   double        *r = g->buf;
@@ -455,13 +459,22 @@ static void WallsCompress(UphillGrid g, PetscInt d, const double *recv)
     for (PetscInt i = 0; i < n; i++) r[i] = r[2 * i];
     return;
   }
+  if (n == 0) return;
   const PetscInt lev = g->level_of_axis[d], len = g->nlev[lev], N = g->info.n[d];
   const PetscInt st  = lev == 2 ? 1 : (lev == 1 ? g->nlev[2] : g->nlev[1] * g->nlev[2]);
   const PetscInt off = lev == g->dlev ? (PetscInt)g->k0 : 0;
-  for (PetscInt i = 0; i < n; i++) {
-    const PetscInt j = (i / st) % len, f = j + off;
-    r[i]             = f == N - 1 ? 0.0 : (j == len - 1 ? -recv[i % st] : -r[2 * (i + st) + 1]);
-  }
+  for (PetscInt o = 0; o < n / (len * st); o++)
+    for (PetscInt j = 0; j < len; j++) {
+      double *dst = r + (o * len + j) * st;
+      if (j + off == N - 1) {
+        for (PetscInt q = 0; q < st; q++) dst[q] = 0.0;
+      } else if (j == len - 1) {
+        for (PetscInt q = 0; q < st; q++) dst[q] = recv[q];
+      } else {
+        const double *src = r + 2 * (o * len + j + 1) * st;
+        for (PetscInt q = 0; q < st; q++) dst[q] = -src[2 * q + 1];
+      }
+    }
 }
 
 /* The one plane the sine shift needs from a neighbour when the flux axis is the distributed
@@ -479,7 +492,7 @@ static PetscErrorCode WallsExchange(UphillGrid g, PetscInt d, PetscBool forward)
     if (g->nk > 0) PetscCall(PetscArraycpy(send, g->buf + (g->nk - 1) * pk, pk));
     PetscCallMPI(MPI_Sendrecv(send, (PetscMPIInt)pk, MPI_DOUBLE, g->next, 12, g->xplane, (PetscMPIInt)pk, MPI_DOUBLE, g->prev, 12, g->info.comm, MPI_STATUS_IGNORE));
   } else {
-    for (PetscInt i = 0; i < pk && g->nk > 0; i++) send[i] = g->buf[2 * i + 1];
+    for (PetscInt i = 0; i < pk && g->nk > 0; i++) send[i] = -g->buf[2 * i + 1];
     PetscCallMPI(MPI_Sendrecv(send, (PetscMPIInt)pk, MPI_DOUBLE, g->prev, 13, g->xplane, (PetscMPIInt)pk, MPI_DOUBLE, g->next, 13, g->info.comm, MPI_STATUS_IGNORE));
   }
   PetscCall(PetscFree(send));
