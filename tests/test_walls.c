@@ -7,7 +7,8 @@
  *    2 and 4 ranks the sine shift crosses ranks (and a rank with no spectral planes);
  *  - scheme: a single cosine mode grows or decays at UphillSchemeAmplification per step to
  *    1e-6 (cos(pi x/L), and 2D modes); mass to 1e-12 and F non-increasing at every step over
- *    1000 steps; the step's energy equals the diagnostics' one; the diagnostics' dissipation
+ *    1000 steps; the step's energy equals the diagnostics' one, its RMS change (the norm of
+ *    the error estimate, Parseval with nrms) the real-space one; the diagnostics' dissipation
  *    (odd transforms) equals -dF/dt over one tiny step.
  * Prints one line per check and "N passed, M failed"; exits non-zero on any failure. */
 #include <uphill/diag.h>
@@ -353,6 +354,21 @@ static PetscErrorCode TestMassEnergy(Tally *t, const char *name, PetscInt dim, P
   PetscCall(PetscSNPrintf(what, sizeof(what), "%s: F(0) of the scheme = the diagnostics' total, rel", name));
   PetscCall(TallyBound(t, what, PetscAbsReal(v.total_red - F0) / PetscAbsReal(F0), 1e-12));
   scale = PetscAbsReal(F0) + 1e-3 * su.gi.cell * su.gi.ntot;
+  {
+    /* the step's RMS change (Parseval with nrms, as its error estimate) against real space */
+    Vec       c0v;
+    PetscReal d2;
+    PetscCall(VecDuplicate(su.c, &c0v));
+    PetscCall(VecCopy(su.c, c0v));
+    PetscCall(UphillSchemeTry(su.s, dt, &r));
+    PetscCall(UphillSchemeGetTrial(su.s, &c));
+    PetscCall(VecAXPY(c0v, -1.0, c));
+    PetscCall(VecNorm(c0v, NORM_2, &d2));
+    d2 /= PetscSqrtReal((PetscReal)su.gi.ntot);
+    PetscCall(PetscSNPrintf(what, sizeof(what), "%s: RMS change of a step (spectral, nrms) = real-space RMS %.6e, rel", name, (double)d2));
+    PetscCall(TallyBound(t, what, PetscAbsReal(r.change - d2) / d2, 1e-10));
+    PetscCall(VecDestroy(&c0v));
+  }
   Fprev = F0;
   for (PetscInt k = 1; k <= nsteps; k++) {
     PetscCall(UphillSchemeTry(su.s, dt, &r));
