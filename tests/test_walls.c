@@ -6,7 +6,7 @@
  *    transform -> cosine) exact to 1e-12, along every axis, 2D and 3D, N even and odd, so at
  *    2 and 4 ranks the sine shift crosses ranks (and a rank with no spectral planes);
  *  - scheme: a single cosine mode grows or decays at UphillSchemeAmplification per step to
- *    1e-6 (cos(pi x/L), and 2D modes); mass to 1e-12 and F non-increasing at every step over
+ *    1e-6 (cos(pi x/L), 2D and 3D modes, and with coherency strain along <100> and <110>); mass to 1e-12 and F non-increasing at every step over
  *    1000 steps; the step's energy equals the diagnostics' one, its RMS change (the norm of
  *    the error estimate, Parseval with nrms) the real-space one; the diagnostics' dissipation
  *    (odd transforms) equals -dF/dt over one tiny step.
@@ -288,10 +288,10 @@ static PetscErrorCode ModeAmplitude(Setup *su, PetscReal c0, const PetscInt m[3]
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode TestMode(Tally *t, const char *name, PetscInt dim, PetscInt N, PetscReal L, PetscReal c0, const PetscInt m[3], PetscBool grows)
+static PetscErrorCode TestMode(Tally *t, const char *name, PetscInt dim, PetscInt N, PetscReal L, const UphillSchemeParams *sp0, PetscReal c0, const PetscInt m[3], PetscBool grows)
 {
   Setup              su;
-  UphillSchemeParams sp = Regular(3.0, 1), spe;
+  UphillSchemeParams sp = *sp0, spe;
   UphillStepResult   r;
   const PetscReal    amp0 = 1e-6, dt = 0.1;
   PetscReal          kv[3] = {0, 0, 0}, G, A0, A, Aprev, dev = 0;
@@ -444,11 +444,20 @@ int main(int argc, char **argv)
   {
     /* chi = 3, c0 = 0.4: k_m = 0.957, k_c = 1.354. pi/3.2 = 0.98; pi 10/32 = 0.98 for (6,8);
      * pi 16/32 = 1.57 decays */
-    const PetscInt m1[3] = {1, 0, 0}, m68[3] = {6, 8, 0}, m16[3] = {0, 16, 0}, mz[3] = {0, 1, 2};
-    PetscCall(TestMode(&t, "walls cos(pi x/L), L = 3.2", 2, 16, 3.2, 0.4, m1, PETSC_TRUE));
-    PetscCall(TestMode(&t, "walls mode (6,8), L = 32", 2, 32, 32.0, 0.4, m68, PETSC_TRUE));
-    PetscCall(TestMode(&t, "walls mode (0,16) beyond k_c", 2, 32, 32.0, 0.4, m16, PETSC_FALSE));
-    PetscCall(TestMode(&t, "walls 3D mode (0,1,2), L = 7", 3, 12, 7.0, 0.4, mz, PETSC_TRUE));
+    const PetscInt     m1[3] = {1, 0, 0}, m68[3] = {6, 8, 0}, m16[3] = {0, 16, 0}, mz[3] = {0, 1, 2}, m10[3] = {10, 0, 0}, m77[3] = {7, 7, 0};
+    UphillSchemeParams p     = Regular(3.0, 1);
+    PetscCall(TestMode(&t, "walls cos(pi x/L), L = 3.2", 2, 16, 3.2, &p, 0.4, m1, PETSC_TRUE));
+    PetscCall(TestMode(&t, "walls mode (6,8), L = 32", 2, 32, 32.0, &p, 0.4, m68, PETSC_TRUE));
+    PetscCall(TestMode(&t, "walls mode (0,16) beyond k_c", 2, 32, 32.0, &p, 0.4, m16, PETSC_FALSE));
+    PetscCall(TestMode(&t, "walls 3D mode (0,1,2), L = 7", 3, 12, 7.0, &p, 0.4, mz, PETSC_TRUE));
+    /* coherency strain (Cu constants, misfit 0.05, 1000 K): B(n) is even in every component,
+     * so a cosine mode (the four waves (+-kx, +-ky)) has one B: along <100> it still grows,
+     * along <110> (stiffer, nearly the same |k|) it decays, as in the periodic box */
+    p.model.elastic  = PETSC_TRUE;
+    p.model.el       = (ThermoElastic){0.05, 168.4e9, 121.4e9, 75.4e9};
+    p.model.el_scale = 8.5e-6 / (UPHILL_R * 1000.0);
+    PetscCall(TestMode(&t, "walls coherent mode (10,0) along <100>", 2, 32, 32.0, &p, 0.4, m10, PETSC_TRUE));
+    PetscCall(TestMode(&t, "walls coherent mode (7,7) along <110>", 2, 32, 32.0, &p, 0.4, m77, PETSC_FALSE));
   }
   {
     UphillSchemeParams p = Regular(3.0, 2);
