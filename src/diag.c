@@ -109,9 +109,11 @@ static PetscReal SpectralSums(UphillDiag d, const UphillComplex *ch, PetscReal *
         const PetscInt  sh = (PetscInt)PetscFloorReal(PetscSqrtReal(sp->ksq[i]) / d->dk + 0.5);
         sum += w * sp->ksq[i] * S;
         if (d->Bel) el += w * d->Bel[i] * S;
+        /* walls: a cosine mode is one sample; the weight 1/2 of a zero index only makes up for
+         * its doubled coefficient */
         if (sh >= 1 && sh < d->nshell) {
           d->shell[2 * sh] += w * S;
-          d->shell[2 * sh + 1] += w;
+          d->shell[2 * sh + 1] += d->gi.walls ? 1.0 : w;
         }
       }
   *elastic = el / sp->ntot;

@@ -156,6 +156,12 @@ static PetscReal LongestSide(const UphillOptions *opt)
   return Lmax;
 }
 
+/* The longest wave the box holds: one period (periodic), half of one between no-flux walls */
+static PetscReal BoxK(const UphillOptions *opt)
+{
+  return (opt->bc == UPHILL_BC_NOFLUX ? 1.0 : 2.0) * PETSC_PI / LongestSide(opt);
+}
+
 static PetscErrorCode PrintBox(const UphillOptions *opt, PetscViewer v, Fmt *f, PetscReal h)
 {
   PetscFunctionBeginUser;
@@ -266,7 +272,7 @@ static PetscErrorCode PrintStability(const UphillOptions *opt, PetscViewer v, Fm
     PetscCall(PetscViewerASCIIPrintf(v, "  Its amplitude grows by a factor e every 1/R_max = %s.\n", Time(f, a->t_grow)));
     PetscCall(PetscViewerASCIIPrintf(v, "  Your run lasts t_end = %s, that is %s growth times.\n", Time(f, opt->t_end), Num(f, opt->t_end / a->t_grow)));
   } else {
-    PetscCall(PetscViewerASCIIPrintf(v, "  No wavelength grows. The slowest fluctuation, one wave across the box, fades by a factor e in %s.\n", Time(f, a->t_decay_box)));
+    PetscCall(PetscViewerASCIIPrintf(v, "  No wavelength grows. The slowest fluctuation, %s across the box, fades by a factor e in %s.\n", opt->bc == UPHILL_BC_NOFLUX ? "half a wave (no-flux walls)" : "one wave", Time(f, a->t_decay_box)));
   }
   if (a->gap && a->state != STATE_STABLE) {
     PetscCall(PetscViewerASCIIPrintf(v, "\nInterfaces\n"));
@@ -437,7 +443,7 @@ static PetscErrorCode ExplainRegular(const UphillOptions *opt, PetscViewer v, Fm
     a.lambda_m = lam;
     a.t_grow   = unstable ? 1.0 / Rmax : 0.0;
     /* the box length in computation units: m for SI, l for reduced (same as run units) */
-    kbox          = 2.0 * PETSC_PI / LongestSide(opt);
+    kbox          = BoxK(opt);
     a.t_decay_box = unstable ? 0.0 : -1.0 / ThermoGrowthRate(kbox, M0, fpp, kappa);
   }
   if (a.gap) {
@@ -486,7 +492,7 @@ static PetscErrorCode ExplainPolynomial(const UphillOptions *opt, PetscViewer v,
   PetscCall(ThermoFastestMode(M, fpp, kappa, &km, &lam, &Rmax, &unstable));
   a.lambda_m    = lam;
   a.t_grow      = unstable ? 1.0 / Rmax : 0.0;
-  a.t_decay_box = unstable ? 0.0 : -1.0 / ThermoGrowthRate(2.0 * PETSC_PI / LongestSide(opt), M, fpp, kappa);
+  a.t_decay_box = unstable ? 0.0 : -1.0 / ThermoGrowthRate(BoxK(opt), M, fpp, kappa);
   PetscCall(ThermoInterfaceWidthPoly(rho, ca, cb, kappa, &a.delta));
   PetscCall(PrintStability(opt, v, f, &a, M, "(model units)"));
   PetscCall(PrintGrid(opt, v, f, &a));

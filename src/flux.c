@@ -43,7 +43,8 @@ PetscErrorCode UphillFluxDestroy(UphillFlux *flux)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* out (nlocal real values) <- IFFT(i k_ax a)/N^d: the derivative along axis ax */
+/* out (nlocal real values) <- IFFT(i k_ax a)/N^d: the derivative along axis ax (with walls the
+ * derivative of a cosine series is a sine series along ax: the odd transform) */
 static PetscErrorCode Derivative(UphillFlux f, const UphillComplex *a, PetscInt ax, PetscReal *out)
 {
   const UphillSpectral *sp  = &f->sp;
@@ -62,7 +63,7 @@ static PetscErrorCode Derivative(UphillFlux f, const UphillComplex *a, PetscInt 
         w[i][0]           = -k * a[i][1];
         w[i][1]           = k * a[i][0];
       }
-  PetscCall(UphillGridBackward(f->grid));
+  PetscCall(UphillGridBackwardOdd(f->grid, ax)); /* walls: a sine series along ax */
   for (PetscInt r = 0; r < g->rows; r++)
     for (PetscInt i = 0; i < g->nx; i++) out[r * g->nx + i] = buf[r * g->nxpad + i] / sp->ntot;
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -18,6 +18,12 @@ struct _n_UphillGrid {
   double        *buf;
   fftw_plan      fwd, bwd;
   PetscInt64     ntransforms;
+  /* walls: the flux plans (sine along axis d), and the sine shift's neighbours along the
+   * distributed spectral level dlev: ranks owning planes k0-1 and k0+nk, or MPI_PROC_NULL */
+  fftw_plan      fodd[3], bodd[3];
+  PetscInt       dlev, plane_k;
+  PetscMPIInt    prev, next;
+  double        *xplane;
 };
 
 PetscErrorCode UphillGridInitializePackage(void)
@@ -93,6 +99,26 @@ static PetscErrorCode GridFillLevel(UphillGrid g, PetscInt lev, PetscInt axis, P
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Walls: frequencies n = start..start+n-1 of a cosine (or, shifted, sine) axis, k = pi n/L;
+ * the derivative of cos(k x) is the sine of the same k, so no wavenumber is zeroed. Weight
+ * 1/2 for n = 0 because sum_x cos^2 is N for n = 0 and N/2 else, against a pair scale 2N. */
+static PetscErrorCode GridFillLevelWalls(UphillGrid g, PetscInt lev, PetscInt axis, PetscInt start, PetscInt n)
+{
+  const PetscReal pi_L = axis < 0 ? 0.0 : PETSC_PI / g->info.len[axis];
+
+  PetscFunctionBegin;
+  g->nlev[lev] = n;
+  if (axis >= 0) g->level_of_axis[axis] = lev;
+  PetscCall(PetscMalloc3(PetscMax(n, 1), &g->klev[lev], PetscMax(n, 1), &g->k2lev[lev], PetscMax(n, 1), &g->wlev[lev]));
+  for (PetscInt a = 0; a < n; a++) {
+    const PetscInt j  = start + a;
+    g->klev[lev][a]  = pi_L * j;
+    g->k2lev[lev][a] = PetscSqr(pi_L * j);
+    g->wlev[lev][a]  = (axis >= 0 && j == 0) ? 0.5 : 1.0;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode GridCheckParams(MPI_Comm comm, const UphillGridParams *p)
 {
   PetscMPIInt np;
@@ -116,15 +142,43 @@ static PetscErrorCode GridCreateDA(UphillGrid g)
   UphillGridInfo *G = &g->info;
   PetscMPIInt     size;
   PetscInt       *own;
+  const DMBoundaryType bt = G->walls ? DM_BOUNDARY_NONE : DM_BOUNDARY_PERIODIC;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(G->comm, &size));
   PetscCall(PetscMalloc1(size, &own));
   PetscCallMPI(MPI_Allgather(&G->nr, 1, MPIU_INT, own, 1, MPIU_INT, G->comm));
-  if (G->dim == 2) PetscCall(DMDACreate2d(G->comm, DM_BOUNDARY_PERIODIC, DM_BOUNDARY_PERIODIC, DMDA_STENCIL_STAR, G->n[0], G->n[1], 1, size, 1, 0, NULL, own, &G->da));
-  else PetscCall(DMDACreate3d(G->comm, DM_BOUNDARY_PERIODIC, DM_BOUNDARY_PERIODIC, DM_BOUNDARY_PERIODIC, DMDA_STENCIL_STAR, G->n[0], G->n[1], G->n[2], 1, 1, size, 1, 0, NULL, NULL, own, &G->da));
+  if (G->dim == 2) PetscCall(DMDACreate2d(G->comm, bt, bt, DMDA_STENCIL_STAR, G->n[0], G->n[1], 1, size, 1, 0, NULL, own, &G->da));
+  else PetscCall(DMDACreate3d(G->comm, bt, bt, bt, DMDA_STENCIL_STAR, G->n[0], G->n[1], G->n[2], 1, 1, size, 1, 0, NULL, NULL, own, &G->da));
   PetscCall(PetscFree(own));
   PetscCall(DMSetUp(G->da));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* One r2r plan: cosine (REDFT10 forward, REDFT01 backward) on every axis but `sine`, which
+ * gets RODFT10/RODFT01 (-1: none). */
+static fftw_plan GridPlanR2R(UphillGrid g, PetscBool forward, PetscInt sine, unsigned flags)
+{
+  const UphillGridInfo *G = &g->info;
+  fftw_r2r_kind         k[3];
+
+  for (PetscInt d = 0; d < G->dim; d++) k[G->dim - 1 - d] = d == sine ? (forward ? FFTW_RODFT10 : FFTW_RODFT01) : (forward ? FFTW_REDFT10 : FFTW_REDFT01);
+  flags |= forward ? FFTW_MPI_TRANSPOSED_OUT : FFTW_MPI_TRANSPOSED_IN;
+  if (G->dim == 2) return fftw_mpi_plan_r2r_2d(G->n[1], G->n[0], g->buf, g->buf, G->comm, k[0], k[1], flags);
+  return fftw_mpi_plan_r2r_3d(G->n[2], G->n[1], G->n[0], g->buf, g->buf, G->comm, k[0], k[1], k[2], flags);
+}
+
+/* Walls: the plain pair, and a pair per flux axis; the same layouts as r2c/c2r */
+static PetscErrorCode GridPlanWalls(UphillGrid g, unsigned f)
+{
+  PetscFunctionBegin;
+  g->fwd = GridPlanR2R(g, PETSC_TRUE, -1, f);
+  g->bwd = GridPlanR2R(g, PETSC_FALSE, -1, f);
+  for (PetscInt d = 0; d < g->info.dim; d++) {
+    g->fodd[d] = GridPlanR2R(g, PETSC_TRUE, d, f);
+    g->bodd[d] = GridPlanR2R(g, PETSC_FALSE, d, f);
+    PetscCheck(g->fodd[d] && g->bodd[d], g->info.comm, PETSC_ERR_LIB, "FFTW-MPI could not plan the sine transforms of this grid");
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -137,7 +191,8 @@ static PetscErrorCode GridPlan(UphillGrid g, const UphillGridParams *p)
   PetscFunctionBegin;
   PetscCall(GridImportWisdom(G->comm, p->wisdom));
   /* FFTW's dimensions run slowest first: (ny, nx) and (nz, ny, nx) */
-  if (G->dim == 2) {
+  if (G->walls) PetscCall(GridPlanWalls(g, f));
+  else if (G->dim == 2) {
     g->fwd = fftw_mpi_plan_dft_r2c_2d(G->n[1], G->n[0], g->buf, (fftw_complex *)g->buf, G->comm, f | FFTW_MPI_TRANSPOSED_OUT);
     g->bwd = fftw_mpi_plan_dft_c2r_2d(G->n[1], G->n[0], (fftw_complex *)g->buf, g->buf, G->comm, f | FFTW_MPI_TRANSPOSED_IN);
   } else {
@@ -148,6 +203,45 @@ static PetscErrorCode GridPlan(UphillGrid g, const UphillGridParams *p)
   PetscCall(GridExportWisdom(G->comm, p->wisdom));
   /* planning with FFTW_MEASURE scribbles over the buffer */
   PetscCall(PetscArrayzero(g->buf, 2 * g->alloc));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Walls: the levels of the r2c layout with every axis whole, and the neighbours of the sine
+ * shift across the distributed level (rank order is plane order; ranks without planes are
+ * skipped, so the owner of a plane is found from everyone's range). */
+static PetscErrorCode GridLevelsWalls(UphillGrid g)
+{
+  UphillGridInfo *G = &g->info;
+  PetscMPIInt     size;
+  PetscInt       *rng, mine[2] = {(PetscInt)g->k0, (PetscInt)g->nk};
+  const PetscInt  dax = G->dim == 2 ? 0 : 1, nd = G->n[dax];
+
+  PetscFunctionBegin;
+  if (G->dim == 2) {
+    PetscCall(GridFillLevelWalls(g, 0, -1, 0, 1));
+    PetscCall(GridFillLevelWalls(g, 1, 0, g->k0, g->nk)); /* x, local */
+    PetscCall(GridFillLevelWalls(g, 2, 1, 0, G->n[1]));
+    g->level_of_axis[2] = 0;
+    g->dlev             = 1;
+    g->plane_k          = G->n[1];
+  } else {
+    PetscCall(GridFillLevelWalls(g, 0, 1, g->k0, g->nk)); /* y, local */
+    PetscCall(GridFillLevelWalls(g, 1, 2, 0, G->n[2]));
+    PetscCall(GridFillLevelWalls(g, 2, 0, 0, G->n[0]));
+    g->dlev    = 0;
+    g->plane_k = G->n[2] * G->n[0];
+  }
+  PetscCallMPI(MPI_Comm_size(G->comm, &size));
+  PetscCall(PetscMalloc1(2 * size, &rng));
+  PetscCallMPI(MPI_Allgather(mine, 2, MPIU_INT, rng, 2, MPIU_INT, G->comm));
+  g->prev = g->next = MPI_PROC_NULL;
+  for (PetscMPIInt q = 0; q < size && g->nk > 0; q++) {
+    const PetscInt q0 = rng[2 * q], qn = rng[2 * q + 1];
+    if (qn > 0 && g->k0 > 0 && q0 <= g->k0 - 1 && g->k0 - 1 < q0 + qn) g->prev = q;
+    if (qn > 0 && g->k0 + g->nk < nd && q0 <= g->k0 + g->nk && g->k0 + g->nk < q0 + qn) g->next = q;
+  }
+  PetscCall(PetscFree(rng));
+  PetscCall(PetscMalloc1(PetscMax(g->plane_k, 1), &g->xplane));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -173,19 +267,24 @@ PetscErrorCode UphillGridCreate(MPI_Comm comm, const UphillGridParams *p, Uphill
     if (d < p->dim) G->cell *= G->h[d];
     G->ntot *= G->n[d];
   }
+  G->walls = p->walls;
   G->nx    = G->n[0];
-  G->nxpad = 2 * (G->n[0] / 2 + 1);
+  G->nxpad = G->walls ? G->n[0] : 2 * (G->n[0] / 2 + 1); /* r2r rows are unpadded */
   G->plane = p->dim == 2 ? G->n[0] : G->n[0] * G->n[1];
-
-  if (p->dim == 2) g->alloc = fftw_mpi_local_size_2d_transposed(G->n[1], G->n[0] / 2 + 1, comm, &nr, &r0, &g->nk, &g->k0);
-  else g->alloc = fftw_mpi_local_size_3d_transposed(G->n[2], G->n[1], G->n[0] / 2 + 1, comm, &nr, &r0, &g->nk, &g->k0);
+  {
+    /* r2r sizes count reals; the buffer holds twice that, for the complex view */
+    const ptrdiff_t nxk = G->walls ? G->n[0] : G->n[0] / 2 + 1;
+    if (p->dim == 2) g->alloc = fftw_mpi_local_size_2d_transposed(G->n[1], nxk, comm, &nr, &r0, &g->nk, &g->k0);
+    else g->alloc = fftw_mpi_local_size_3d_transposed(G->n[2], G->n[1], nxk, comm, &nr, &r0, &g->nk, &g->k0);
+  }
   g->alloc = PetscMax(g->alloc, 1); /* fftw_malloc(0) may return NULL */
   G->nr     = (PetscInt)nr;
   G->r0     = (PetscInt)r0;
   G->rows   = p->dim == 2 ? G->nr : G->nr * G->n[1];
   G->nlocal = G->rows * G->nx;
 
-  if (p->dim == 2) {
+  if (G->walls) PetscCall(GridLevelsWalls(g));
+  else if (p->dim == 2) {
     /* the dummy level goes outside so the innermost loop runs over a whole ky row */
     PetscCall(GridFillLevel(g, 0, -1, 0, 1, PETSC_FALSE));
     PetscCall(GridFillLevel(g, 1, 0, g->k0, g->nk, PETSC_TRUE)); /* kx, local, half axis */
@@ -218,6 +317,11 @@ PetscErrorCode UphillGridDestroy(UphillGrid *grid)
   if (!g) PetscFunctionReturn(PETSC_SUCCESS);
   if (g->fwd) fftw_destroy_plan(g->fwd);
   if (g->bwd) fftw_destroy_plan(g->bwd);
+  for (PetscInt d = 0; d < 3; d++) {
+    if (g->fodd[d]) fftw_destroy_plan(g->fodd[d]);
+    if (g->bodd[d]) fftw_destroy_plan(g->bodd[d]);
+  }
+  PetscCall(PetscFree(g->xplane));
   if (g->buf) fftw_free(g->buf);
   for (PetscInt l = 0; l < 3; l++) PetscCall(PetscFree3(g->klev[l], g->k2lev[l], g->wlev[l]));
   PetscCall(PetscFree(g->ksq));
@@ -247,6 +351,11 @@ PetscErrorCode UphillGridGetSpectral(UphillGrid g, UphillSpectral *sp)
   sp->ksq    = g->ksq;
   sp->nloc_k = g->info.nloc_k;
   sp->ntot   = (PetscReal)g->info.ntot;
+  sp->nrms   = sp->ntot;
+  if (g->info.walls) {
+    for (PetscInt d = 0; d < g->info.dim; d++) sp->ntot *= 2.0;
+    sp->nrms = PetscSqrtReal(sp->ntot * (PetscReal)g->info.ntot);
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -305,23 +414,140 @@ PetscErrorCode UphillGridFreeComplex(UphillComplex **a)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode UphillGridForward(UphillGrid grid)
+/* Walls, after a forward r2r transform: the nloc_k reals become the complex view, back to
+ * front so nothing is read after it is overwritten. Along the sine axis (level lev: blocks of
+ * len planes of st values) real index j is frequency j+1, so coefficient n takes real n-1 as
+ * (0, -b); across the distributed level, plane k0-1 comes from the previous rank (recv). */
+static void WallsExpand(UphillGrid g, PetscInt d, const double *recv)
+{
+  double        *r = g->buf;
+  const PetscInt n = g->info.nloc_k;
+
+  if (d < 0) {
+    for (PetscInt i = n - 1; i >= 0; i--) {
+      const double v = r[i];
+      r[2 * i]       = v;
+      r[2 * i + 1]   = 0.0;
+    }
+    return;
+  }
+  if (n == 0) return;
+  const PetscInt lev = g->level_of_axis[d], len = g->nlev[lev];
+  const PetscInt st  = lev == 2 ? 1 : (lev == 1 ? g->nlev[2] : g->nlev[1] * g->nlev[2]);
+  const PetscInt off = lev == g->dlev ? (PetscInt)g->k0 : 0;
+  for (PetscInt o = n / (len * st) - 1; o >= 0; o--)
+    for (PetscInt j = len - 1; j >= 0; j--) {
+      double       *dst = r + 2 * (o * len + j) * st;
+      const double *src = j + off == 0 ? NULL : (j == 0 ? recv : r + (o * len + j - 1) * st);
+      for (PetscInt q = st - 1; q >= 0; q--) {
+        const double v = src ? src[q] : 0.0;
+        dst[2 * q]     = 0.0;
+        dst[2 * q + 1] = -v;
+      }
+    }
+}
+
+/* Walls, before a backward r2r transform: the complex view becomes nloc_k reals, front to
+ * back. Sine axis: real j = -Im of frequency j+1, the last (frequency N) 0; across the
+ * distributed level, frequency k0+nk comes from the next rank (recv, already -Im). */
+static void WallsCompress(UphillGrid g, PetscInt d, const double *recv)
+{
+  double        *r = g->buf;
+  const PetscInt n = g->info.nloc_k;
+
+  if (d < 0) {
+    for (PetscInt i = 0; i < n; i++) r[i] = r[2 * i];
+    return;
+  }
+  if (n == 0) return;
+  const PetscInt lev = g->level_of_axis[d], len = g->nlev[lev], N = g->info.n[d];
+  const PetscInt st  = lev == 2 ? 1 : (lev == 1 ? g->nlev[2] : g->nlev[1] * g->nlev[2]);
+  const PetscInt off = lev == g->dlev ? (PetscInt)g->k0 : 0;
+  for (PetscInt o = 0; o < n / (len * st); o++)
+    for (PetscInt j = 0; j < len; j++) {
+      double *dst = r + (o * len + j) * st;
+      if (j + off == N - 1) {
+        for (PetscInt q = 0; q < st; q++) dst[q] = 0.0;
+      } else if (j == len - 1) {
+        for (PetscInt q = 0; q < st; q++) dst[q] = recv[q];
+      } else {
+        const double *src = r + 2 * (o * len + j + 1) * st;
+        for (PetscInt q = 0; q < st; q++) dst[q] = -src[2 * q + 1];
+      }
+    }
+}
+
+/* The one plane the sine shift needs from a neighbour when the flux axis is the distributed
+ * level: forward, the last real plane goes to the next rank; backward, the first plane's
+ * imaginary parts go to the previous one. */
+static PetscErrorCode WallsExchange(UphillGrid g, PetscInt d, PetscBool forward)
+{
+  const PetscInt pk = g->plane_k;
+  double        *send;
+
+  PetscFunctionBegin;
+  if (g->level_of_axis[d] != g->dlev) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscMalloc1(PetscMax(pk, 1), &send));
+  if (forward) {
+    if (g->nk > 0) PetscCall(PetscArraycpy(send, g->buf + (g->nk - 1) * pk, pk));
+    PetscCallMPI(MPI_Sendrecv(send, (PetscMPIInt)pk, MPI_DOUBLE, g->next, 12, g->xplane, (PetscMPIInt)pk, MPI_DOUBLE, g->prev, 12, g->info.comm, MPI_STATUS_IGNORE));
+  } else {
+    for (PetscInt i = 0; i < pk && g->nk > 0; i++) send[i] = -g->buf[2 * i + 1];
+    PetscCallMPI(MPI_Sendrecv(send, (PetscMPIInt)pk, MPI_DOUBLE, g->prev, 13, g->xplane, (PetscMPIInt)pk, MPI_DOUBLE, g->next, 13, g->info.comm, MPI_STATUS_IGNORE));
+  }
+  PetscCall(PetscFree(send));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode GridExecute(UphillGrid grid, fftw_plan plan)
 {
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(UPHILL_FFT, 0, 0, 0, 0));
-  fftw_execute(grid->fwd);
+  fftw_execute(plan);
   grid->ntransforms++;
   PetscCall(PetscLogEventEnd(UPHILL_FFT, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillGridForward(UphillGrid grid)
+{
+  PetscFunctionBegin;
+  PetscCall(GridExecute(grid, grid->fwd));
+  if (grid->info.walls) WallsExpand(grid, -1, NULL);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode UphillGridBackward(UphillGrid grid)
 {
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(UPHILL_FFT, 0, 0, 0, 0));
-  fftw_execute(grid->bwd);
-  grid->ntransforms++;
-  PetscCall(PetscLogEventEnd(UPHILL_FFT, 0, 0, 0, 0));
+  if (grid->info.walls) WallsCompress(grid, -1, NULL);
+  PetscCall(GridExecute(grid, grid->bwd));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillGridForwardOdd(UphillGrid grid, PetscInt d)
+{
+  PetscFunctionBegin;
+  if (!grid->info.walls) PetscCall(UphillGridForward(grid));
+  else {
+    PetscCheck(d >= 0 && d < grid->info.dim, grid->info.comm, PETSC_ERR_ARG_OUTOFRANGE, "flux axis %" PetscInt_FMT " is not in [0, dim)", d);
+    PetscCall(GridExecute(grid, grid->fodd[d]));
+    PetscCall(WallsExchange(grid, d, PETSC_TRUE));
+    WallsExpand(grid, d, grid->xplane);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillGridBackwardOdd(UphillGrid grid, PetscInt d)
+{
+  PetscFunctionBegin;
+  if (!grid->info.walls) PetscCall(UphillGridBackward(grid));
+  else {
+    PetscCheck(d >= 0 && d < grid->info.dim, grid->info.comm, PETSC_ERR_ARG_OUTOFRANGE, "flux axis %" PetscInt_FMT " is not in [0, dim)", d);
+    PetscCall(WallsExchange(grid, d, PETSC_FALSE));
+    WallsCompress(grid, d, grid->xplane);
+    PetscCall(GridExecute(grid, grid->bodd[d]));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

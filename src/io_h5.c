@@ -22,13 +22,15 @@ typedef struct {
  * VTK z = y); no 2D description that all three readers accept puts it in x-y. */
 static int XdmfUniformGrid(FILE *fp, const UphillGridInfo *g, const char *ind, const char *name, const PetscReal *time, const char *h5ref)
 {
-  char dims[128] = "", org[64] = "", spc[128] = "", when[64] = "";
+  char dims[128] = "", org[128] = "", spc[128] = "", when[64] = "";
 
   for (PetscInt a = g->dim - 1; a >= 0; a--) {
     char tmp[40];
     (void)snprintf(tmp, sizeof(tmp), "%s%d", a == g->dim - 1 ? "" : " ", (int)g->n[a]);
     (void)strncat(dims, tmp, sizeof(dims) - strlen(dims) - 1);
-    (void)strncat(org, a == g->dim - 1 ? "0" : " 0", sizeof(org) - strlen(org) - 1);
+    /* walls: the points are cell centres, the first at h/2 */
+    (void)snprintf(tmp, sizeof(tmp), "%s%.17g", a == g->dim - 1 ? "" : " ", g->walls ? (double)(0.5 * g->h[a] * g->unit) : 0.0);
+    (void)strncat(org, tmp, sizeof(org) - strlen(org) - 1);
     (void)snprintf(tmp, sizeof(tmp), "%s%.17g", a == g->dim - 1 ? "" : " ", (double)(g->h[a] * g->unit));
     (void)strncat(spc, tmp, sizeof(spc) - strlen(spc) - 1);
   }

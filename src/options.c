@@ -21,6 +21,7 @@ const char *const UphillFrameSpacingNames[] = {"log", "linear", "UphillFrameSpac
 const char *const UphillSchemeNames[]       = {"euler", "bdf2", "UphillSchemeType", "UPHILL_SCHEME_", NULL};
 const char *const UphillElasticNames[]      = {"none", "cubic", "UphillElasticModel", "UPHILL_ELASTIC_", NULL};
 const char *const UphillFrameFieldNames[]   = {"c", "uphill", "mu", "UphillFrameField", "UPHILL_FRAME_", NULL};
+const char *const UphillBoundaryNames[]     = {"periodic", "noflux", "UphillBoundary", "UPHILL_BC_", NULL};
 const char *const UphillPlanNames[]         = {"estimate", "measure", "patient", "exhaustive", "UphillPlan", "UPHILL_PLAN_", NULL};
 
 typedef enum { OPT_REAL, OPT_INT, OPT_BOOL, OPT_ENUM, OPT_STRING, OPT_REAL_LIST, OPT_INT_LIST } OptType;
@@ -90,6 +91,7 @@ static const OptSpec specs[] = {
    * (N <= 46340 in 2D, 1289 in 3D for a square or cube) */
   {"-N", OPT_INT_LIST, F(N), ALL, {512, 256, 200}, 8, 46340, CLOSED, NULL, NULL, 0, U3(""), "Grid points per side: one value (square or cube) or one per axis, nx,ny[,nz]", F(nN), 3},
   {"-L", OPT_REAL_LIST, F(L), ALL, {1.784e-7, 154, 200}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"m", "l", "model units"}, "Box side: one value (square or cube) or one per axis, lx,ly[,lz]", F(nL), 3},
+  {"-bc", OPT_ENUM, F(bc), ALL, D3(UPHILL_BC_PERIODIC), 0, 0, 0, UphillBoundaryNames, NULL, 0, U3(""), "Boundaries, the same on every axis: periodic, or noflux (closed walls: cosine series, points at cell centres)", 0, 0},
   /* time */
   {"-dt", OPT_REAL, F(dt), ALL, D3(0), 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "Time step: alone, a fixed step; with -adapt, the first step. Not given: error-controlled steps", 0, 0},
   {"-t_end", OPT_REAL, F(t_end), ALL, {9.72, 2000, 1000}, 0, 1e30, LO_OPEN, NULL, NULL, 0, {"s", "tau", "model units"}, "End time", 0, 0},
@@ -409,6 +411,7 @@ static PetscErrorCode CheckConsistency(MPI_Comm comm, const UphillOptions *o)
   }
   PetscCheck(!o->thermal_noise || !o->adapt, comm, PETSC_ERR_ARG_INCOMP, "-thermal_noise needs a fixed step: give -dt (the error estimate of the adaptive step would measure the noise, not the error)");
   PetscCheck(!o->thermal_noise || o->noise_theta > 0 || (!poly && o->units == UPHILL_UNITS_SI), comm, PETSC_ERR_ARG_WRONG, "-thermal_noise in %s units needs -noise_theta (theta = v_atom/l^d, e.g. 0.01 for a metal with l = 1 nm)", poly ? "the polynomial model's" : "reduced");
+  PetscCheck(!(poly && o->thermal_noise && o->bc == UPHILL_BC_NOFLUX), comm, PETSC_ERR_ARG_INCOMP, "-thermal_noise with -bc noflux is not available for -model polynomial (its noise divergence is drawn on the periodic spectrum); use -bc periodic or -model regular");
   PetscCheck(!UphillOptionsGiven(o, "-thickness") || o->dim == 2, comm, PETSC_ERR_ARG_INCOMP, "-thickness applies to 2D runs (a 3D cell is already a volume)");
   PetscCheck(o->dt <= o->t_end, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dt = %g is larger than -t_end = %g", (double)o->dt, (double)o->t_end);
   PetscFunctionReturn(PETSC_SUCCESS);

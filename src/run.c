@@ -163,6 +163,7 @@ static void SetIdentity(UphillRun r, const UphillGridInfo *g, const UphillScheme
   r->id[n++] = (UphillIdentity){"L", g->len[0]};
   r->id[n++] = (UphillIdentity){"Ly", g->len[1]};
   r->id[n++] = (UphillIdentity){"Lz", g->len[2]};
+  r->id[n++] = (UphillIdentity){"bc_noflux", (PetscReal)g->walls};
   r->id[n++] = (UphillIdentity){"model", (PetscReal)m->kind};
   r->id[n++] = (UphillIdentity){"chi", m->chi};
   r->id[n++] = (UphillIdentity){"chi1", m->chi1};
@@ -229,6 +230,7 @@ PetscErrorCode UphillRunGridParams(const UphillOptions *opt, UphillGridParams *g
   gp->unit   = opt->ell;
   gp->plan   = (PetscInt)opt->fftw_plan;
   gp->wisdom = opt->wisdom;
+  gp->walls  = (PetscBool)(opt->bc == UPHILL_BC_NOFLUX);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -401,6 +403,8 @@ static PetscReal CoupleProfile(const UphillOptions *o, PetscReal x, PetscReal Lx
   const PetscReal w = o->couple_width / o->ell;
   PetscReal       u = 0;
 
+  /* between no-flux walls the couple has one interface */
+  if (o->bc == UPHILL_BC_NOFLUX) return o->couple_c[0] + (o->couple_c[1] - o->couple_c[0]) * 0.5 * (1.0 + PetscTanhReal((x - 0.5 * Lx) / w));
   for (PetscInt m = -2; m <= 2; m++) u += 0.5 * (PetscTanhReal((x - 0.5 * Lx - m * Lx) / w) - PetscTanhReal((x - Lx - m * Lx) / w));
   return o->couple_c[0] + (o->couple_c[1] - o->couple_c[0]) * u;
 }

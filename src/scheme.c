@@ -155,6 +155,8 @@ PetscErrorCode UphillSchemeCreate(UphillGrid grid, const UphillSchemeParams *p, 
     s->logflux = (PetscBool)(p->flux == UPHILL_FLUX_LOG);
     s->nlfwd   = (PetscBool)(s->logflux || p->model.r != 1.0 || p->model.chi1 != 0.0);
   } else {
+    /* its noise divergence i s(k)|k| FT(j) needs both k and -k: periodic only */
+    PetscCheck(!(s->gi.walls && p->theta > 0), s->gi.comm, PETSC_ERR_SUP, "-thermal_noise with -bc noflux is not available for -model polynomial");
     s->p.A   = 0.0;
     s->p.S   = PolynomialS(p);
     s->nlfwd = PETSC_TRUE;
@@ -665,9 +667,9 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
   else SpectralFinal(s, &k, w, FINAL_POLYNOMIAL, 0, sums);
   PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
   for (PetscInt d = 0; s->fluxes && d < s->gi.dim; d++) {
-    PetscCall(UphillGridBackward(s->grid)); /* grad_d psi* */
+    PetscCall(UphillGridBackwardOdd(s->grid, d)); /* grad_d psi* */
     PetscCall(PointwiseFlux(s, &k, d, buf));
-    PetscCall(UphillGridForward(s->grid)); /* FT(M(c*) grad_d psi*) */
+    PetscCall(UphillGridForwardOdd(s->grid, d)); /* FT(M(c*) grad_d psi*) */
     PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
     if (d + 1 < s->gi.dim) SpectralFluxAdd(s, &k, d, w);
     else SpectralFinal(s, &k, w, FINAL_FLUX, d, sums);
@@ -678,9 +680,10 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
   {
     PetscReal extra[2] = {sums[0], sums[2]};
     PetscCall(FinishEnergy(s, bulk, sums[1], mx, &res->F, &res->cmin, &res->cmax, 2, extra));
-    /* RMS over the grid by Parseval: (1/N^d) sum_x e^2 = (1/N^2d) sum_k w |e_k|^2 */
-    res->err    = k.estimate ? PetscSqrtReal(extra[0]) / s->sp.ntot : -1.0;
-    res->change = PetscSqrtReal(extra[1]) / s->sp.ntot;
+    /* RMS over the grid by Parseval: (1/N^d) sum_x e^2 = (1/N^2d) sum_k w |e_k|^2 (periodic;
+     * nrms^2 = ntot N^d in general, see UphillSpectral) */
+    res->err    = k.estimate ? PetscSqrtReal(extra[0]) / s->sp.nrms : -1.0;
+    res->change = PetscSqrtReal(extra[1]) / s->sp.nrms;
   }
   res->order = k.order;
   s->trial      = *res;
@@ -906,10 +909,10 @@ static PetscErrorCode AddFluxDivergence(UphillScheme s, const PetscReal *c, cons
           w[i][1]            = kd * q[i][0];
         }
       }
-    PetscCall(UphillGridBackward(s->grid));
+    PetscCall(UphillGridBackwardOdd(s->grid, d));
     for (PetscInt r = 0; r < s->gi.rows; r++)
       for (PetscInt i = 0; i < s->gi.nx; i++) buf[r * s->gi.nxpad + i] *= ThermoModelMobility(&s->p.model, c[r * s->gi.nx + i]) / s->sp.ntot;
-    PetscCall(UphillGridForward(s->grid));
+    PetscCall(UphillGridForwardOdd(s->grid, d));
     for (PetscInt a = 0, i = 0; a < sp->nlev[0]; a++)
       for (PetscInt b = 0; b < sp->nlev[1]; b++) {
         PetscReal        kc;

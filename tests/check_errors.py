@@ -90,6 +90,7 @@ ranges = [
     (["-dt", "1e-4", "-thermal_noise", "-noise_scale", "-2"], "-noise_scale"),
     (["-dt", "1e-4", "-thermal_noise", "-thickness", "5"], "-thickness"),
     (["-thermal_noise", "perhaps"], "-thermal_noise"),
+    (["-bc", "closed"], "-bc"),
     (["-diag_times", "1,-2"], "-diag_times"), (["-dump_times", "0"], "-dump_times"),
     # rectangular boxes and couples
     (["-N", "8,8,8,8"], "-N takes at most 3"), (["-N", "16,4"], "[8, 46340]"), (["-N", "16,x"], "-N"),
@@ -132,6 +133,7 @@ contra = [
     (["-ic", "couple"], ["-ic couple needs -couple_c"]), (["-ic", "couple", "-couple_c", "0.3"], ["-ic couple needs -couple_c"]),
     (["-ic", "couple", "-couple_c", "0.3,0.6", "-c0", "0.4"], ["-c0", "-ic couple", "remove it"]),
     (["-ic", "mode", "-noise", "0.01"], ["-noise", "-ic random or -ic couple", "remove it"]),
+    (POLY + ["-bc", "noflux", "-dt", "0.1", "-thermal_noise", "-noise_theta", "1e-3"], ["-thermal_noise with -bc noflux", "-model polynomial", "-bc periodic"]),
 ]
 cases += [(argv, needles, "contradictory") for argv, needles in contra]
 # ---- unknown option, missing -ic_file ----
@@ -170,6 +172,7 @@ expect_restart_error(["-restart", junk], ["-restart", "junk.h5", "not an HDF5"],
 ck = sorted(f for f in os.listdir(good) if f.startswith("checkpoint_"))[-1]
 expect_restart_error(["-restart", os.path.join(good, ck), "-N", "20"], ["another run", "N"], "-restart from another grid")
 expect_restart_error(["-restart", os.path.join(good, ck), "-chi", "2.5"], ["another run", "chi"], "-restart from another model")
+expect_restart_error(["-restart", os.path.join(good, ck), "-bc", "noflux"], ["another run", "bc_noflux"], "-restart with another -bc")
 expect_restart_error(["-restart", os.path.join(good, "final.h5")], ["not an uphill checkpoint"], "final.h5 is not a checkpoint")
 empty = os.path.join(W, "empty")
 os.makedirs(empty)

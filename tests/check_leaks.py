@@ -2,7 +2,7 @@
 """Every way a run can end frees what it allocated: uphill under PETSc's -malloc_debug
 -malloc_dump, on 2 ranks and a small grid, ending
 
-  0  at -t_end                       (an adaptive run)
+  0  at -t_end                       (an adaptive run; and one with -bc noflux)
   2  at -max_steps
   3  on SIGUSR1 (sent to mpiexec once rows appear; a checkpoint is written)
   0  continued from that checkpoint with -restart auto
@@ -67,6 +67,7 @@ def case(what, status, extra, out, needle, **kw):
 
 done = os.path.join(W, "done")
 case("completed run", 0, ADAPT + ["-t_end", "50"], done, "")
+case("completed run with no-flux walls", 0, ADAPT + ["-t_end", "20", "-bc", "noflux"], os.path.join(W, "walls"), "")
 case("-max_steps", 2, ADAPT + ["-t_end", "50", "-max_steps", "5"], os.path.join(W, "max_steps"), "stopped at -max_steps 5")
 sig = os.path.join(W, "signal")
 csv = os.path.join(sig, "diagnostics.csv")

@@ -11,7 +11,9 @@
 
 Cases: 2D regular (48^2), 3D regular (16^3), 2D polynomial with the PFHub 1a field (64^2),
 rectangular boxes (2D 64 x 24, 3D 20 x 12 x 8), a diffusion couple on a 128 x 8 strip,
-regular and polynomial runs with thermal noise at 1 and 2 ranks, and a 9^2 grid at 3 and 4 ranks (at 4 ranks FFTW leaves rank 3 with zero rows).
+regular and polynomial runs with thermal noise at 1 and 2 ranks, no-flux walls (2D 50^2 and 3D
+18^3 at 1, 2, 4 ranks; a 40 x 24 box and a couple between walls; with thermal noise at 1 and 2),
+and a 9^2 grid at 3 and 4 ranks (at 4 ranks FFTW leaves rank 3 with zero rows).
 
 Needs numpy and h5py (Debian: /usr/bin/python3). Prints one line per check and
 "N passed, M failed"; exits non-zero on any failure.
@@ -71,6 +73,15 @@ def main():
         # a diffusion couple with noise on a strip
         ("2d_couple", [1, 2], ["-units", "reduced", "-chi", "2.5", "-ic", "couple", "-couple_c", "0.35,0.6", "-noise", "0.01",
                                "-N", "128,8", "-L", "128,8", "-dt", "0.2", "-t_end", "20"] + est),
+        # no-flux walls: the flux along the distributed spectral axis (x in 2D, y in 3D) shifts
+        # its sine coefficients across ranks; N = 50 and 18 are not multiples of 4
+        ("2d_walls", [1, 2, 4], ["-units", "reduced", "-chi", "3", "-bc", "noflux", "-N", "50", "-L", "50", "-dt", "0.2", "-t_end", "20"] + est),
+        ("3d_walls", [1, 2, 4], ["-units", "reduced", "-chi", "3", "-bc", "noflux", "-dim", "3", "-N", "18", "-L", "18", "-dt", "0.2", "-t_end", "6"] + est),
+        ("2d_walls_thermal_noise", [1, 2], ["-units", "reduced", "-chi", "3", "-bc", "noflux", "-N", "30", "-L", "30", "-dt", "0.2", "-t_end", "10",
+                                             "-thermal_noise", "-noise_theta", "1e-3"] + est),
+        ("2d_rect_walls", [1, 2, 4], ["-units", "reduced", "-chi", "3", "-bc", "noflux", "-N", "40,24", "-L", "40,20", "-dt", "0.2", "-t_end", "20"] + est),
+        ("2d_couple_walls", [1, 2], ["-units", "reduced", "-chi", "2.5", "-bc", "noflux", "-ic", "couple", "-couple_c", "0.35,0.6", "-noise", "0.01",
+                                     "-N", "128,8", "-L", "128,8", "-dt", "0.2", "-t_end", "20"] + est),
         ("2d_n9_empty_rank", [1, 3, 4], ["-units", "reduced", "-chi", "3", "-N", "9", "-L", "9", "-dt", "0.1", "-t_end", "5"] + est),
     ]
     shutil.rmtree(args.workdir, ignore_errors=True)

@@ -16,6 +16,8 @@ adaptive runs are in check_adaptive.py).
 7. BDF2 (the default) and Euler keep their history in the checkpoint: a continuation from a
    periodic checkpoint equals the uninterrupted run bitwise, and the rows the finished run
    wrote after that checkpoint are dropped from both CSV files (equal to the reference).
+8. The same with no-flux walls (-bc noflux): bitwise on 2 ranks, 1e-10 on 3; a periodic run
+   refuses the walls checkpoint.
 """
 import argparse, os, shutil, sys
 
@@ -134,5 +136,26 @@ for scheme, src in (("bdf2", per), ("euler", None)):
     same_csv = all(text(os.path.join(src, f)) == text(os.path.join(again, f)) for f in ("diagnostics.csv", "structure_factor.csv"))
     check(p.ok and d == 0.0 and same_csv, f"{scheme} continued from step {STEPS - 1000} equals the uninterrupted run bitwise "
           f"(max diff {d:.3g}, csv equal {same_csv})", p)
+
+# ---- 8. no-flux walls: exact continuation, on another rank count, and -bc is identity ----
+walls = ["-bc", "noflux", "-t_end", "%g" % (1000 * DT), "-checkpoint_every", "500"]
+wsrc = os.path.join(args.workdir, "walls")
+p = run(2, walls, wsrc)
+check(p.ok, "walls run with periodic checkpoints", p)
+wck = os.path.join(wsrc, "checkpoint_%08d.h5" % 500)
+for np_ in (2, 3):
+    again = os.path.join(args.workdir, f"walls_again{np_}")
+    shutil.copytree(wsrc, again)
+    p = run(np_, walls + ["-restart", os.path.join(again, os.path.basename(wck))], again)
+    d = maxdiff(os.path.join(wsrc, "final.h5"), os.path.join(again, "final.h5"))
+    if np_ == 2:
+        same_csv = text(os.path.join(wsrc, "diagnostics.csv")) == text(os.path.join(again, "diagnostics.csv"))
+        check(p.ok and d == 0.0 and same_csv, f"walls continued from step 500 equals the uninterrupted run bitwise "
+              f"(max diff {d:.3g}, csv equal {same_csv})", p)
+    else:
+        check(p.ok and d <= 1e-10, f"walls continued on 3 ranks: max diff {d:.3g} <= 1e-10", p)
+per_from_walls = os.path.join(args.workdir, "walls_as_periodic")
+p = run(2, ["-bc", "periodic", "-restart", wck], per_from_walls)
+check(not p.ok and "bc_noflux" in p.stderr, "a walls checkpoint is refused by a periodic run (names bc_noflux)", p)
 
 sys.exit(_tally.finish())

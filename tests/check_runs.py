@@ -15,6 +15,14 @@ check_runs.py pfhub1a ...   PFHub benchmark 1a (polynomial model, rho = 5, c_alp
     total to 1e-3 relative (the seam adds ~0.16 to a gradient energy of ~0.07, ~5e-4 of F);
   - a run to t = 100 lowers the free energy at every diagnostics row (and by a lot).
 
+check_runs.py pfhub1b ...   PFHub benchmark 1b (inputs/pfhub1b.opts: the 1a problem with no-flux
+                            walls, -bc noflux, the field at the cell centres):
+  - bulk_energy, gradient_energy and free_energy at step 0 equal the benchmark formula on the
+    cell-centred grid, the gradient from scipy's DCT/DST of the cosine series (independent of
+    uphill's FFTW transforms): 1e-11 / 1e-10 relative; and the continuous integral to 1e-5
+    (no seam with walls);
+  - a run to t = 100 lowers the free energy at every diagnostics row; c_mean constant.
+
 check_runs.py csv ...       diagnostics.csv and final.h5 of a small regular-model run:
   - the DESIGN.md section 5 header columns, in that order; one row per step;
   - c_mean constant to 1e-12, free_energy non-increasing, c_min/c_max inside (0,1);
@@ -140,6 +148,75 @@ def pfhub1a(args):
     check(np.max(np.abs(cm - cm[0])) <= 1e-12, "pfhub1a: c_mean constant: max dev %.2e <= 1e-12" % np.max(np.abs(cm - cm[0])))
 
 
+def wall_gradient_sum(c, h):
+    """sum over the grid of |grad c|^2 for the cosine series of c on cell centres (scipy's
+    DCT-II/DST-III, independent of uphill's FFTW transforms): d/dx of sum a_n cos(k_n x) is
+    -sum k_n a_n sin(k_n x), k_n = pi n/L; frequency N of the sine series does not exist."""
+    from scipy.fft import dct, dst
+    N = c.shape[0]
+    k = np.pi * np.arange(N) / (N * h)
+    total = 0.0
+    for ax in (0, 1):
+        a = dct(dct(c, type=2, axis=0), type=2, axis=1)  # 4 sum c cos cos
+        kk = k.reshape((N, 1)) if ax == 0 else k.reshape((1, N))
+        b = -kk * a  # sine coefficients along ax, frequency n = 1..N-1
+        b = np.roll(b, -1, axis=ax)  # DST-III input j is frequency j+1
+        if ax == 0:
+            b[-1, :] = 0.0
+            g = dst(b, type=3, axis=0)
+            g = dct(g, type=3, axis=1)
+        else:
+            b[:, -1] = 0.0
+            g = dst(b, type=3, axis=1)
+            g = dct(g, type=3, axis=0)
+        g /= 4.0 * N * N  # a DCT-II/III pair scales by 2N per axis
+        total += float((g ** 2).sum())
+    return total
+
+
+def pfhub1b(args):
+    """PFHub 1b: the 1a problem with no-flux walls, from inputs/pfhub1b.opts."""
+    N, L = 200, 200.0
+    out = os.path.join(args.workdir, "pfhub1b")
+    shutil.rmtree(out, ignore_errors=True)
+    opts_file = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "inputs", "pfhub1b.opts")
+    opts = ["-options_file", opts_file, "-dt", "0.25", "-t_end", "100", "-diag_every", "20",
+            "-frames", "0", "-quiet", "-fftw_plan", "estimate", "-fftw_wisdom", "none", "-output", out]
+    p = run(args, 2, opts)
+    if not check(p.ok, "pfhub1b: uphill ran inputs/pfhub1b.opts (2 ranks, 200^2 walls, dt = 0.25 to t = 100)", p):
+        return
+    header, rows = read_csv(os.path.join(out, "diagnostics.csv"))
+    r0 = rows[0]
+    # the cell centres x = (i + 1/2) h; array [y][x]
+    h = L / N
+    g = (np.arange(N) + 0.5) * h
+    X, Y = np.meshgrid(g, g)
+    c, cx, cy = pfhub_field(X, Y)
+    bulk_grid = float(fpoly(c).sum() * h * h)
+    grad_grid = 0.5 * KAPPA * wall_gradient_sum(c, h) * h * h
+    grad_analytic = float(0.5 * KAPPA * (cx ** 2 + cy ** 2).sum() * h * h)
+    F_cont = sum(continuous(400))
+    print("     step 0 (csv):  free_energy %.10f  bulk %.10f  gradient %.10f" % (r0["free_energy"], r0["bulk_energy"], r0["gradient_energy"]))
+    print("     cell centres:  bulk %.10f  gradient (cosine series, scipy) %.10f  gradient analytic %.10f" % (bulk_grid, grad_grid, grad_analytic))
+    print("     continuous:    total %.10f" % F_cont)
+    check(rel(r0["bulk_energy"], bulk_grid) <= 1e-11,
+          "pfhub1b: bulk_energy(0) = numpy sum of f(c) at the cell centres: rel %.2e <= 1e-11" % rel(r0["bulk_energy"], bulk_grid))
+    check(rel(r0["gradient_energy"], grad_grid) <= 1e-10,
+          "pfhub1b: gradient_energy(0) = scipy DCT/DST gradient of the cosine series: rel %.2e <= 1e-10" % rel(r0["gradient_energy"], grad_grid))
+    check(rel(r0["free_energy"], bulk_grid + grad_grid) <= 1e-11,
+          "pfhub1b: free_energy(0) = the benchmark formula on the cell-centred grid: rel %.2e <= 1e-11" % rel(r0["free_energy"], bulk_grid + grad_grid))
+    # walls have no seam: the grid value is the continuous integral to the midpoint rule's
+    # O(h^2) and the cosine series' O(h) gradient error at the walls
+    check(rel(r0["free_energy"], F_cont) <= 1e-5,
+          "pfhub1b: free_energy(0) vs continuous integral %.6f: rel %.2e <= 1e-5" % (F_cont, rel(r0["free_energy"], F_cont)))
+    F = np.array([r["free_energy"] for r in rows])
+    dF = np.diff(F)
+    check(np.all(dF <= 1e-12 * np.abs(F[:-1])), "pfhub1b: free energy non-increasing over %d rows to t = %g (largest change %+.3e)" % (len(F), rows[-1]["t"], float(dF.max())))
+    check(rows[-1]["t"] == 100.0 and F[-1] < 0.6 * F[0], "pfhub1b: t = 100 reached, F %.4f -> %.4f (decomposition under way)" % (F[0], F[-1]))
+    cm = np.array([r["c_mean"] for r in rows])
+    check(np.max(np.abs(cm - cm[0])) <= 1e-12, "pfhub1b: c_mean constant: max dev %.2e <= 1e-12" % np.max(np.abs(cm - cm[0])))
+
+
 # ---- diagnostics.csv and restart ------------------------------------------------------
 
 DESIGN_COLUMNS = ["step", "t", "dt", "free_energy", "bulk_energy", "gradient_energy", "mixing_entropy", "mixing_enthalpy",
@@ -215,7 +292,7 @@ def csv_checks(args):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["pfhub1a", "csv"])
+    ap.add_argument("what", choices=["pfhub1a", "pfhub1b", "csv"])
     ap.add_argument("--uphill", required=True)
     ap.add_argument("--workdir", default=".")
     add_mpi_args(ap)
@@ -223,6 +300,8 @@ def main():
     os.makedirs(args.workdir, exist_ok=True)
     if args.what == "pfhub1a":
         pfhub1a(args)
+    elif args.what == "pfhub1b":
+        pfhub1b(args)
     else:
         csv_checks(args)
     return _tally.finish()

@@ -24,7 +24,7 @@ static PetscErrorCode NameIs(Tally *t, Vec v, const char *want, const char *when
 int main(int argc, char **argv)
 {
   Tally            t = {MPI_COMM_NULL, 0, 0};
-  UphillGridParams gp = {2, {24, 20, 16}, {24.0, 20.0, 16.0}, 1.0, 0, "none"};
+  UphillGridParams gp = {2, {24, 20, 16}, {24.0, 20.0, 16.0}, 1.0, 0, "none", PETSC_FALSE};
   UphillGrid       g;
   UphillGridInfo   gi;
   Vec              a, b, orig;

@@ -16,7 +16,8 @@
  * Cases: regular solution (variable mobility: noise added to the flux in real space), Euler
  * and BDF2, 2D and 3D; polynomial model (constant mobility: noise drawn in Fourier space,
  * where a multiplier even in k once broke the conjugate symmetry and inflated S at low k by
- * up to 45 %: this test found it). */
+ * up to 45 %: this test found it); regular Euler with no-flux walls (cosine modes, the random
+ * flux through the sine transforms). */
 #include <uphill/scheme.h>
 #include <uphill/package.h>
 #include "tally.h"
@@ -30,6 +31,7 @@ typedef struct {
   UphillSchemeParams sp;
   PetscReal          c0, h, kmin, kmax;
   PetscInt           burn, every, samples; /* steps before sampling, steps between samples */
+  PetscBool          walls;                 /* no-flux walls: cosine modes */
 } Case;
 
 /* Stationary <|c_k|^2> of the linearized step for one mode (k odd = k, no Nyquist axis). */
@@ -78,8 +80,12 @@ static void Sample(UphillScheme s, const UphillSpectral *sp, PetscInt dim, const
         sh = (PetscInt)PetscFloorReal((k - cs->kmin) / dk);
         if (nyq || k < cs->kmin || sh < 0 || sh >= NSHELL) continue;
         {
-          const PetscReal w  = sp->w[0][a] * sp->w[1][b] * sp->w[2][e];
-          const PetscReal S  = (ch[i][0] * ch[i][0] + ch[i][1] * ch[i][1]) / (sp->ntot * sp->ntot);
+          /* walls: each cosine mode is one sample, and 2^d w |c_k|^2 / ntot^2 is what a periodic
+           * mode's |c_k|^2 / N^2d is at the same energy (ntot = prod 2N; a cosine is two plane
+           * waves per axis; the Parseval weight 1/2 of a zero index makes up for its doubled
+           * coefficient, so it must not also count as half a sample) */
+          const PetscReal wp = sp->w[0][a] * sp->w[1][b] * sp->w[2][e], w = cs->walls ? 1.0 : wp;
+          const PetscReal S  = (cs->walls ? (dim == 2 ? 4.0 : 8.0) * wp : 1.0) * (ch[i][0] * ch[i][0] + ch[i][1] * ch[i][1]) / (sp->ntot * sp->ntot);
           const PetscReal Sp = Predicted(&cs->sp, cs->c0, kv, cs->h, V);
           ratio[sh] += w * S / Sp;
           oz[sh] += w * Continuum(&cs->sp, cs->c0, sp->ksq[i], V) / Sp;
@@ -109,6 +115,7 @@ static PetscErrorCode RunCase(Tally *t, const Case *cs)
   PetscCall(PetscMemzero(oz, sizeof(oz)));
   gp.dim    = cs->dim;
   gp.wisdom = "none";
+  gp.walls  = cs->walls;
   for (PetscInt d = 0; d < cs->dim; d++) {
     gp.n[d]   = N;
     gp.len[d] = L;
@@ -198,11 +205,13 @@ int main(int argc, char **argv)
   {
     /* regular, c0 = 1/2: relaxation rate of the variance at k = 0.6 is 2 M0 k^2 (f'' + k^2) = 0.24 */
     const Case cases[] = {
-      {"regular Euler", 2, 64, Params(THERMO_MODEL_REGULAR, 1, 1e-4), 0.5, 0.2, 0.6, 2.4, 300, 5, 600},
-      {"regular BDF2", 2, 64, Params(THERMO_MODEL_REGULAR, 2, 1e-4), 0.5, 0.2, 0.6, 2.4, 300, 5, 600},
-      {"3D regular BDF2", 3, 16, Params(THERMO_MODEL_REGULAR, 2, 1e-4), 0.5, 0.2, 0.8, 2.6, 300, 5, 600},
+      {"regular Euler", 2, 64, Params(THERMO_MODEL_REGULAR, 1, 1e-4), 0.5, 0.2, 0.6, 2.4, 300, 5, 600, PETSC_FALSE},
+      {"regular BDF2", 2, 64, Params(THERMO_MODEL_REGULAR, 2, 1e-4), 0.5, 0.2, 0.6, 2.4, 300, 5, 600, PETSC_FALSE},
+      {"3D regular BDF2", 3, 16, Params(THERMO_MODEL_REGULAR, 2, 1e-4), 0.5, 0.2, 0.8, 2.6, 300, 5, 600, PETSC_FALSE},
       /* polynomial at c0 = 0.2, outside the spinodal of wells 0.3/0.7: f'' = 4.6 */
-      {"polynomial Euler", 2, 64, Params(THERMO_MODEL_POLYNOMIAL, 1, 1e-4), 0.2, 0.01, 0.4, 2.2, 200, 10, 600},
+      {"polynomial Euler", 2, 64, Params(THERMO_MODEL_POLYNOMIAL, 1, 1e-4), 0.2, 0.01, 0.4, 2.2, 200, 10, 600, PETSC_FALSE},
+      /* no-flux walls: the random flux is a sine series along its axis, like the flux */
+      {"walls regular Euler", 2, 48, Params(THERMO_MODEL_REGULAR, 1, 1e-4), 0.5, 0.2, 0.6, 2.4, 300, 5, 600, PETSC_TRUE},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) PetscCall(RunCase(&t, &cases[i]));
   }

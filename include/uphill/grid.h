@@ -1,6 +1,8 @@
 #pragma once
-/* The periodic grid (DESIGN.md section 3): FFTW-MPI slab decomposition of the slowest axis,
- * the DMDA that shares its ownership, wavenumbers, and the in-place r2c/c2r transforms.
+/* The grid (DESIGN.md section 3): FFTW-MPI slab decomposition of the slowest axis, the DMDA
+ * that shares its ownership, wavenumbers, and the in-place transforms: r2c/c2r for a periodic
+ * box, or with no-flux walls (DESIGN.md 6.6) cosine transforms for c and mu and, along the
+ * flux's own axis, sine transforms for a flux.
  * The grid object is opaque; modules read its layout through the two views below. FFTW's
  * headers stay inside grid.c. */
 #include <petscdmda.h>
@@ -18,6 +20,7 @@ typedef struct {
   PetscReal   unit;        /* run length unit per reduced unit (output metadata only) */
   PetscInt    plan;        /* FFTW planner rigour: 0 estimate, 1 measure, 2 patient, 3 exhaustive */
   const char *wisdom;      /* wisdom file; "" or "none" for none */
+  PetscBool   walls;       /* no-flux walls on every axis (cell-centred points), else periodic */
 } UphillGridParams;
 
 /* The real-space layout, as a value: what a pointwise loop or an I/O routine needs. */
@@ -36,19 +39,25 @@ typedef struct {
   PetscInt   nx, nxpad;  /* a row, and its padded length in the transform buffer */
   PetscInt   nlocal;     /* real points on this rank (rows * nx) */
   PetscInt   nloc_k;     /* complex coefficients on this rank */
+  PetscBool  walls;      /* no-flux walls: points at cell centres x_i = (i + 1/2) h */
 } UphillGridInfo;
 
 /* The local spectral coefficients are walked as three nested levels [outer][mid][inner]
  * (2D: a dummy level of length 1, kx local, ky; 3D: ky local, kz, kx on the half axis).
  * Per level: length, wavenumber for odd derivatives (Nyquist zeroed), squared wavenumber
- * (Nyquist kept) and Parseval weight (2 for interior modes of the half axis, else 1). */
+ * (Nyquist kept) and Parseval weight (2 for interior modes of the half axis, else 1).
+ * With walls every axis is whole, frequencies n = 0..N-1, k = pi n/L (no Nyquist), and a
+ * coefficient is a_n stored as (a_n, 0) for a cosine axis, b_n as (0, -b_n) along the one
+ * sine axis of a flux, so that i k_d maps cosine to sine and back; weight 1/2 for n = 0, 1
+ * else (sum_x |f|^2 = sum_k w |f_k|^2 / ntot, with ntot = prod 2N the pair scale). */
 typedef struct {
   PetscInt         nlev[3];
   const PetscReal *k[3], *k2[3], *w[3];
   PetscInt         level_of_axis[3]; /* axis x, y, z -> level */
   const PetscReal *ksq;              /* |k|^2 per local coefficient, in walk order */
   PetscInt         nloc_k;
-  PetscReal        ntot;             /* points in the box: FFT pairs scale by this */
+  PetscReal        ntot;             /* FFT pairs scale by this (points; with walls prod 2N) */
+  PetscReal        nrms;             /* RMS over the grid = sqrt(sum_k w |e_k|^2) / nrms */
 } UphillSpectral;
 
 /* FFTW-MPI's one-time set-up and clean-up, around everything else (main, tests). */
@@ -68,6 +77,10 @@ PetscErrorCode UphillGridGetBuffer(UphillGrid grid, double **buf);
 /* buffer: real view -> complex view (unnormalized), and back (a pair scales by ntot) */
 PetscErrorCode UphillGridForward(UphillGrid grid);
 PetscErrorCode UphillGridBackward(UphillGrid grid);
+/* The same for a flux along axis d (a sine series in d with walls; = the plain ones when
+ * periodic): the backward transform of i k_d q_k, the forward one of M grad_d q. */
+PetscErrorCode UphillGridForwardOdd(UphillGrid grid, PetscInt d);
+PetscErrorCode UphillGridBackwardOdd(UphillGrid grid, PetscInt d);
 /* transforms done so far (for the FFTs-per-step report) */
 PetscErrorCode UphillGridGetTransformCount(UphillGrid grid, PetscInt64 *count);
 
@@ -91,7 +104,8 @@ static inline PetscInt64 UphillGridGlobalIndex(const UphillGridInfo *g, PetscInt
 static inline void UphillGridCoordinates(const UphillGridInfo *g, PetscInt i, PetscReal x[3])
 {
   const PetscInt64 gi = UphillGridGlobalIndex(g, i);
-  x[0]                = (PetscReal)(gi % g->n[0]) * g->h[0];
-  x[1]                = (PetscReal)((gi / g->n[0]) % g->n[1]) * g->h[1];
-  x[2]                = g->dim == 3 ? (PetscReal)(gi / ((PetscInt64)g->n[0] * g->n[1])) * g->h[2] : 0.0;
+  const PetscReal  o  = g->walls ? 0.5 : 0.0; /* walls: cell centres */
+  x[0]                = ((PetscReal)(gi % g->n[0]) + o) * g->h[0];
+  x[1]                = ((PetscReal)((gi / g->n[0]) % g->n[1]) + o) * g->h[1];
+  x[2]                = g->dim == 3 ? ((PetscReal)(gi / ((PetscInt64)g->n[0] * g->n[1])) + o) * g->h[2] : 0.0;
 }

@@ -16,6 +16,7 @@ typedef enum { UPHILL_FRAMES_LOG, UPHILL_FRAMES_LINEAR } UphillFrameSpacing;
 typedef enum { UPHILL_SCHEME_EULER, UPHILL_SCHEME_BDF2 } UphillSchemeType;
 typedef enum { UPHILL_ELASTIC_NONE, UPHILL_ELASTIC_CUBIC } UphillElasticModel;
 typedef enum { UPHILL_FRAME_C, UPHILL_FRAME_UPHILL, UPHILL_FRAME_MU } UphillFrameField;
+typedef enum { UPHILL_BC_PERIODIC, UPHILL_BC_NOFLUX } UphillBoundary;
 typedef enum { UPHILL_PLAN_ESTIMATE, UPHILL_PLAN_MEASURE, UPHILL_PLAN_PATIENT, UPHILL_PLAN_EXHAUSTIVE } UphillPlan;
 
 extern const char *const UphillModelNames[];
@@ -27,6 +28,7 @@ extern const char *const UphillSchemeNames[];
 extern const char *const UphillPlanNames[];
 extern const char *const UphillElasticNames[];
 extern const char *const UphillFrameFieldNames[];
+extern const char *const UphillBoundaryNames[];
 
 #define UPHILL_MAX_OPTIONS 80
 #define UPHILL_MAX_LIST    64 /* values of a list option (-diag_times a,b,...) */
@@ -52,6 +54,7 @@ typedef struct {
   PetscInt           dim, N[3], nN;  /* points per axis; one value given: the same on every axis */
   PetscReal          L[3];           /* box side per axis (run units); as -N */
   PetscInt           nL;
+  UphillBoundary     bc;
   PetscReal          dt, t_end; /* run units: m and s (SI), l and tau (reduced) */
   PetscInt           max_steps;
   UphillSchemeType   scheme;
