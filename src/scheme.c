@@ -79,6 +79,7 @@ typedef struct {
   PetscReal l0, l1, l2, errc;      /* predictor weights on c^n, c^{n-1}, c^{n-2}; Milne factor */
   PetscReal gfac;                  /* local error -> its share of the global error */
   PetscBool estimate;              /* the history supports an estimate of this order */
+  PetscReal fd2, fd4;              /* the damping a defect sees, k^2 (fd2 + fd4 k^2): SpectralFinal */
 } StepCoef;
 
 static void Coefficients(const UphillScheme s, PetscReal h, StepCoef *k)
@@ -87,6 +88,14 @@ static void Coefficients(const UphillScheme s, PetscReal h, StepCoef *k)
 
   memset(k, 0, sizeof(*k));
   k->h = h;
+  /* the true operator's damping of a mode, where it is diagonal in k and known: the polynomial
+   * model's M k^2 (f'' + kappa k^2) at the smallest f'', -rho (cb - ca)^2 (the well's middle);
+   * the regular model's variable mobility couples the modes, so no damping is assumed there */
+  if (s->p.model.kind == THERMO_MODEL_POLYNOMIAL) {
+    const ThermoModel *m = &s->p.model;
+    k->fd2               = -m->mobility * m->rho * (m->cb - m->ca) * (m->cb - m->ca);
+    k->fd4               = m->mobility * m->kappa;
+  }
   /* BDF2 needs c^{n-1}; a ratio past the zero-stability limit 1+sqrt(2) restarts it */
   if (s->p.order == 2 && s->nhist >= 2 && h / h1 < 1.0 + PETSC_SQRT2) {
     const PetscReal w = h / h1;
@@ -563,11 +572,12 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
         /* the k = 0 mode (mass) is never changed, not even by the round-off of a0 */
         const PetscReal re = k2 > 0 ? f * nre : p1[e][0], im = k2 > 0 ? f * nim : p1[e][1];
         /* local error: Milne on the predictor, plus the splitting error of the stabilizers,
-         * which the predictor cannot see: the defect h L (c* - c^{n+1}) passes through the
-         * implicit solve like the rest of the step, so it enters c^{n+1} as f h L (c* - c^{n+1}),
-         * f = 1/(a0 + h D(k)): (h/a0) L for slow modes, L/D for stiff ones, which the solve damps
-         * (the filtered estimate of stiff integrators, Hairer & Wanner II, IV.8) */
-        const PetscReal L  = hm * a0 * f * k2 * (E2 + E4 * k2);
+         * which the predictor cannot see: the defect h L (c* - c^{n+1}) is damped like any
+         * error by the true operator, so it enters c^{n+1} as h L (c* - c^{n+1})/(a0 + h G),
+         * G = k^2 (fd2 + fd4 k^2) >= 0 where known (the filtered estimate of stiff integrators,
+         * Hairer & Wanner II, IV.8), else (h/a0) L (c* - c^{n+1}) */
+        const PetscReal G  = k2 * (k->fd2 + k->fd4 * k2);
+        const PetscReal L  = hm * a0 * k2 * (E2 + E4 * k2) / (a0 + h * PetscMax(G, 0.0));
         const PetscReal dr = errc * (re - (l0 * p1[e][0] + l1 * p2[e][0] + l2 * p3[e][0])) + L * (sr - re);
         const PetscReal di = errc * (im - (l0 * p1[e][1] + l1 * p2[e][1] + l2 * p3[e][1])) + L * (si - im);
         nr[e][0] = wr[e][0] = re;
