@@ -31,8 +31,9 @@ static PetscBool CheckpointTmp(const char *name)
 
 #define ATTR(viewer, name, type, ptr, load) ((load) ? PetscViewerHDF5ReadAttribute(viewer, "/c", name, type, NULL, ptr) : PetscViewerHDF5WriteAttribute(viewer, "/c", name, type, ptr))
 
-/* The loop state as attributes of /c, written or read by the same list. F_check and
- * adapt_h_cap (added later) are read apart, so older checkpoints still load. */
+/* The loop state as attributes of /c, written or read by the same list. F_check (added
+ * later) is read apart; checkpoints of 0.2 are refused before this by their identity (no
+ * Ly, Lz, bc_noflux). */
 static PetscErrorCode LoopAttributes(PetscViewer v, UphillCheckpointState *st, PetscBool load)
 {
   PetscFunctionBegin;
@@ -43,18 +44,14 @@ static PetscErrorCode LoopAttributes(PetscViewer v, UphillCheckpointState *st, P
   PetscCall(ATTR(v, "adapt_err_prev", PETSC_REAL, &st->loop.adapt.err_prev, load));
   PetscCall(ATTR(v, "adapt_rejected", PETSC_INT, &st->loop.adapt.rejected, load));
   PetscCall(ATTR(v, "diag_row", PETSC_INT, &st->row, load));
-  if (!load) {
-    PetscCall(ATTR(v, "F_check", PETSC_REAL, &st->loop.F_check, load));
-    PetscCall(ATTR(v, "adapt_h_cap", PETSC_REAL, &st->loop.adapt.h_cap, load));
-  } else {
+  PetscCall(ATTR(v, "adapt_h_cap", PETSC_REAL, &st->loop.adapt.h_cap, load));
+  if (!load) PetscCall(ATTR(v, "F_check", PETSC_REAL, &st->loop.F_check, load));
+  else {
     PetscBool has;
     PetscCall(PetscViewerHDF5HasAttribute(v, "/c", "F_check", &has));
     /* without it, the first energy check after the restart is skipped */
     if (has) PetscCall(ATTR(v, "F_check", PETSC_REAL, &st->loop.F_check, load));
     else st->loop.F_check = PETSC_MAX_REAL;
-    PetscCall(PetscViewerHDF5HasAttribute(v, "/c", "adapt_h_cap", &has));
-    st->loop.adapt.h_cap = 0; /* a checkpoint of 0.2.0: no ceiling */
-    if (has) PetscCall(ATTR(v, "adapt_h_cap", PETSC_REAL, &st->loop.adapt.h_cap, load));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -93,12 +90,9 @@ static const struct {
   {"flux_log",        PETSC_INT },
   {"h_prev1",         PETSC_REAL},
   {"h_prev2",         PETSC_REAL},
-  {"adapt_h_cap",     PETSC_REAL}, /* added in 0.3: last, so the indices of older sums stay */
+  {"adapt_h_cap",     PETSC_REAL},
 };
 #define NSTATE ((int)(sizeof(state_attrs) / sizeof(state_attrs[0])))
-/* the identity's place in the state checksum: the state list's length when checksums came
- * (0.2), fixed so that attributes appended since leave older checksums valid */
-#define ID_HASH_BASE 12
 
 static uint64_t RealBits(PetscReal x)
 {
@@ -182,10 +176,6 @@ static PetscErrorCode StateChecksum(PetscViewer v, PetscInt nid, const UphillIde
   for (int k = 0; k < NSTATE; k++) {
     PetscInt  i = 0;
     PetscReal r = 0;
-    PetscBool has;
-    /* absent only from checkpoints older than the attribute (written without it, summed without it) */
-    PetscCall(PetscViewerHDF5HasAttribute(v, "/c", state_attrs[k].name, &has));
-    if (!has) continue;
     if (state_attrs[k].type == PETSC_INT) PetscCall(PetscViewerHDF5ReadAttribute(v, "/c", state_attrs[k].name, PETSC_INT, NULL, &i));
     else PetscCall(PetscViewerHDF5ReadAttribute(v, "/c", state_attrs[k].name, PETSC_REAL, NULL, &r));
     h += UphillHash64(state_attrs[k].type == PETSC_INT ? (uint64_t)(int64_t)i : RealBits(r), (uint64_t)k);
@@ -193,7 +183,7 @@ static PetscErrorCode StateChecksum(PetscViewer v, PetscInt nid, const UphillIde
   for (PetscInt k = 0; k < nid; k++) {
     PetscReal r;
     PetscCall(PetscViewerHDF5ReadAttribute(v, "/c", id[k].name, PETSC_REAL, NULL, &r));
-    h += UphillHash64(RealBits(r), (uint64_t)(ID_HASH_BASE + k));
+    h += UphillHash64(RealBits(r), (uint64_t)(NSTATE + k));
   }
   *sum = h;
   PetscFunctionReturn(PETSC_SUCCESS);
