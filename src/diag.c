@@ -110,9 +110,10 @@ static PetscReal SpectralSums(UphillDiag d, const UphillComplex *ch, PetscReal *
         sum += w * sp->ksq[i] * S;
         if (d->Bel) el += w * d->Bel[i] * S;
         /* walls: a cosine mode is one sample; the weight 1/2 of a zero index only makes up for
-         * its doubled coefficient */
+         * its doubled coefficient, and 2^d puts the mirror-extended box's share back, so that,
+         * as in a periodic box, the shell sums of S add up to the variance of c */
         if (sh >= 1 && sh < d->nshell) {
-          d->shell[2 * sh] += w * S;
+          d->shell[2 * sh] += (d->gi.walls ? (PetscReal)(1 << d->gi.dim) : 1.0) * w * S;
           d->shell[2 * sh + 1] += d->gi.walls ? 1.0 : w;
         }
       }

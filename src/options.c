@@ -398,7 +398,12 @@ static PetscErrorCode CheckConsistency(MPI_Comm comm, const UphillOptions *o)
   PetscCheck(o->adapt || UphillOptionsGiven(o, "-dt"), comm, PETSC_ERR_ARG_WRONG, "-adapt false needs a fixed step: give -dt");
   PetscCheck(!(o->restart[0] && o->force), comm, PETSC_ERR_ARG_INCOMP, "-restart and -force contradict each other: -restart continues the run in -output, -force replaces it");
   PetscCheck(o->ic != UPHILL_IC_FILE || o->ic_file[0], comm, PETSC_ERR_ARG_WRONG, "-ic file needs -ic_file PATH (an HDF5 file with dataset /c)");
-  PetscCheck(o->ic != UPHILL_IC_MODE || o->ic_mode <= o->N[0] / 2, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ic_mode = %" PetscInt_FMT " is out of range; allowed range [1, N/2 = %" PetscInt_FMT "] (N along x)", o->ic_mode, o->N[0] / 2);
+  {
+    /* between walls cos(2 pi m x/L) at the cell centres is cosine mode 2m <= N-1; m = N/2 would
+     * vanish at every point */
+    const PetscInt mmax = o->bc == UPHILL_BC_NOFLUX ? (o->N[0] - 1) / 2 : o->N[0] / 2;
+    PetscCheck(o->ic != UPHILL_IC_MODE || o->ic_mode <= mmax, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ic_mode = %" PetscInt_FMT " is out of range; allowed range [1, %s = %" PetscInt_FMT "] (N along x)", o->ic_mode, o->bc == UPHILL_BC_NOFLUX ? "(N-1)/2 with -bc noflux" : "N/2", mmax);
+  }
   PetscCheck(!UphillOptionsGiven(o, "-noise") || o->ic == UPHILL_IC_RANDOM || o->ic == UPHILL_IC_COUPLE, comm, PETSC_ERR_ARG_INCOMP, "-noise is not used without -ic random or -ic couple; remove it");
   PetscCheck(o->ic != UPHILL_IC_PFHUB1A || o->dim == 2, comm, PETSC_ERR_ARG_INCOMP, "-ic pfhub1a is the 2D benchmark field; use -dim 2");
   if (!poly) {

@@ -65,7 +65,13 @@ typedef struct {
 } Setup;
 
 /* a box of n[a] points and side len[a] per axis (SetupCreate: the cube) */
-static PetscErrorCode SetupCreateBox(MPI_Comm comm, PetscInt dim, const PetscInt n[3], const PetscReal len[3], const ThermoModel *m, UphillFluxForm flux, Setup *su);
+static PetscErrorCode SetupCreateBoxBC(MPI_Comm comm, PetscInt dim, const PetscInt n[3], const PetscReal len[3], PetscBool walls, const ThermoModel *m, UphillFluxForm flux, Setup *su);
+static PetscErrorCode SetupCreateBox(MPI_Comm comm, PetscInt dim, const PetscInt n[3], const PetscReal len[3], const ThermoModel *m, UphillFluxForm flux, Setup *su)
+{
+  PetscFunctionBeginUser;
+  PetscCall(SetupCreateBoxBC(comm, dim, n, len, PETSC_FALSE, m, flux, su));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
 static PetscErrorCode SetupCreate(MPI_Comm comm, PetscInt dim, PetscInt N, PetscReal L, const ThermoModel *m, UphillFluxForm flux, Setup *su)
 {
@@ -77,7 +83,7 @@ static PetscErrorCode SetupCreate(MPI_Comm comm, PetscInt dim, PetscInt N, Petsc
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode SetupCreateBox(MPI_Comm comm, PetscInt dim, const PetscInt n[3], const PetscReal len[3], const ThermoModel *m, UphillFluxForm flux, Setup *su)
+static PetscErrorCode SetupCreateBoxBC(MPI_Comm comm, PetscInt dim, const PetscInt n[3], const PetscReal len[3], PetscBool walls, const ThermoModel *m, UphillFluxForm flux, Setup *su)
 {
   UphillGridParams   gp;
   UphillDiagParams   dp;
@@ -97,6 +103,7 @@ static PetscErrorCode SetupCreateBox(MPI_Comm comm, PetscInt dim, const PetscInt
   gp.unit   = 1.0;
   gp.plan   = 0;
   gp.wisdom = "none";
+  gp.walls  = walls;
   PetscCall(UphillGridCreate(comm, &gp, &su->g));
   PetscCall(UphillGridGetInfo(su->g, &su->gi));
   sp.model = *m;
@@ -367,8 +374,12 @@ static PetscErrorCode TestModeLength(Tally *t, PetscInt dim, PetscInt N, PetscRe
  * spectrum in that shell (counted here by walking every DFT index), at k = s dk; every other
  * shell 0; and the shells listed are the non-empty ones with (s + 1/2) dk <= the smallest
  * axis' largest |k|. A rectangular box checks that the bins follow the longest side. */
-static PetscErrorCode TestModeSpectrum(Tally *t, PetscInt dim, const PetscInt n[3], const PetscReal len[3], PetscInt m0, PetscInt m1, PetscInt m2)
+/* walls: cosine modes n = 0..N-1, k = pi n/L, shells of width pi/L_max up to pi (N-1)/L; the
+ * mode cos(2 pi m x/L) at the cell centres is cosine mode 2m (one nonzero m only: a wave
+ * oblique to the axes is no single cosine mode) */
+static PetscErrorCode TestModeSpectrum(Tally *t, PetscBool walls, PetscInt dim, const PetscInt n[3], const PetscReal len[3], PetscInt m0, PetscInt m1, PetscInt m2)
 {
+  const PetscReal  kf = walls ? PETSC_PI : 2 * PETSC_PI; /* fundamental times L */
   enum { MAXS = 512 };
   Setup            su;
   ThermoModel      m      = Regular(3.0, 1.0);
@@ -380,10 +391,10 @@ static PetscErrorCode TestModeSpectrum(Tally *t, PetscInt dim, const PetscInt n[
   PetscFunctionBeginUser;
   for (PetscInt a = 0; a < dim; a++) {
     dk = PetscMax(dk, len[a]);
-    kiso  = PetscMin(kiso, PETSC_PI * n[a] / len[a]);
+    kiso  = PetscMin(kiso, PETSC_PI * (walls ? n[a] - 1 : n[a]) / len[a]);
     kmode += PetscSqr(2 * PETSC_PI * mv[a] / len[a]);
   }
-  dk    = 2 * PETSC_PI / dk;
+  dk    = kf / dk;
   kmode = PetscSqrtReal(kmode);
   shell = (PetscInt)PetscFloorReal(kmode / dk + 0.5);
   for (PetscInt i = 0; i < n[0]; i++)
@@ -392,12 +403,12 @@ static PetscErrorCode TestModeSpectrum(Tally *t, PetscInt dim, const PetscInt n[
         const PetscInt  idx[3] = {i, j, l};
         PetscReal       k2     = 0;
         PetscInt        sh;
-        for (PetscInt a = 0; a < dim; a++) k2 += PetscSqr(2 * PETSC_PI * (idx[a] <= n[a] / 2 ? idx[a] : idx[a] - n[a]) / len[a]);
+        for (PetscInt a = 0; a < dim; a++) k2 += PetscSqr(kf * (walls || idx[a] <= n[a] / 2 ? idx[a] : idx[a] - n[a]) / len[a]);
         sh = (PetscInt)PetscFloorReal(PetscSqrtReal(k2) / dk + 0.5);
         if (sh < MAXS) count[sh]++;
       }
   for (PetscInt sh = 1; sh < MAXS && (sh + 0.5) * dk <= kiso * (1 + 1e-12); sh++) nexp += count[sh] > 0;
-  PetscCall(SetupCreateBox(t->comm, dim, n, len, &m, UPHILL_FLUX_IDEAL, &su));
+  PetscCall(SetupCreateBoxBC(t->comm, dim, n, len, walls, &m, UPHILL_FLUX_IDEAL, &su));
   PetscCall(Fill(&su, ModeBox, prm));
   PetscCall(Diag(&su, su.d, &v));
   PetscCall(UphillDiagGetStructureFactor(su.d, MAXS, k, S, &ns));
@@ -407,7 +418,7 @@ static PetscErrorCode TestModeSpectrum(Tally *t, PetscInt dim, const PetscInt n[
       kgot = k[i];
     } else other = PetscMax(other, S[i]);
   }
-  TallyCheckf(t, (PetscBool)(ns == nexp), "S(k) of mode (%d,%d,%d) in %gx%gx%g: %d shells listed, %d expected (non-empty, inside the isotropic range)", (int)m0, (int)m1, (int)m2, (double)len[0], (double)len[1], (double)(dim > 2 ? len[2] : 0), (int)ns, (int)nexp);
+  TallyCheckf(t, (PetscBool)(ns == nexp), "S(k) of mode (%d,%d,%d) in %gx%gx%g%s: %d shells listed, %d expected (non-empty, inside the isotropic range)", (int)m0, (int)m1, (int)m2, (double)len[0], (double)len[1], (double)(dim > 2 ? len[2] : 0), walls ? " between walls" : "", (int)ns, (int)nexp);
   TallyCheckf(t, (PetscBool)(Rel(Sgot, 2 * 0.25 * prm[1] * prm[1] / count[shell]) <= 1e-12 && Rel(kgot, shell * dk) <= 1e-14), "  |k| = %.6f -> shell %d (k = %.6f, %d modes): S = %.15g = a^2/(2 n_s) = %.15g", (double)kmode, (int)shell, (double)kgot, (int)count[shell], (double)Sgot, (double)(0.5 * prm[1] * prm[1] / count[shell]));
   TallyCheckf(t, (PetscBool)(other <= 1e-28), "  every other shell empty: max S elsewhere %.3g <= 1e-28", (double)other);
   PetscCall(SetupDestroy(&su));
@@ -513,11 +524,14 @@ int main(int argc, char **argv)
   {
     const PetscInt  sq[3] = {64, 64, 1}, rect[3] = {64, 32, 1}, cube[3] = {16, 16, 16};
     const PetscReal lsq[3] = {32, 32, 1}, lrect[3] = {32, 16, 1}, lcube[3] = {16, 16, 16};
-    PetscCall(TestModeSpectrum(&t, 2, sq, lsq, 3, 4, 0));
-    PetscCall(TestModeSpectrum(&t, 2, sq, lsq, 2, 1, 0));
-    PetscCall(TestModeSpectrum(&t, 2, rect, lrect, 0, 1, 0));
-    PetscCall(TestModeSpectrum(&t, 2, rect, lrect, 1, 1, 0));
-    PetscCall(TestModeSpectrum(&t, 3, cube, lcube, 1, 2, 2));
+    PetscCall(TestModeSpectrum(&t, PETSC_FALSE, 2, sq, lsq, 3, 4, 0));
+    PetscCall(TestModeSpectrum(&t, PETSC_FALSE, 2, sq, lsq, 2, 1, 0));
+    PetscCall(TestModeSpectrum(&t, PETSC_FALSE, 2, rect, lrect, 0, 1, 0));
+    PetscCall(TestModeSpectrum(&t, PETSC_FALSE, 2, rect, lrect, 1, 1, 0));
+    PetscCall(TestModeSpectrum(&t, PETSC_FALSE, 3, cube, lcube, 1, 2, 2));
+    PetscCall(TestModeSpectrum(&t, PETSC_TRUE, 2, sq, lsq, 3, 0, 0));
+    PetscCall(TestModeSpectrum(&t, PETSC_TRUE, 2, rect, lrect, 0, 1, 0));
+    PetscCall(TestModeSpectrum(&t, PETSC_TRUE, 3, cube, lcube, 0, 0, 2));
   }
   PetscCall(TallySummary(&t));
   {

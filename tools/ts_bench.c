@@ -74,10 +74,10 @@ static PetscErrorCode FluxDivergence(Ctx *x, const PetscReal *c, UphillComplex *
           w[i][0]           = -k * x->q[i][1];
           w[i][1]           = k * x->q[i][0];
         }
-    PetscCall(UphillGridBackward(x->grid));
+    PetscCall(UphillGridBackwardOdd(x->grid, d)); /* walls: the flux is a sine series along d */
     for (PetscInt r = 0; r < x->gi.rows; r++)
       for (PetscInt i = 0; i < x->gi.nx; i++) buf[r * x->gi.nxpad + i] *= ThermoReducedMobility(c[r * x->gi.nx + i], x->m.r) / sp->ntot;
-    PetscCall(UphillGridForward(x->grid));
+    PetscCall(UphillGridForwardOdd(x->grid, d));
     for (PetscInt a = 0, i = 0; a < sp->nlev[0]; a++)
       for (PetscInt b = 0; b < sp->nlev[1]; b++)
         for (PetscInt e = 0; e < sp->nlev[2]; e++, i++) {
