@@ -512,6 +512,53 @@ typedef enum {
                      * last flux direction, whose transform is in the buffer */
 } FinalMode;
 
+/* The constants of the final pass (see SpectralFinal). */
+typedef struct {
+  PetscReal h, kap, M, S, D2, D4, E2, E4, hm, a0, a1, a2, e1, e2, l0, l1, l2, errc, L2, A4;
+} FinalCoef;
+
+/* One row of the final pass. The flags are constants at every call (always inlined), so each
+ * variant is a loop without branches or conditional loads, which the compiler vectorizes;
+ * restrict: the seven arrays are distinct. */
+static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict we, const PetscReal *restrict kv, PetscReal kc, const PetscReal *restrict bel, const UphillComplex *restrict p1, const UphillComplex *restrict p2, const UphillComplex *restrict p3, UphillComplex *restrict nr, UphillComplex *restrict wr, PetscBool acc, PetscBool poly, PetscBool karr, PetscBool el, PetscReal sum[3])
+{
+  const PetscReal h = q->h, a0 = q->a0, a1 = q->a1, a2 = q->a2, e1 = q->e1, e2 = q->e2, l0 = q->l0, l1 = q->l1, l2 = q->l2, errc = q->errc;
+  PetscReal       er = 0, gr = 0, cr = 0;
+
+#pragma omp simd reduction(+ : er, gr, cr)
+  for (PetscInt e = 0; e < n; e++) {
+    const PetscReal k2 = k2ab + k2e[e], f = 1.0 / (a0 + h * k2 * (q->D2 + q->D4 * k2));
+    const PetscReal sr = e1 * p1[e][0] + e2 * p2[e][0], si = e1 * p1[e][1] + e2 * p2[e][1];
+    const PetscReal ar = nr[e][0], ai = nr[e][1]; /* loaded always, used only when acc */
+    PetscReal       nre, nim;
+    if (poly) {
+      nre = a1 * p1[e][0] - a2 * p2[e][0] + h * k2 * (q->S * sr - q->M * wr[e][0]) + (acc ? ar : 0.0);
+      nim = a1 * p1[e][1] - a2 * p2[e][1] + h * k2 * (q->S * si - q->M * wr[e][1]) + (acc ? ai : 0.0);
+    } else {
+      /* history, explicit linear terms (lin = (D - 1 + [LOG]) k^2 + (S + A kappa k^2) k^2),
+       * what earlier passes accumulated, and the last flux direction */
+      const PetscReal kd = karr ? kv[e] : kc, lin = k2 * (q->L2 + q->A4 * k2);
+      nre = a1 * p1[e][0] - a2 * p2[e][0] + h * (lin * sr - kd * wr[e][1]) + (acc ? ar : 0.0);
+      nim = a1 * p1[e][1] - a2 * p2[e][1] + h * (lin * si + kd * wr[e][0]) + (acc ? ai : 0.0);
+    }
+    /* the k = 0 mode (mass) is never changed, not even by the round-off of a0 */
+    const PetscReal re = k2 > 0 ? f * nre : p1[e][0], im = k2 > 0 ? f * nim : p1[e][1];
+    /* local error: Milne on the predictor, plus the splitting error of the stabilizers,
+     * (h/a0) L (c* - c^{n+1}), which the predictor cannot see */
+    const PetscReal L  = q->hm * k2 * (q->E2 + q->E4 * k2);
+    const PetscReal dr = errc * (re - (l0 * p1[e][0] + l1 * p2[e][0] + l2 * p3[e][0])) + L * (sr - re);
+    const PetscReal di = errc * (im - (l0 * p1[e][1] + l1 * p2[e][1] + l2 * p3[e][1])) + L * (si - im);
+    nr[e][0] = wr[e][0] = re;
+    nr[e][1] = wr[e][1] = im;
+    er += we[e] * (dr * dr + di * di);
+    gr += we[e] * (q->kap * k2 + (el ? bel[e] : 0.0)) * (re * re + im * im);
+    cr += we[e] * ((re - p1[e][0]) * (re - p1[e][0]) + (im - p1[e][1]) * (im - p1[e][1]));
+  }
+  sum[0] = er;
+  sum[1] = gr;
+  sum[2] = cr;
+}
+
 /* c^{n+1}_k = right-hand side / (a0 + h D2 k^2 + h D4 k^4), with the sums of the error
  * estimate and of the gradient energy taken on the way; the buffer gets c^{n+1}_k for the
  * last transform. One pass over the coefficients, because the step is bound by memory:
@@ -522,58 +569,41 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
 {
   const UphillSpectral *sp = &s->sp;
   const ThermoModel    *m  = &s->p.model;
-  UphillComplex        *nw = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2], *c3 = s->ch[3];
-  const PetscReal       h = k->h, kap = m->kappa, M = m->mobility, S = s->p.S;
+  const PetscBool       reg = (PetscBool)(m->kind == THERMO_MODEL_REGULAR), poly = (PetscBool)(mode == FINAL_POLYNOMIAL), acc = s->acc;
+  FinalCoef             q;
+  PetscReal             es = 0, gs = 0, cs = 0;
+
+  q.h = k->h, q.kap = m->kappa, q.M = m->mobility, q.S = s->p.S;
   /* denominator: a0 + h (D2 k^2 + D4 k^4); of it, E2 k^2 + E4 k^4 acts on c^{n+1} - c* (the
    * stabilizers L: all but the exact implicit parts, k^2 of the IDEAL flux and M kappa k^4 of
    * the polynomial model) */
-  const PetscReal D2 = m->kind == THERMO_MODEL_REGULAR ? s->Dimp + S : S;
-  const PetscReal D4 = m->kind == THERMO_MODEL_REGULAR ? s->p.A * kap : M * kap;
-  const PetscReal E2 = m->kind == THERMO_MODEL_REGULAR ? D2 - (s->logflux ? 0.0 : 1.0) : S, E4 = m->kind == THERMO_MODEL_REGULAR ? D4 : 0.0;
-  const PetscReal hm = k->gfac * h / k->a0, a0 = k->a0, a1 = k->a1, a2 = k->a2, e1 = k->e1, e2 = k->e2;
-  const PetscReal l0 = k->l0, l1 = k->l1, l2 = k->l2, errc = k->errc;
-  const PetscReal L2 = s->Dimp - (s->logflux ? 0.0 : 1.0) + S, A4 = s->p.A * kap;
-  const PetscBool acc = s->acc;
-  const PetscReal *Bel = s->Bel;
-  PetscReal       es = 0, gs = 0, cs = 0;
-
+  q.D2 = reg ? s->Dimp + q.S : q.S;
+  q.D4 = reg ? s->p.A * q.kap : q.M * q.kap;
+  q.E2 = reg ? q.D2 - (s->logflux ? 0.0 : 1.0) : q.S;
+  q.E4 = reg ? q.D4 : 0.0;
+  q.hm = k->gfac * k->h / k->a0, q.a0 = k->a0, q.a1 = k->a1, q.a2 = k->a2, q.e1 = k->e1, q.e2 = k->e2;
+  q.l0 = k->l0, q.l1 = k->l1, q.l2 = k->l2, q.errc = k->errc;
+  q.L2 = s->Dimp - (s->logflux ? 0.0 : 1.0) + q.S, q.A4 = s->p.A * q.kap;
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
+      const PetscInt   n = sp->nlev[2];
       const PetscReal  wab = sp->w[0][a] * sp->w[1][b], k2ab = sp->k2[0][a] + sp->k2[1][b];
-      const PetscReal *k2e = sp->k2[2], *we = sp->w[2];
-      PetscReal        kc = 0, er = 0, gr = 0, cr = 0;
-      const PetscReal *kv = mode == FINAL_FLUX ? RowK(sp, dlast, a, b, &kc) : NULL;
-      UphillComplex   *nr = nw + row, *wr = w + row, *p1 = c1 + row, *p2 = c2 + row, *p3 = c3 + row;
-      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
-        const PetscReal k2 = k2ab + k2e[e], f = 1.0 / (a0 + h * k2 * (D2 + D4 * k2));
-        const PetscReal sr = e1 * p1[e][0] + e2 * p2[e][0], si = e1 * p1[e][1] + e2 * p2[e][1];
-        PetscReal       nre, nim;
-        if (mode == FINAL_POLYNOMIAL) {
-          nre = a1 * p1[e][0] - a2 * p2[e][0] + h * k2 * (S * sr - M * wr[e][0]) + (acc ? nr[e][0] : 0.0);
-          nim = a1 * p1[e][1] - a2 * p2[e][1] + h * k2 * (S * si - M * wr[e][1]) + (acc ? nr[e][1] : 0.0);
-        } else {
-          /* history, explicit linear terms (lin = (D - 1 + [LOG]) k^2 + (S + A kappa k^2) k^2),
-           * what earlier passes accumulated, and the last flux direction */
-          const PetscReal kd = kv ? kv[e] : kc, lin = k2 * (L2 + A4 * k2);
-          nre = a1 * p1[e][0] - a2 * p2[e][0] + h * (lin * sr - kd * wr[e][1]) + (acc ? nr[e][0] : 0.0);
-          nim = a1 * p1[e][1] - a2 * p2[e][1] + h * (lin * si + kd * wr[e][0]) + (acc ? nr[e][1] : 0.0);
-        }
-        /* the k = 0 mode (mass) is never changed, not even by the round-off of a0 */
-        const PetscReal re = k2 > 0 ? f * nre : p1[e][0], im = k2 > 0 ? f * nim : p1[e][1];
-        /* local error: Milne on the predictor, plus the splitting error of the stabilizers,
-         * (h/a0) L (c* - c^{n+1}), which the predictor cannot see */
-        const PetscReal L  = hm * k2 * (E2 + E4 * k2);
-        const PetscReal dr = errc * (re - (l0 * p1[e][0] + l1 * p2[e][0] + l2 * p3[e][0])) + L * (sr - re);
-        const PetscReal di = errc * (im - (l0 * p1[e][1] + l1 * p2[e][1] + l2 * p3[e][1])) + L * (si - im);
-        nr[e][0] = wr[e][0] = re;
-        nr[e][1] = wr[e][1] = im;
-        er += we[e] * (dr * dr + di * di);
-        gr += we[e] * (kap * k2 + (Bel ? Bel[row + e] : 0.0)) * (re * re + im * im);
-        cr += we[e] * ((re - p1[e][0]) * (re - p1[e][0]) + (im - p1[e][1]) * (im - p1[e][1]));
+      PetscReal        kc = 0, r[3];
+      const PetscReal *kv = poly ? NULL : RowK(sp, dlast, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
+      UphillComplex   *nr = s->ch[0] + row, *wr = w + row, *p1 = s->ch[1] + row, *p2 = s->ch[2] + row, *p3 = s->ch[3] + row;
+#define FINAL_ROW(P, K, E) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, bel, p1, p2, p3, nr, wr, acc, P, K, E, r)
+      if (poly) FINAL_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE);
+      else if (kv) {
+        if (bel) FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE);
+        else FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE);
+      } else {
+        if (bel) FINAL_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
+        else FINAL_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
       }
-      es += wab * er;
-      gs += wab * gr;
-      cs += wab * cr;
+#undef FINAL_ROW
+      es += wab * r[0];
+      gs += wab * r[1];
+      cs += wab * r[2];
     }
   sums[0] = es; /* estimate, squared */
   sums[1] = gs; /* gradient energy */
