@@ -161,7 +161,7 @@ PetscErrorCode UphillSchemeCreate(UphillGrid grid, const UphillSchemeParams *p, 
   }
   for (PetscInt i = 0; i < 3; i++) PetscCall(UphillGridCreateVec(grid, &s->c[i]));
   for (PetscInt i = 0; i < 4; i++) PetscCall(UphillGridAllocComplex(grid, &s->ch[i]));
-  if (s->fluxes && s->gi.dim > 1) PetscCall(UphillGridAllocComplex(grid, &s->psi));
+  if (s->fluxes) PetscCall(UphillGridAllocComplex(grid, &s->psi));
   if (s->fluxes && p->model.elastic) {
     PetscCall(PetscMalloc1(PetscMax(s->gi.nloc_k, 1), &s->Bel));
     PetscCall(UphillGridEvalSpectral(grid, ThermoModelElasticKernel, &s->p.model, s->Bel));
@@ -461,6 +461,39 @@ static PetscErrorCode NoiseConstantMobility(UphillScheme s, const StepCoef *k, d
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The constants of the first pass (see SpectralStartRegular). */
+typedef struct {
+  PetscReal h, kap, lin, q6, hr, e1, e2;
+  PetscBool lg, quad;
+} StartCoef;
+
+/* One row of the first pass; the flags are constants at every call (always inlined), so each
+ * variant is a branch-free loop the compiler vectorizes. The buffer is loaded always and
+ * used only where it holds FT f'(c*) or FT(c*^2). */
+static inline __attribute__((always_inline)) void StartRow(const StartCoef *q, PetscInt n, const PetscReal *restrict ksq, const PetscReal *restrict kv, PetscReal kc, const PetscReal *restrict bel, const UphillComplex *restrict c1, const UphillComplex *restrict c2, UphillComplex *restrict psi, UphillComplex *restrict nw, UphillComplex *restrict w, PetscBool darken, PetscBool karr, PetscBool el)
+{
+  const PetscReal h = q->h, kap = q->kap, lin = q->lin, q6 = q->q6, hr = q->hr, e1 = q->e1, e2 = q->e2;
+  const PetscBool lg = q->lg, quad = q->quad;
+
+#pragma omp simd
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscReal k2 = ksq[i], kx = karr ? kv[i] : kc;
+    const PetscReal sr = e1 * c1[i][0] + e2 * c2[i][0], si = e1 * c1[i][1] + e2 * c2[i][1];
+    const PetscReal wr = w[i][0], wi = w[i][1], qr = quad ? wr : 0.0, qi = quad ? wi : 0.0;
+    const PetscReal bk = el ? bel[i] : 0.0; /* coherency: mu_el,k = B(n_k) c_k, linear */
+    const PetscReal pr = (lg ? wr + kap * k2 * sr : (kap * k2 - lin) * sr + q6 * qr) + bk * sr;
+    const PetscReal pi = (lg ? wi + kap * k2 * si : (kap * k2 - lin) * si + q6 * qi) + bk * si;
+    if (darken) {
+      nw[i][0] = -h * k2 * hr * qr;
+      nw[i][1] = -h * k2 * hr * qi;
+    }
+    psi[i][0] = pr;
+    psi[i][1] = pi;
+    w[i][0]   = -kx * pi;
+    w[i][1]   = kx * pr;
+  }
+}
+
 /* Regular model, first spectral pass: keep psi*_k and put i k_x psi*_k in the buffer; the
  * history and the explicit linear terms are added in the final pass, which reads c^n and
  * c^{n-1} anyway (the step is bound by memory traffic, so no pass writes what a later one
@@ -473,34 +506,22 @@ UPHILL_KERNEL static void SpectralStartRegular(UphillScheme s, const StepCoef *k
 {
   const UphillSpectral *sp = &s->sp;
   const ThermoModel    *m  = &s->p.model;
-  UphillComplex        *nw = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2], *psi = s->psi;
-  const PetscReal       h = k->h, kap = m->kappa, lin = 2.0 * m->chi + 6.0 * m->chi1, q6 = 6.0 * m->chi1, hr = 0.5 * (m->r - 1.0);
-  const PetscBool       lg = s->logflux, darken = (PetscBool)(!s->logflux && m->r != 1.0), quad = (PetscBool)(!s->logflux && s->nlfwd);
-  const PetscReal      *Bel = s->Bel;
+  const PetscBool       darken = (PetscBool)(!s->logflux && m->r != 1.0);
+  const StartCoef       q      = {k->h, m->kappa, 2.0 * m->chi + 6.0 * m->chi1, 6.0 * m->chi1, 0.5 * (m->r - 1.0), k->e1, k->e2, s->logflux, (PetscBool)(!s->logflux && s->nlfwd)};
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
       PetscReal        kc;
-      const PetscReal *kv = RowK(sp, 0, a, b, &kc);
-      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
-        const PetscInt  i = row + e;
-        const PetscReal k2 = sp->ksq[i], kx = kv ? kv[e] : kc;
-        const PetscReal sr = k->e1 * c1[i][0] + k->e2 * c2[i][0], si = k->e1 * c1[i][1] + k->e2 * c2[i][1];
-        const PetscReal qr = quad ? w[i][0] : 0.0, qi = quad ? w[i][1] : 0.0;
-        const PetscReal bk = Bel ? Bel[i] : 0.0; /* coherency: mu_el,k = B(n_k) c_k, linear */
-        const PetscReal pr = (lg ? w[i][0] + kap * k2 * sr : (kap * k2 - lin) * sr + q6 * qr) + bk * sr;
-        const PetscReal pi = (lg ? w[i][1] + kap * k2 * si : (kap * k2 - lin) * si + q6 * qi) + bk * si;
-        if (darken) {
-          nw[i][0] = -h * k2 * hr * qr;
-          nw[i][1] = -h * k2 * hr * qi;
-        }
-        if (psi) {
-          psi[i][0] = pr;
-          psi[i][1] = pi;
-        }
-        w[i][0] = -kx * pi;
-        w[i][1] = kx * pr;
+      const PetscReal *kv = RowK(sp, 0, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
+#define START_ROW(D, K, E) StartRow(&q, sp->nlev[2], sp->ksq + row, kv, kc, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, D, K, E)
+      if (darken) {
+        if (kv) bel ? START_ROW(PETSC_TRUE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_TRUE, PETSC_TRUE, PETSC_FALSE);
+        else bel ? START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_TRUE) : START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE);
+      } else {
+        if (kv) bel ? START_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE);
+        else bel ? START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE) : START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
       }
+#undef START_ROW
     }
   s->acc = darken;
 }
