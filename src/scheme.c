@@ -58,9 +58,11 @@ struct _n_UphillScheme {
   PetscBool          nlfwd;  /* a pointwise nonlinearity is transformed first */
   PetscBool          logflux; /* regular model: the LOG form is in use */
   PetscBool          acc;     /* during a trial: the new coefficients hold an accumulated part */
+  PetscBool          fused;   /* 2D fluxes: both directions in transform at once (psi's array) */
   Vec                c[3];   /* real states: [0] trial, [1] current c^n, [2] c^{n-1} */
   UphillComplex     *ch[4];  /* their coefficients, and [3] c^{n-2} */
-  UphillComplex     *psi;    /* psi_k of c*, for the gradient directions after the first */
+  UphillComplex     *psi;    /* psi_k of c*, for the gradient directions after the first; when
+                              * fused, i k_y psi_k, then FT of the y flux */
   PetscReal         *Bel;    /* coherency strain: B(n_k) per coefficient, the model's units */
   PetscInt           nhist;  /* states held: 1 (c^n) to 3 */
   PetscInt64         nstep;  /* index of the next step: keys the thermal noise */
@@ -162,6 +164,7 @@ PetscErrorCode UphillSchemeCreate(UphillGrid grid, const UphillSchemeParams *p, 
   for (PetscInt i = 0; i < 3; i++) PetscCall(UphillGridCreateVec(grid, &s->c[i]));
   for (PetscInt i = 0; i < 4; i++) PetscCall(UphillGridAllocComplex(grid, &s->ch[i]));
   if (s->fluxes) PetscCall(UphillGridAllocComplex(grid, &s->psi));
+  s->fused = (PetscBool)(s->fluxes && s->gi.dim == 2);
   if (s->fluxes && p->model.elastic) {
     PetscCall(PetscMalloc1(PetscMax(s->gi.nloc_k, 1), &s->Bel));
     PetscCall(UphillGridEvalSpectral(grid, ThermoModelElasticKernel, &s->p.model, s->Bel));
@@ -388,33 +391,45 @@ UPHILL_KERNEL static PetscErrorCode PointwiseNonlinear(UphillScheme s, const Ste
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* buf (grad_d psi, unnormalized) <- M(c*) grad_d psi / N^d, plus with thermal noise the
- * random flux sqrt(2 M theta/(h dV)) xi, xi ~ N(0,1) per cell and step (DESIGN.md 6.5): it
+/* b[j] (grad_{d+j} psi, unnormalized) <- M(c*) grad_{d+j} psi / N^d for the nb = 1 or 2
+ * directions in transform, M formed once for both, plus with thermal noise the random flux
+ * sqrt(2 M theta/(h dV)) xi, xi ~ N(0,1) per cell, step and direction (DESIGN.md 6.5): it
  * rides the flux's own forward transform, so the noise costs no transform */
-UPHILL_KERNEL static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, PetscInt d, double *buf)
+UPHILL_KERNEL static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, PetscInt d, PetscInt nb, double *b0, double *b1)
 {
   const PetscReal *cn, *cp;
   const PetscInt   nx = s->gi.nx, np = s->gi.nxpad;
   const PetscReal  e1 = k->e1, e2 = k->e2, invN = 1.0 / s->sp.ntot, r = s->p.model.r;
   const PetscReal  q2 = 2.0 * s->p.theta / (k->h * s->gi.cell);
-  const uint64_t   base = ((uint64_t)s->nstep * (uint64_t)s->gi.dim + (uint64_t)d) * (uint64_t)s->gi.ntot + (uint64_t)UphillGridGlobalIndex(&s->gi, 0);
+  double          *b[2] = {b0, b1};
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(UPHILL_POINTWISE, 0, 0, 0, 0));
   PetscCall(VecGetArrayRead(s->c[1], &cn));
   PetscCall(VecGetArrayRead(s->c[2], &cp));
   for (PetscInt row = 0; row < s->gi.rows; row++) {
-    const PetscReal *a = cn + row * nx, *b = cp + row * nx;
-    double          *o = buf + row * np;
+    const PetscReal *restrict a = cn + row * nx, *restrict c = cp + row * nx;
+    double *restrict o = b[0] + row * np, *restrict o1 = nb > 1 ? b[1] + row * np : NULL;
     if (q2 > 0) {
-      for (PetscInt i = 0; i < nx; i++) {
-        const PetscReal M = ThermoReducedMobility(e1 * a[i] + e2 * b[i], r);
-        o[i]              = invN * M * o[i] + PetscSqrtReal(q2 * PetscMax(M, 0.0)) * UphillHashNormal(s->nseed, base + (uint64_t)(row * nx + i));
+      for (PetscInt j = 0; j < nb; j++) {
+        const uint64_t base = ((uint64_t)s->nstep * (uint64_t)s->gi.dim + (uint64_t)(d + j)) * (uint64_t)s->gi.ntot + (uint64_t)UphillGridGlobalIndex(&s->gi, 0);
+        double        *oj   = b[j] + row * np;
+        for (PetscInt i = 0; i < nx; i++) {
+          const PetscReal M = ThermoReducedMobility(e1 * a[i] + e2 * c[i], r);
+          oj[i]             = invN * M * oj[i] + PetscSqrtReal(q2 * PetscMax(M, 0.0)) * UphillHashNormal(s->nseed, base + (uint64_t)(row * nx + i));
+        }
       }
-      continue;
-    }
+    } else if (nb > 1) {
 #pragma omp simd
-    for (PetscInt i = 0; i < nx; i++) o[i] *= invN * ThermoReducedMobility(e1 * a[i] + e2 * b[i], r);
+      for (PetscInt i = 0; i < nx; i++) {
+        const PetscReal M = invN * ThermoReducedMobility(e1 * a[i] + e2 * c[i], r);
+        o[i] *= M;
+        o1[i] *= M;
+      }
+    } else {
+#pragma omp simd
+      for (PetscInt i = 0; i < nx; i++) o[i] *= invN * ThermoReducedMobility(e1 * a[i] + e2 * c[i], r);
+    }
   }
   PetscCall(VecRestoreArrayRead(s->c[2], &cp));
   PetscCall(VecRestoreArrayRead(s->c[1], &cn));
@@ -470,7 +485,7 @@ typedef struct {
 /* One row of the first pass; the flags are constants at every call (always inlined), so each
  * variant is a branch-free loop the compiler vectorizes. The buffer is loaded always and
  * used only where it holds FT f'(c*) or FT(c*^2). */
-static inline __attribute__((always_inline)) void StartRow(const StartCoef *q, PetscInt n, const PetscReal *restrict ksq, const PetscReal *restrict kv, PetscReal kc, const PetscReal *restrict bel, const UphillComplex *restrict c1, const UphillComplex *restrict c2, UphillComplex *restrict psi, UphillComplex *restrict nw, UphillComplex *restrict w, PetscBool darken, PetscBool karr, PetscBool el)
+static inline __attribute__((always_inline)) void StartRow(const StartCoef *q, PetscInt n, const PetscReal *restrict ksq, const PetscReal *restrict kv, PetscReal kc, const PetscReal *restrict kyv, const PetscReal *restrict bel, const UphillComplex *restrict c1, const UphillComplex *restrict c2, UphillComplex *restrict psi, UphillComplex *restrict nw, UphillComplex *restrict w, PetscBool darken, PetscBool karr, PetscBool el, PetscBool fused)
 {
   const PetscReal h = q->h, kap = q->kap, lin = q->lin, q6 = q->q6, hr = q->hr, e1 = q->e1, e2 = q->e2;
   const PetscBool lg = q->lg, quad = q->quad;
@@ -487,15 +502,15 @@ static inline __attribute__((always_inline)) void StartRow(const StartCoef *q, P
       nw[i][0] = -h * k2 * hr * qr;
       nw[i][1] = -h * k2 * hr * qi;
     }
-    psi[i][0] = pr;
-    psi[i][1] = pi;
+    psi[i][0] = fused ? -kyv[i] * pi : pr;
+    psi[i][1] = fused ? kyv[i] * pr : pi;
     w[i][0]   = -kx * pi;
     w[i][1]   = kx * pr;
   }
 }
 
-/* Regular model, first spectral pass: keep psi*_k and put i k_x psi*_k in the buffer; the
- * history and the explicit linear terms are added in the final pass, which reads c^n and
+/* Regular model, first spectral pass: keep psi*_k (2D: put i k_y psi*_k in its place, the
+ * second field in transform) and put i k_x psi*_k in the buffer; the history and the explicit linear terms are added in the final pass, which reads c^n and
  * c^{n-1} anyway (the step is bound by memory traffic, so no pass writes what a later one
  * can form from data it reads):
  *   IDEAL: psi_k = (kappa k^2 - 2 chi - 6 chi1) c*_k + 6 chi1 FT(c*^2) (Redlich-Kister: psi's
@@ -511,15 +526,19 @@ UPHILL_KERNEL static void SpectralStartRegular(UphillScheme s, const StepCoef *k
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
-      PetscReal        kc;
+      PetscReal        kc, ky;
       const PetscReal *kv = RowK(sp, 0, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
-#define START_ROW(D, K, E) StartRow(&q, sp->nlev[2], sp->ksq + row, kv, kc, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, D, K, E)
-      if (darken) {
-        if (kv) bel ? START_ROW(PETSC_TRUE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_TRUE, PETSC_TRUE, PETSC_FALSE);
-        else bel ? START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_TRUE) : START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE);
+      const PetscReal *kyv = s->fused ? RowK(sp, 1, a, b, &ky) : NULL; /* 2D: k_y is the row */
+#define START_ROW(D, K, E, F) StartRow(&q, sp->nlev[2], sp->ksq + row, kv, kc, kyv, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, D, K, E, F)
+      if (s->fused) { /* 2D: k_x is constant along the row */
+        if (darken) bel ? START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
+        else bel ? START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
+      } else if (darken) {
+        if (kv) bel ? START_ROW(PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE) : START_ROW(PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE);
+        else bel ? START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE) : START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
       } else {
-        if (kv) bel ? START_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE);
-        else bel ? START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE) : START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
+        if (kv) bel ? START_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE) : START_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE);
+        else bel ? START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE) : START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
       }
 #undef START_ROW
     }
@@ -529,8 +548,10 @@ UPHILL_KERNEL static void SpectralStartRegular(UphillScheme s, const StepCoef *k
 /* What the final spectral pass starts from. */
 typedef enum {
   FINAL_POLYNOMIAL, /* the buffer holds FT f'(c*): the whole right-hand side is made here */
-  FINAL_FLUX        /* the new coefficients hold the accumulated right-hand side but for the
+  FINAL_FLUX,       /* the new coefficients hold the accumulated right-hand side but for the
                      * last flux direction, whose transform is in the buffer */
+  FINAL_FLUX2       /* 2D, fused: the x flux's transform is in the buffer, the y flux's in
+                     * psi's array, and the new coefficients hold at most Darken's part */
 } FinalMode;
 
 /* The constants of the final pass (see SpectralFinal). */
@@ -541,7 +562,7 @@ typedef struct {
 /* One row of the final pass. The flags are constants at every call (always inlined), so each
  * variant is a loop without branches or conditional loads, which the compiler vectorizes;
  * restrict: the seven arrays are distinct. */
-static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict we, const PetscReal *restrict kv, PetscReal kc, const PetscReal *restrict bel, const UphillComplex *restrict p1, const UphillComplex *restrict p2, const UphillComplex *restrict p3, UphillComplex *restrict nr, UphillComplex *restrict wr, PetscBool acc, PetscBool poly, PetscBool karr, PetscBool el, PetscReal sum[3])
+static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict we, const PetscReal *restrict kv, PetscReal kc, PetscReal kx, const PetscReal *restrict bel, const UphillComplex *restrict p1, const UphillComplex *restrict p2, const UphillComplex *restrict p3, const UphillComplex *restrict fy, UphillComplex *restrict nr, UphillComplex *restrict wr, PetscBool acc, PetscBool poly, PetscBool karr, PetscBool el, PetscBool two, PetscReal sum[3])
 {
   const PetscReal h = q->h, a0 = q->a0, a1 = q->a1, a2 = q->a2, e1 = q->e1, e2 = q->e2, l0 = q->l0, l1 = q->l1, l2 = q->l2, errc = q->errc;
   PetscReal       er = 0, gr = 0, cr = 0;
@@ -557,10 +578,14 @@ static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, P
       nim = a1 * p1[e][1] - a2 * p2[e][1] + h * k2 * (q->S * si - q->M * wr[e][1]) + (acc ? ai : 0.0);
     } else {
       /* history, explicit linear terms (lin = (D - 1 + [LOG]) k^2 + (S + A kappa k^2) k^2),
-       * what earlier passes accumulated, and the last flux direction */
+       * what earlier passes accumulated (two: plus the x flux, as SpectralFluxAdd adds it),
+       * and the last flux direction */
       const PetscReal kd = karr ? kv[e] : kc, lin = k2 * (q->L2 + q->A4 * k2);
-      nre = a1 * p1[e][0] - a2 * p2[e][0] + h * (lin * sr - kd * wr[e][1]) + (acc ? ar : 0.0);
-      nim = a1 * p1[e][1] - a2 * p2[e][1] + h * (lin * si + kd * wr[e][0]) + (acc ? ai : 0.0);
+      const PetscReal fr = two ? fy[e][0] : wr[e][0], fi = two ? fy[e][1] : wr[e][1];
+      const PetscReal xr = two ? (acc ? ar : 0.0) - h * kx * wr[e][1] : (acc ? ar : 0.0);
+      const PetscReal xi = two ? (acc ? ai : 0.0) + h * kx * wr[e][0] : (acc ? ai : 0.0);
+      nre = a1 * p1[e][0] - a2 * p2[e][0] + h * (lin * sr - kd * fi) + xr;
+      nim = a1 * p1[e][1] - a2 * p2[e][1] + h * (lin * si + kd * fr) + xi;
     }
     /* the k = 0 mode (mass) is never changed, not even by the round-off of a0 */
     const PetscReal re = k2 > 0 ? f * nre : p1[e][0], im = k2 > 0 ? f * nim : p1[e][1];
@@ -590,7 +615,7 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
 {
   const UphillSpectral *sp = &s->sp;
   const ThermoModel    *m  = &s->p.model;
-  const PetscBool       reg = (PetscBool)(m->kind == THERMO_MODEL_REGULAR), poly = (PetscBool)(mode == FINAL_POLYNOMIAL), acc = s->acc;
+  const PetscBool       reg = (PetscBool)(m->kind == THERMO_MODEL_REGULAR), poly = (PetscBool)(mode == FINAL_POLYNOMIAL), two = (PetscBool)(mode == FINAL_FLUX2), acc = s->acc;
   FinalCoef             q;
   PetscReal             es = 0, gs = 0, cs = 0;
 
@@ -609,17 +634,20 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
       const PetscInt   n = sp->nlev[2];
       const PetscReal  wab = sp->w[0][a] * sp->w[1][b], k2ab = sp->k2[0][a] + sp->k2[1][b];
-      PetscReal        kc = 0, r[3];
+      PetscReal        kc = 0, kx = 0, r[3];
       const PetscReal *kv = poly ? NULL : RowK(sp, dlast, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
       UphillComplex   *nr = s->ch[0] + row, *wr = w + row, *p1 = s->ch[1] + row, *p2 = s->ch[2] + row, *p3 = s->ch[3] + row;
-#define FINAL_ROW(P, K, E) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, bel, p1, p2, p3, nr, wr, acc, P, K, E, r)
-      if (poly) FINAL_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE);
-      else if (kv) {
-        if (bel) FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE);
-        else FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE);
+#define FINAL_ROW(P, K, E, T) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, bel, p1, p2, p3, s->psi + row, nr, wr, acc, P, K, E, T, r)
+      if (poly) FINAL_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
+      else if (two) { /* 2D: k_x constant along the row, k_y (the last direction) the row */
+        (void)RowK(sp, 0, a, b, &kx);
+        bel ? FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE) : FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE);
+      } else if (kv) {
+        if (bel) FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE);
+        else FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE);
       } else {
-        if (bel) FINAL_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
-        else FINAL_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
+        if (bel) FINAL_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE);
+        else FINAL_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
       }
 #undef FINAL_ROW
       es += wab * r[0];
@@ -712,9 +740,21 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
   if (s->fluxes) SpectralStartRegular(s, &k, w);
   else SpectralFinal(s, &k, w, FINAL_POLYNOMIAL, 0, sums);
   PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
-  for (PetscInt d = 0; s->fluxes && d < s->gi.dim; d++) {
+  if (s->fused) {
+    /* 2D: both directions in transform at once, the y one in psi's array, so one pointwise
+     * pass forms M(c*) for both and no spectral pass runs between the fluxes */
+    PetscCall(UphillGridBackward(s->grid));              /* grad_x psi* */
+    PetscCall(UphillGridBackwardArray(s->grid, s->psi)); /* grad_y psi* */
+    PetscCall(PointwiseFlux(s, &k, 0, 2, buf, (double *)s->psi));
+    PetscCall(UphillGridForward(s->grid));              /* FT(M(c*) grad_x psi*) */
+    PetscCall(UphillGridForwardArray(s->grid, s->psi)); /* FT(M(c*) grad_y psi*) */
+    PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
+    SpectralFinal(s, &k, w, FINAL_FLUX2, 1, sums);
+    PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
+  }
+  for (PetscInt d = 0; s->fluxes && !s->fused && d < s->gi.dim; d++) {
     PetscCall(UphillGridBackward(s->grid)); /* grad_d psi* */
-    PetscCall(PointwiseFlux(s, &k, d, buf));
+    PetscCall(PointwiseFlux(s, &k, d, 1, buf, NULL));
     PetscCall(UphillGridForward(s->grid)); /* FT(M(c*) grad_d psi*) */
     PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
     if (d + 1 < s->gi.dim) SpectralFluxAdd(s, &k, d, w);

@@ -68,6 +68,11 @@ PetscErrorCode UphillGridGetBuffer(UphillGrid grid, double **buf);
 /* buffer: real view -> complex view (unnormalized), and back (a pair scales by ntot) */
 PetscErrorCode UphillGridForward(UphillGrid grid);
 PetscErrorCode UphillGridBackward(UphillGrid grid);
+/* The same transforms in place on an array from UphillGridAllocComplex instead of the buffer
+ * (FFTW's new-array execution of the grid's plans: same size, alignment and layout), so two
+ * fields can be in transform at once. Counted like the others. */
+PetscErrorCode UphillGridForwardArray(UphillGrid grid, UphillComplex *a);
+PetscErrorCode UphillGridBackwardArray(UphillGrid grid, UphillComplex *a);
 /* transforms done so far (for the FFTs-per-step report) */
 PetscErrorCode UphillGridGetTransformCount(UphillGrid grid, PetscInt64 *count);
 
