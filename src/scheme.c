@@ -485,14 +485,14 @@ typedef struct {
 /* One row of the first pass; the flags are constants at every call (always inlined), so each
  * variant is a branch-free loop the compiler vectorizes. The buffer is loaded always and
  * used only where it holds FT f'(c*) or FT(c*^2). */
-static inline __attribute__((always_inline)) void StartRow(const StartCoef *q, PetscInt n, const PetscReal *restrict ksq, const PetscReal *restrict kv, PetscReal kc, const PetscReal *restrict kyv, const PetscReal *restrict bel, const UphillComplex *restrict c1, const UphillComplex *restrict c2, UphillComplex *restrict psi, UphillComplex *restrict nw, UphillComplex *restrict w, PetscBool darken, PetscBool karr, PetscBool el, PetscBool fused)
+static inline __attribute__((always_inline)) void StartRow(const StartCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict kv, PetscReal kc, const PetscReal *restrict kyv, const PetscReal *restrict bel, const UphillComplex *restrict c1, const UphillComplex *restrict c2, UphillComplex *restrict psi, UphillComplex *restrict nw, UphillComplex *restrict w, PetscBool darken, PetscBool karr, PetscBool el, PetscBool fused)
 {
   const PetscReal h = q->h, kap = q->kap, lin = q->lin, q6 = q->q6, hr = q->hr, e1 = q->e1, e2 = q->e2;
   const PetscBool lg = q->lg, quad = q->quad;
 
 #pragma omp simd
   for (PetscInt i = 0; i < n; i++) {
-    const PetscReal k2 = ksq[i], kx = karr ? kv[i] : kc;
+    const PetscReal k2 = k2ab + k2e[i], kx = karr ? kv[i] : kc; /* = ksq[i], without its stream */
     const PetscReal sr = e1 * c1[i][0] + e2 * c2[i][0], si = e1 * c1[i][1] + e2 * c2[i][1];
     const PetscReal wr = w[i][0], wi = w[i][1], qr = quad ? wr : 0.0, qi = quad ? wi : 0.0;
     const PetscReal bk = el ? bel[i] : 0.0; /* coherency: mu_el,k = B(n_k) c_k, linear */
@@ -529,7 +529,7 @@ UPHILL_KERNEL static void SpectralStartRegular(UphillScheme s, const StepCoef *k
       PetscReal        kc, ky;
       const PetscReal *kv = RowK(sp, 0, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
       const PetscReal *kyv = s->fused ? RowK(sp, 1, a, b, &ky) : NULL; /* 2D: k_y is the row */
-#define START_ROW(D, K, E, F) StartRow(&q, sp->nlev[2], sp->ksq + row, kv, kc, kyv, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, D, K, E, F)
+#define START_ROW(D, K, E, F) StartRow(&q, sp->nlev[2], sp->k2[0][a] + sp->k2[1][b], sp->k2[2], kv, kc, kyv, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, D, K, E, F)
       if (s->fused) { /* 2D: k_x is constant along the row */
         if (darken) bel ? START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
         else bel ? START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
