@@ -551,6 +551,26 @@ PetscErrorCode UphillGridBackwardOdd(UphillGrid grid, PetscInt d)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode UphillGridForwardArray(UphillGrid grid, UphillComplex *a)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(UPHILL_FFT, 0, 0, 0, 0));
+  fftw_mpi_execute_dft_r2c(grid->fwd, (double *)a, (fftw_complex *)a);
+  grid->ntransforms++;
+  PetscCall(PetscLogEventEnd(UPHILL_FFT, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode UphillGridBackwardArray(UphillGrid grid, UphillComplex *a)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(UPHILL_FFT, 0, 0, 0, 0));
+  fftw_mpi_execute_dft_c2r(grid->bwd, (fftw_complex *)a, (double *)a);
+  grid->ntransforms++;
+  PetscCall(PetscLogEventEnd(UPHILL_FFT, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode UphillGridVecToBuf(UphillGrid grid, Vec v, PetscReal scale)
 {
   const PetscScalar *x;

@@ -58,9 +58,11 @@ struct _n_UphillScheme {
   PetscBool          nlfwd;  /* a pointwise nonlinearity is transformed first */
   PetscBool          logflux; /* regular model: the LOG form is in use */
   PetscBool          acc;     /* during a trial: the new coefficients hold an accumulated part */
+  PetscBool          fused;   /* 2D fluxes: both directions in transform at once (psi's array) */
   Vec                c[3];   /* real states: [0] trial, [1] current c^n, [2] c^{n-1} */
   UphillComplex     *ch[4];  /* their coefficients, and [3] c^{n-2} */
-  UphillComplex     *psi;    /* psi_k of c*, for the gradient directions after the first */
+  UphillComplex     *psi;    /* psi_k of c*, for the gradient directions after the first; when
+                              * fused, i k_y psi_k, then FT of the y flux */
   PetscReal         *Bel;    /* coherency strain: B(n_k) per coefficient, the model's units */
   PetscInt           nhist;  /* states held: 1 (c^n) to 3 */
   PetscInt64         nstep;  /* index of the next step: keys the thermal noise */
@@ -172,7 +174,9 @@ PetscErrorCode UphillSchemeCreate(UphillGrid grid, const UphillSchemeParams *p, 
   }
   for (PetscInt i = 0; i < 3; i++) PetscCall(UphillGridCreateVec(grid, &s->c[i]));
   for (PetscInt i = 0; i < 4; i++) PetscCall(UphillGridAllocComplex(grid, &s->ch[i]));
-  if (s->fluxes && s->gi.dim > 1) PetscCall(UphillGridAllocComplex(grid, &s->psi));
+  if (s->fluxes) PetscCall(UphillGridAllocComplex(grid, &s->psi));
+  /* fused 2D fluxes: periodic only (the second array's transforms have no sine variant) */
+  s->fused = (PetscBool)(s->fluxes && s->gi.dim == 2 && !s->gi.walls);
   if (s->fluxes && p->model.elastic) {
     PetscCall(PetscMalloc1(PetscMax(s->gi.nloc_k, 1), &s->Bel));
     PetscCall(UphillGridEvalSpectral(grid, ThermoModelElasticKernel, &s->p.model, s->Bel));
@@ -399,33 +403,45 @@ UPHILL_KERNEL static PetscErrorCode PointwiseNonlinear(UphillScheme s, const Ste
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* buf (grad_d psi, unnormalized) <- M(c*) grad_d psi / N^d, plus with thermal noise the
- * random flux sqrt(2 M theta/(h dV)) xi, xi ~ N(0,1) per cell and step (DESIGN.md 6.5): it
+/* b[j] (grad_{d+j} psi, unnormalized) <- M(c*) grad_{d+j} psi / N^d for the nb = 1 or 2
+ * directions in transform, M formed once for both, plus with thermal noise the random flux
+ * sqrt(2 M theta/(h dV)) xi, xi ~ N(0,1) per cell, step and direction (DESIGN.md 6.5): it
  * rides the flux's own forward transform, so the noise costs no transform */
-UPHILL_KERNEL static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, PetscInt d, double *buf)
+UPHILL_KERNEL static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, PetscInt d, PetscInt nb, double *b0, double *b1)
 {
   const PetscReal *cn, *cp;
   const PetscInt   nx = s->gi.nx, np = s->gi.nxpad;
   const PetscReal  e1 = k->e1, e2 = k->e2, invN = 1.0 / s->sp.ntot, r = s->p.model.r;
   const PetscReal  q2 = 2.0 * s->p.theta / (k->h * s->gi.cell);
-  const uint64_t   base = ((uint64_t)s->nstep * (uint64_t)s->gi.dim + (uint64_t)d) * (uint64_t)s->gi.ntot + (uint64_t)UphillGridGlobalIndex(&s->gi, 0);
+  double          *b[2] = {b0, b1};
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(UPHILL_POINTWISE, 0, 0, 0, 0));
   PetscCall(VecGetArrayRead(s->c[1], &cn));
   PetscCall(VecGetArrayRead(s->c[2], &cp));
   for (PetscInt row = 0; row < s->gi.rows; row++) {
-    const PetscReal *a = cn + row * nx, *b = cp + row * nx;
-    double          *o = buf + row * np;
+    const PetscReal *restrict a = cn + row * nx, *restrict c = cp + row * nx;
+    double *restrict o = b[0] + row * np, *restrict o1 = nb > 1 ? b[1] + row * np : NULL;
     if (q2 > 0) {
-      for (PetscInt i = 0; i < nx; i++) {
-        const PetscReal M = ThermoReducedMobility(e1 * a[i] + e2 * b[i], r);
-        o[i]              = invN * M * o[i] + PetscSqrtReal(q2 * PetscMax(M, 0.0)) * UphillHashNormal(s->nseed, base + (uint64_t)(row * nx + i));
+      for (PetscInt j = 0; j < nb; j++) {
+        const uint64_t base = ((uint64_t)s->nstep * (uint64_t)s->gi.dim + (uint64_t)(d + j)) * (uint64_t)s->gi.ntot + (uint64_t)UphillGridGlobalIndex(&s->gi, 0);
+        double        *oj   = b[j] + row * np;
+        for (PetscInt i = 0; i < nx; i++) {
+          const PetscReal M = ThermoReducedMobility(e1 * a[i] + e2 * c[i], r);
+          oj[i]             = invN * M * oj[i] + PetscSqrtReal(q2 * PetscMax(M, 0.0)) * UphillHashNormal(s->nseed, base + (uint64_t)(row * nx + i));
+        }
       }
-      continue;
-    }
+    } else if (nb > 1) {
 #pragma omp simd
-    for (PetscInt i = 0; i < nx; i++) o[i] *= invN * ThermoReducedMobility(e1 * a[i] + e2 * b[i], r);
+      for (PetscInt i = 0; i < nx; i++) {
+        const PetscReal M = invN * ThermoReducedMobility(e1 * a[i] + e2 * c[i], r);
+        o[i] *= M;
+        o1[i] *= M;
+      }
+    } else {
+#pragma omp simd
+      for (PetscInt i = 0; i < nx; i++) o[i] *= invN * ThermoReducedMobility(e1 * a[i] + e2 * c[i], r);
+    }
   }
   PetscCall(VecRestoreArrayRead(s->c[2], &cp));
   PetscCall(VecRestoreArrayRead(s->c[1], &cn));
@@ -472,8 +488,41 @@ static PetscErrorCode NoiseConstantMobility(UphillScheme s, const StepCoef *k, d
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Regular model, first spectral pass: keep psi*_k and put i k_x psi*_k in the buffer; the
- * history and the explicit linear terms are added in the final pass, which reads c^n and
+/* The constants of the first pass (see SpectralStartRegular). */
+typedef struct {
+  PetscReal h, kap, lin, q6, hr, e1, e2;
+  PetscBool lg, quad;
+} StartCoef;
+
+/* One row of the first pass; the flags are constants at every call (always inlined), so each
+ * variant is a branch-free loop the compiler vectorizes. The buffer is loaded always and
+ * used only where it holds FT f'(c*) or FT(c*^2). */
+static inline __attribute__((always_inline)) void StartRow(const StartCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict kv, PetscReal kc, const PetscReal *restrict kyv, const PetscReal *restrict bel, const UphillComplex *restrict c1, const UphillComplex *restrict c2, UphillComplex *restrict psi, UphillComplex *restrict nw, UphillComplex *restrict w, PetscBool darken, PetscBool karr, PetscBool el, PetscBool fused)
+{
+  const PetscReal h = q->h, kap = q->kap, lin = q->lin, q6 = q->q6, hr = q->hr, e1 = q->e1, e2 = q->e2;
+  const PetscBool lg = q->lg, quad = q->quad;
+
+#pragma omp simd
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscReal k2 = k2ab + k2e[i], kx = karr ? kv[i] : kc; /* = ksq[i], without its stream */
+    const PetscReal sr = e1 * c1[i][0] + e2 * c2[i][0], si = e1 * c1[i][1] + e2 * c2[i][1];
+    const PetscReal wr = w[i][0], wi = w[i][1], qr = quad ? wr : 0.0, qi = quad ? wi : 0.0;
+    const PetscReal bk = el ? bel[i] : 0.0; /* coherency: mu_el,k = B(n_k) c_k, linear */
+    const PetscReal pr = (lg ? wr + kap * k2 * sr : (kap * k2 - lin) * sr + q6 * qr) + bk * sr;
+    const PetscReal pi = (lg ? wi + kap * k2 * si : (kap * k2 - lin) * si + q6 * qi) + bk * si;
+    if (darken) {
+      nw[i][0] = -h * k2 * hr * qr;
+      nw[i][1] = -h * k2 * hr * qi;
+    }
+    psi[i][0] = fused ? -kyv[i] * pi : pr;
+    psi[i][1] = fused ? kyv[i] * pr : pi;
+    w[i][0]   = -kx * pi;
+    w[i][1]   = kx * pr;
+  }
+}
+
+/* Regular model, first spectral pass: keep psi*_k (2D: put i k_y psi*_k in its place, the
+ * second field in transform) and put i k_x psi*_k in the buffer; the history and the explicit linear terms are added in the final pass, which reads c^n and
  * c^{n-1} anyway (the step is bound by memory traffic, so no pass writes what a later one
  * can form from data it reads):
  *   IDEAL: psi_k = (kappa k^2 - 2 chi - 6 chi1) c*_k + 6 chi1 FT(c*^2) (Redlich-Kister: psi's
@@ -484,34 +533,26 @@ UPHILL_KERNEL static void SpectralStartRegular(UphillScheme s, const StepCoef *k
 {
   const UphillSpectral *sp = &s->sp;
   const ThermoModel    *m  = &s->p.model;
-  UphillComplex        *nw = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2], *psi = s->psi;
-  const PetscReal       h = k->h, kap = m->kappa, lin = 2.0 * m->chi + 6.0 * m->chi1, q6 = 6.0 * m->chi1, hr = 0.5 * (m->r - 1.0);
-  const PetscBool       lg = s->logflux, darken = (PetscBool)(!s->logflux && m->r != 1.0), quad = (PetscBool)(!s->logflux && s->nlfwd);
-  const PetscReal      *Bel = s->Bel;
+  const PetscBool       darken = (PetscBool)(!s->logflux && m->r != 1.0);
+  const StartCoef       q      = {k->h, m->kappa, 2.0 * m->chi + 6.0 * m->chi1, 6.0 * m->chi1, 0.5 * (m->r - 1.0), k->e1, k->e2, s->logflux, (PetscBool)(!s->logflux && s->nlfwd)};
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
-      PetscReal        kc;
-      const PetscReal *kv = RowK(sp, 0, a, b, &kc);
-      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
-        const PetscInt  i = row + e;
-        const PetscReal k2 = sp->ksq[i], kx = kv ? kv[e] : kc;
-        const PetscReal sr = k->e1 * c1[i][0] + k->e2 * c2[i][0], si = k->e1 * c1[i][1] + k->e2 * c2[i][1];
-        const PetscReal qr = quad ? w[i][0] : 0.0, qi = quad ? w[i][1] : 0.0;
-        const PetscReal bk = Bel ? Bel[i] : 0.0; /* coherency: mu_el,k = B(n_k) c_k, linear */
-        const PetscReal pr = (lg ? w[i][0] + kap * k2 * sr : (kap * k2 - lin) * sr + q6 * qr) + bk * sr;
-        const PetscReal pi = (lg ? w[i][1] + kap * k2 * si : (kap * k2 - lin) * si + q6 * qi) + bk * si;
-        if (darken) {
-          nw[i][0] = -h * k2 * hr * qr;
-          nw[i][1] = -h * k2 * hr * qi;
-        }
-        if (psi) {
-          psi[i][0] = pr;
-          psi[i][1] = pi;
-        }
-        w[i][0] = -kx * pi;
-        w[i][1] = kx * pr;
+      PetscReal        kc, ky;
+      const PetscReal *kv = RowK(sp, 0, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
+      const PetscReal *kyv = s->fused ? RowK(sp, 1, a, b, &ky) : NULL; /* 2D: k_y is the row */
+#define START_ROW(D, K, E, F) StartRow(&q, sp->nlev[2], sp->k2[0][a] + sp->k2[1][b], sp->k2[2], kv, kc, kyv, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, D, K, E, F)
+      if (s->fused) { /* 2D: k_x is constant along the row */
+        if (darken) bel ? START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
+        else bel ? START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
+      } else if (darken) {
+        if (kv) bel ? START_ROW(PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE) : START_ROW(PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE);
+        else bel ? START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE) : START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
+      } else {
+        if (kv) bel ? START_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE) : START_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE);
+        else bel ? START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE) : START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
       }
+#undef START_ROW
     }
   s->acc = darken;
 }
@@ -519,9 +560,66 @@ UPHILL_KERNEL static void SpectralStartRegular(UphillScheme s, const StepCoef *k
 /* What the final spectral pass starts from. */
 typedef enum {
   FINAL_POLYNOMIAL, /* the buffer holds FT f'(c*): the whole right-hand side is made here */
-  FINAL_FLUX        /* the new coefficients hold the accumulated right-hand side but for the
+  FINAL_FLUX,       /* the new coefficients hold the accumulated right-hand side but for the
                      * last flux direction, whose transform is in the buffer */
+  FINAL_FLUX2       /* 2D, fused: the x flux's transform is in the buffer, the y flux's in
+                     * psi's array, and the new coefficients hold at most Darken's part */
 } FinalMode;
+
+/* The constants of the final pass (see SpectralFinal). */
+typedef struct {
+  PetscReal h, kap, M, S, D2, D4, E2, E4, hm, a0, a1, a2, e1, e2, l0, l1, l2, errc, L2, A4, fd2, fd4;
+} FinalCoef;
+
+/* One row of the final pass. The flags are constants at every call (always inlined), so each
+ * variant is a loop without branches or conditional loads, which the compiler vectorizes;
+ * restrict: the seven arrays are distinct. */
+static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict we, const PetscReal *restrict kv, PetscReal kc, PetscReal kx, const PetscReal *restrict bel, const UphillComplex *restrict p1, const UphillComplex *restrict p2, const UphillComplex *restrict p3, const UphillComplex *restrict fy, UphillComplex *restrict nr, UphillComplex *restrict wr, PetscBool acc, PetscBool poly, PetscBool karr, PetscBool el, PetscBool two, PetscReal sum[3])
+{
+  const PetscReal h = q->h, a0 = q->a0, a1 = q->a1, a2 = q->a2, e1 = q->e1, e2 = q->e2, l0 = q->l0, l1 = q->l1, l2 = q->l2, errc = q->errc;
+  PetscReal       er = 0, gr = 0, cr = 0;
+
+#pragma omp simd reduction(+ : er, gr, cr)
+  for (PetscInt e = 0; e < n; e++) {
+    const PetscReal k2 = k2ab + k2e[e], f = 1.0 / (a0 + h * k2 * (q->D2 + q->D4 * k2));
+    const PetscReal sr = e1 * p1[e][0] + e2 * p2[e][0], si = e1 * p1[e][1] + e2 * p2[e][1];
+    const PetscReal ar = nr[e][0], ai = nr[e][1]; /* loaded always, used only when acc */
+    PetscReal       nre, nim;
+    if (poly) {
+      nre = a1 * p1[e][0] - a2 * p2[e][0] + h * k2 * (q->S * sr - q->M * wr[e][0]) + (acc ? ar : 0.0);
+      nim = a1 * p1[e][1] - a2 * p2[e][1] + h * k2 * (q->S * si - q->M * wr[e][1]) + (acc ? ai : 0.0);
+    } else {
+      /* history, explicit linear terms (lin = (D - 1 + [LOG]) k^2 + (S + A kappa k^2) k^2),
+       * what earlier passes accumulated (two: plus the x flux, as SpectralFluxAdd adds it),
+       * and the last flux direction */
+      const PetscReal kd = karr ? kv[e] : kc, lin = k2 * (q->L2 + q->A4 * k2);
+      const PetscReal fr = two ? fy[e][0] : wr[e][0], fi = two ? fy[e][1] : wr[e][1];
+      const PetscReal xr = two ? (acc ? ar : 0.0) - h * kx * wr[e][1] : (acc ? ar : 0.0);
+      const PetscReal xi = two ? (acc ? ai : 0.0) + h * kx * wr[e][0] : (acc ? ai : 0.0);
+      nre = a1 * p1[e][0] - a2 * p2[e][0] + h * (lin * sr - kd * fi) + xr;
+      nim = a1 * p1[e][1] - a2 * p2[e][1] + h * (lin * si + kd * fr) + xi;
+    }
+    /* the k = 0 mode (mass) is never changed, not even by the round-off of a0 */
+    const PetscReal re = k2 > 0 ? f * nre : p1[e][0], im = k2 > 0 ? f * nim : p1[e][1];
+    /* local error: Milne on the predictor, plus the splitting error of the stabilizers,
+     * which the predictor cannot see: the defect h L (c* - c^{n+1}) is damped like any error
+     * by the true operator, so it enters c^{n+1} as h L (c* - c^{n+1})/(a0 + h G), with
+     * G = k^2 (fd2 + fd4 k^2) >= 0 where known, the polynomial model (the filtered estimate of
+     * stiff integrators, Hairer & Wanner II, IV.8); else (h/a0) L (c* - c^{n+1}) */
+    const PetscReal G  = poly ? PetscMax(k2 * (q->fd2 + q->fd4 * k2), 0.0) : 0.0;
+    const PetscReal L  = poly ? q->hm * a0 * k2 * (q->E2 + q->E4 * k2) / (a0 + h * G) : q->hm * k2 * (q->E2 + q->E4 * k2);
+    const PetscReal dr = errc * (re - (l0 * p1[e][0] + l1 * p2[e][0] + l2 * p3[e][0])) + L * (sr - re);
+    const PetscReal di = errc * (im - (l0 * p1[e][1] + l1 * p2[e][1] + l2 * p3[e][1])) + L * (si - im);
+    nr[e][0] = wr[e][0] = re;
+    nr[e][1] = wr[e][1] = im;
+    er += we[e] * (dr * dr + di * di);
+    gr += we[e] * (q->kap * k2 + (el ? bel[e] : 0.0)) * (re * re + im * im);
+    cr += we[e] * ((re - p1[e][0]) * (re - p1[e][0]) + (im - p1[e][1]) * (im - p1[e][1]));
+  }
+  sum[0] = er;
+  sum[1] = gr;
+  sum[2] = cr;
+}
 
 /* c^{n+1}_k = right-hand side / (a0 + h D2 k^2 + h D4 k^4), with the sums of the error
  * estimate and of the gradient energy taken on the way; the buffer gets c^{n+1}_k for the
@@ -533,62 +631,45 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
 {
   const UphillSpectral *sp = &s->sp;
   const ThermoModel    *m  = &s->p.model;
-  UphillComplex        *nw = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2], *c3 = s->ch[3];
-  const PetscReal       h = k->h, kap = m->kappa, M = m->mobility, S = s->p.S;
+  const PetscBool       reg = (PetscBool)(m->kind == THERMO_MODEL_REGULAR), poly = (PetscBool)(mode == FINAL_POLYNOMIAL), two = (PetscBool)(mode == FINAL_FLUX2), acc = s->acc;
+  FinalCoef             q;
+  PetscReal             es = 0, gs = 0, cs = 0;
+
+  q.h = k->h, q.kap = m->kappa, q.M = m->mobility, q.S = s->p.S;
   /* denominator: a0 + h (D2 k^2 + D4 k^4); of it, E2 k^2 + E4 k^4 acts on c^{n+1} - c* (the
    * stabilizers L: all but the exact implicit parts, k^2 of the IDEAL flux and M kappa k^4 of
    * the polynomial model) */
-  const PetscReal D2 = m->kind == THERMO_MODEL_REGULAR ? s->Dimp + S : S;
-  const PetscReal D4 = m->kind == THERMO_MODEL_REGULAR ? s->p.A * kap : M * kap;
-  const PetscReal E2 = m->kind == THERMO_MODEL_REGULAR ? D2 - (s->logflux ? 0.0 : 1.0) : S, E4 = m->kind == THERMO_MODEL_REGULAR ? D4 : 0.0;
-  const PetscReal hm = k->gfac * h / k->a0, a0 = k->a0, a1 = k->a1, a2 = k->a2, e1 = k->e1, e2 = k->e2;
-  const PetscReal l0 = k->l0, l1 = k->l1, l2 = k->l2, errc = k->errc;
-  const PetscReal L2 = s->Dimp - (s->logflux ? 0.0 : 1.0) + S, A4 = s->p.A * kap;
-  const PetscBool acc = s->acc;
-  const PetscReal *Bel = s->Bel;
-  PetscReal       es = 0, gs = 0, cs = 0;
-
+  q.D2 = reg ? s->Dimp + q.S : q.S;
+  q.D4 = reg ? s->p.A * q.kap : q.M * q.kap;
+  q.E2 = reg ? q.D2 - (s->logflux ? 0.0 : 1.0) : q.S;
+  q.E4 = reg ? q.D4 : 0.0;
+  q.fd2 = k->fd2, q.fd4 = k->fd4;
+  q.hm = k->gfac * k->h / k->a0, q.a0 = k->a0, q.a1 = k->a1, q.a2 = k->a2, q.e1 = k->e1, q.e2 = k->e2;
+  q.l0 = k->l0, q.l1 = k->l1, q.l2 = k->l2, q.errc = k->errc;
+  q.L2 = s->Dimp - (s->logflux ? 0.0 : 1.0) + q.S, q.A4 = s->p.A * q.kap;
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
+      const PetscInt   n = sp->nlev[2];
       const PetscReal  wab = sp->w[0][a] * sp->w[1][b], k2ab = sp->k2[0][a] + sp->k2[1][b];
-      const PetscReal *k2e = sp->k2[2], *we = sp->w[2];
-      PetscReal        kc = 0, er = 0, gr = 0, cr = 0;
-      const PetscReal *kv = mode == FINAL_FLUX ? RowK(sp, dlast, a, b, &kc) : NULL;
-      UphillComplex   *nr = nw + row, *wr = w + row, *p1 = c1 + row, *p2 = c2 + row, *p3 = c3 + row;
-      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
-        const PetscReal k2 = k2ab + k2e[e], f = 1.0 / (a0 + h * k2 * (D2 + D4 * k2));
-        const PetscReal sr = e1 * p1[e][0] + e2 * p2[e][0], si = e1 * p1[e][1] + e2 * p2[e][1];
-        PetscReal       nre, nim;
-        if (mode == FINAL_POLYNOMIAL) {
-          nre = a1 * p1[e][0] - a2 * p2[e][0] + h * k2 * (S * sr - M * wr[e][0]) + (acc ? nr[e][0] : 0.0);
-          nim = a1 * p1[e][1] - a2 * p2[e][1] + h * k2 * (S * si - M * wr[e][1]) + (acc ? nr[e][1] : 0.0);
-        } else {
-          /* history, explicit linear terms (lin = (D - 1 + [LOG]) k^2 + (S + A kappa k^2) k^2),
-           * what earlier passes accumulated, and the last flux direction */
-          const PetscReal kd = kv ? kv[e] : kc, lin = k2 * (L2 + A4 * k2);
-          nre = a1 * p1[e][0] - a2 * p2[e][0] + h * (lin * sr - kd * wr[e][1]) + (acc ? nr[e][0] : 0.0);
-          nim = a1 * p1[e][1] - a2 * p2[e][1] + h * (lin * si + kd * wr[e][0]) + (acc ? nr[e][1] : 0.0);
-        }
-        /* the k = 0 mode (mass) is never changed, not even by the round-off of a0 */
-        const PetscReal re = k2 > 0 ? f * nre : p1[e][0], im = k2 > 0 ? f * nim : p1[e][1];
-        /* local error: Milne on the predictor, plus the splitting error of the stabilizers,
-         * which the predictor cannot see: the defect h L (c* - c^{n+1}) is damped like any
-         * error by the true operator, so it enters c^{n+1} as h L (c* - c^{n+1})/(a0 + h G),
-         * G = k^2 (fd2 + fd4 k^2) >= 0 where known (the filtered estimate of stiff integrators,
-         * Hairer & Wanner II, IV.8), else (h/a0) L (c* - c^{n+1}) */
-        const PetscReal G  = k2 * (k->fd2 + k->fd4 * k2);
-        const PetscReal L  = hm * a0 * k2 * (E2 + E4 * k2) / (a0 + h * PetscMax(G, 0.0));
-        const PetscReal dr = errc * (re - (l0 * p1[e][0] + l1 * p2[e][0] + l2 * p3[e][0])) + L * (sr - re);
-        const PetscReal di = errc * (im - (l0 * p1[e][1] + l1 * p2[e][1] + l2 * p3[e][1])) + L * (si - im);
-        nr[e][0] = wr[e][0] = re;
-        nr[e][1] = wr[e][1] = im;
-        er += we[e] * (dr * dr + di * di);
-        gr += we[e] * (kap * k2 + (Bel ? Bel[row + e] : 0.0)) * (re * re + im * im);
-        cr += we[e] * ((re - p1[e][0]) * (re - p1[e][0]) + (im - p1[e][1]) * (im - p1[e][1]));
+      PetscReal        kc = 0, kx = 0, r[3];
+      const PetscReal *kv = poly ? NULL : RowK(sp, dlast, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
+      UphillComplex   *nr = s->ch[0] + row, *wr = w + row, *p1 = s->ch[1] + row, *p2 = s->ch[2] + row, *p3 = s->ch[3] + row;
+#define FINAL_ROW(P, K, E, T) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, bel, p1, p2, p3, s->psi + row, nr, wr, acc, P, K, E, T, r)
+      if (poly) FINAL_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
+      else if (two) { /* 2D: k_x constant along the row, k_y (the last direction) the row */
+        (void)RowK(sp, 0, a, b, &kx);
+        bel ? FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE) : FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE);
+      } else if (kv) {
+        if (bel) FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE);
+        else FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE);
+      } else {
+        if (bel) FINAL_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE);
+        else FINAL_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
       }
-      es += wab * er;
-      gs += wab * gr;
-      cs += wab * cr;
+#undef FINAL_ROW
+      es += wab * r[0];
+      gs += wab * r[1];
+      cs += wab * r[2];
     }
   sums[0] = es; /* estimate, squared */
   sums[1] = gs; /* gradient energy */
@@ -676,9 +757,21 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
   if (s->fluxes) SpectralStartRegular(s, &k, w);
   else SpectralFinal(s, &k, w, FINAL_POLYNOMIAL, 0, sums);
   PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
-  for (PetscInt d = 0; s->fluxes && d < s->gi.dim; d++) {
+  if (s->fused) {
+    /* 2D: both directions in transform at once, the y one in psi's array, so one pointwise
+     * pass forms M(c*) for both and no spectral pass runs between the fluxes */
+    PetscCall(UphillGridBackward(s->grid));              /* grad_x psi* */
+    PetscCall(UphillGridBackwardArray(s->grid, s->psi)); /* grad_y psi* */
+    PetscCall(PointwiseFlux(s, &k, 0, 2, buf, (double *)s->psi));
+    PetscCall(UphillGridForward(s->grid));              /* FT(M(c*) grad_x psi*) */
+    PetscCall(UphillGridForwardArray(s->grid, s->psi)); /* FT(M(c*) grad_y psi*) */
+    PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
+    SpectralFinal(s, &k, w, FINAL_FLUX2, 1, sums);
+    PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
+  }
+  for (PetscInt d = 0; s->fluxes && !s->fused && d < s->gi.dim; d++) {
     PetscCall(UphillGridBackwardOdd(s->grid, d)); /* grad_d psi* */
-    PetscCall(PointwiseFlux(s, &k, d, buf));
+    PetscCall(PointwiseFlux(s, &k, d, 1, buf, NULL));
     PetscCall(UphillGridForwardOdd(s->grid, d)); /* FT(M(c*) grad_d psi*) */
     PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
     if (d + 1 < s->gi.dim) SpectralFluxAdd(s, &k, d, w);

@@ -780,7 +780,6 @@ PetscReal ThermoModelSumF(const ThermoModel *m, const PetscReal *c, PetscInt n)
     for (PetscInt i = 0; i < n; i++) s += ThermoPolyF(c[i], m->rho, m->ca, m->cb);
     return s;
   }
-  /* f = c(1-c)[chi + chi1 (1-2c)] + c ln c + (1-c) ln(1-c) */
-  for (PetscInt i = 0; i < n; i++) s += c[i] * (1.0 - c[i]) * (m->chi + m->chi1 * (1.0 - 2.0 * c[i]));
-  return s + UphillSumXLogX(c, n);
+  /* f = c(1-c)[chi + chi1 (1-2c)] + c ln c + (1-c) ln(1-c), one vectorized pass */
+  return UphillSumMixF(c, n, m->chi, m->chi1);
 }

@@ -3,18 +3,18 @@
 #include <math.h>
 
 #if defined(UPHILL_HAVE_SIMD_AVX512)
-PetscReal UphillSumXLogX_avx512(const PetscReal *c, PetscInt n);
+PetscReal UphillSumMixF_avx512(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal chi1);
 void      UphillVecLog_avx512(const PetscReal *in, PetscReal *out, PetscInt n);
 #endif
 #if defined(UPHILL_HAVE_SIMD_AVX2)
-PetscReal UphillSumXLogX_avx2(const PetscReal *c, PetscInt n);
+PetscReal UphillSumMixF_avx2(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal chi1);
 void      UphillVecLog_avx2(const PetscReal *in, PetscReal *out, PetscInt n);
 #endif
 
-static PetscReal SumXLogXScalar(const PetscReal *c, PetscInt n)
+static PetscReal SumMixFScalar(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal chi1)
 {
   PetscReal s = 0.0;
-  for (PetscInt i = 0; i < n; i++) s += c[i] * log(c[i]) + (1.0 - c[i]) * log(1.0 - c[i]);
+  for (PetscInt i = 0; i < n; i++) s += c[i] * (1.0 - c[i]) * (chi + chi1 * ((1.0 - c[i]) - c[i])) + c[i] * log(c[i]) + (1.0 - c[i]) * log(1.0 - c[i]);
   return s;
 }
 
@@ -29,16 +29,16 @@ const char *UphillVecMathKind(void)
   return "scalar";
 }
 
-PetscReal UphillSumXLogX(const PetscReal *c, PetscInt n)
+PetscReal UphillSumMixF(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal chi1)
 {
   /* __builtin_cpu_supports reads flags libgcc filled in at start-up: cheap enough per row */
 #if defined(UPHILL_HAVE_SIMD_AVX512)
-  if (__builtin_cpu_supports("avx512f")) return UphillSumXLogX_avx512(c, n);
+  if (__builtin_cpu_supports("avx512f")) return UphillSumMixF_avx512(c, n, chi, chi1);
 #endif
 #if defined(UPHILL_HAVE_SIMD_AVX2)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return UphillSumXLogX_avx2(c, n);
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return UphillSumMixF_avx2(c, n, chi, chi1);
 #endif
-  return SumXLogXScalar(c, n);
+  return SumMixFScalar(c, n, chi, chi1);
 }
 
 void UphillVecLog(const PetscReal *in, PetscReal *out, PetscInt n)

@@ -2,6 +2,7 @@
  * Prints one line per check and "N passed, M failed"; exits non-zero on any failure. */
 #include <math.h>
 #include <uphill/thermo.h>
+#include <uphill/vecmath.h>
 
 #include "tally.h"
 
@@ -387,6 +388,30 @@ static PetscErrorCode TestElastic(Tally *t)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The bulk energy sum of the regular model (vectorized, SLEEF's 3.5-ulp logs where built):
+ * against a long-double sum, and NaN for a c off (0,1) in the vector body and in the tail. */
+static PetscErrorCode TestSumF(Tally *t)
+{
+  const ThermoModel m = {.kind = THERMO_MODEL_REGULAR, .chi = 2.5, .hchi = 2.5, .chi1 = 0.7, .r = 1.0, .kappa = 1.0};
+  PetscReal         c[NSWEEP], got;
+  long double       want = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < NSWEEP; i++) {
+    const long double x = c[i] = SweepC(i);
+    want += x * (1 - x) * (m.chi + m.chi1 * (1 - 2 * x)) + x * logl(x) + (1 - x) * logl(1 - x);
+  }
+  got = ThermoModelSumF(&m, c, NSWEEP);
+  PetscCall(PetscPrintf(t->comm, "vector math: %s\n", UphillVecMathKind()));
+  PetscCall(TallyBound(t, "sum of f over 999 c (odd: vector body and tail), relative to a long-double sum", PetscAbsReal(got / (PetscReal)want - 1.0), 1e-13));
+  c[3] = -0.01;
+  PetscCall(CheckTrue(t, "sum of f is NaN for a c < 0 in the vector body", (PetscBool)PetscIsNanReal(ThermoModelSumF(&m, c, NSWEEP))));
+  c[3]          = SweepC(3);
+  c[NSWEEP - 1] = 1.2;
+  PetscCall(CheckTrue(t, "sum of f is NaN for a c > 1 in the tail", (PetscBool)PetscIsNanReal(ThermoModelSumF(&m, c, NSWEEP))));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
   Tally t = {MPI_COMM_NULL, 0, 0};
@@ -402,6 +427,7 @@ int main(int argc, char **argv)
   PetscCall(TestPolynomial(&t));
   PetscCall(TestRedlichKister(&t));
   PetscCall(TestElastic(&t));
+  PetscCall(TestSumF(&t));
   PetscCall(TallySummary(&t));
   PetscCall(PetscFinalize());
   return t.failed > 0 ? 1 : 0;

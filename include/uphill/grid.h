@@ -81,6 +81,11 @@ PetscErrorCode UphillGridBackward(UphillGrid grid);
  * periodic): the backward transform of i k_d q_k, the forward one of M grad_d q. */
 PetscErrorCode UphillGridForwardOdd(UphillGrid grid, PetscInt d);
 PetscErrorCode UphillGridBackwardOdd(UphillGrid grid, PetscInt d);
+/* The same transforms in place on an array from UphillGridAllocComplex instead of the buffer
+ * (FFTW's new-array execution of the grid's plans: same size, alignment and layout), so two
+ * fields can be in transform at once. Counted like the others. */
+PetscErrorCode UphillGridForwardArray(UphillGrid grid, UphillComplex *a);
+PetscErrorCode UphillGridBackwardArray(UphillGrid grid, UphillComplex *a);
 /* transforms done so far (for the FFTs-per-step report) */
 PetscErrorCode UphillGridGetTransformCount(UphillGrid grid, PetscInt64 *count);
 
