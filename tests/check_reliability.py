@@ -288,15 +288,19 @@ def limited_run(out, extra, appear, limit):
 def case_full_disk():
     ref = reference()
     # ---- a checkpoint in the middle of the run: the limit is below a checkpoint's size ----
-    for attempt in range(3):
+    for attempt in range(5):
         d = os.path.join(W, "limit")
         shutil.rmtree(d, ignore_errors=True)
         p, seen = limited_run(d, [], "checkpoint_00000200.h5", 40000)
         # the limit lands at a time the test does not control: on a busy machine it can fall
-        # after the end, or inside another write; only then is it set again
-        if p.returncode != 0 and "cannot write checkpoint" in p.stderr:
+        # after the end, or inside another write; only then is it set again. Inside a
+        # checkpoint's write it leaves HDF5 a file it cannot close (its metadata lies past the
+        # new limit), and HDF5 crashes at MPI_Finalize (SIGSEGV in H5F__close_cb, seen in
+        # about 1 of 10 tries): a limit that drops in the middle of a write, which a limit set
+        # before the run does not do (and one this small stops Open MPI's own start-up)
+        if p.returncode == 1 and "cannot write checkpoint" in p.stderr:
             break
-        print("  (the limit did not land between two checkpoints; again)")
+        print("  (the limit did not land between two checkpoints (status %s); again)" % p.returncode)
     ls = lines(p.stderr)
     check(seen and p.returncode == 1 and one_error(p, "cannot write checkpoint " + d + "/checkpoint_", "File too large", "ulimit -f"),
           "file-size limit: one line naming the checkpoint and the cause, status 1", p)
