@@ -92,6 +92,13 @@ PetscErrorCode UphillDiagDestroy(UphillDiag *diag)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode UphillDiagSetScratch(UphillDiag d, PetscReal *w)
+{
+  PetscFunctionBegin;
+  PetscCall(UphillFluxSetScratch(d->flux, w));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Parseval on the half spectrum: sum_x |grad c|^2 = (1/N^d) sum_k w |k|^2 |c_k|^2; and the
  * shell sums of the structure factor S(k) = |c_k|^2 (k = 0 excluded): shell s holds
  * (s - 1/2) dk <= |k| < (s + 1/2) dk, each coefficient with its Parseval weight w, so a shell

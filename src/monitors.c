@@ -154,7 +154,10 @@ static PetscErrorCode FrameField(UphillOutput out, UphillScheme scheme, Vec c, V
   if (!out->flux) {
     UphillSchemeParams sp;
     PetscCall(UphillSchemeGetParams(scheme, &sp));
+    PetscReal         *w;
     PetscCall(UphillFluxCreate(out->grid, &sp.model, &out->flux));
+    PetscCall(UphillSchemeGetScratch(scheme, &w)); /* frames are made between steps */
+    PetscCall(UphillFluxSetScratch(out->flux, w));
     PetscCall(VecDuplicate(c, &out->ffield));
   }
   if (o->frame_field == UPHILL_FRAME_MU) ff.mu = out->ffield;

@@ -265,6 +265,11 @@ PetscErrorCode UphillRunCreate(MPI_Comm comm, const UphillOptions *opt, UphillRu
   dp.length = opt->ell;
   dp.time   = opt->tau;
   PetscCall(UphillDiagCreate(r->grid, &dp, &r->diag));
+  {
+    PetscReal *w; /* rows are made between steps, when the scheme's psi is free */
+    PetscCall(UphillSchemeGetScratch(r->scheme, &w));
+    PetscCall(UphillDiagSetScratch(r->diag, w));
+  }
   SetIdentity(r, &g, &sp);
   {
     /* a refused directory frees the run here (the caller has none to free), lock included */

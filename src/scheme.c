@@ -352,6 +352,14 @@ PetscErrorCode UphillSchemeGetTransformCount(UphillScheme s, PetscInt64 *count)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode UphillSchemeGetScratch(UphillScheme s, PetscReal **w)
+{
+  PetscFunctionBegin;
+  /* UphillGridAllocComplex sizes it for the transform buffer, which holds the real slab too */
+  *w = s->psi ? (PetscReal *)s->psi : NULL;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode UphillSchemeGetTrial(UphillScheme s, Vec *c)
 {
   PetscFunctionBegin;

@@ -30,6 +30,9 @@ typedef struct _n_UphillDiag *UphillDiag;
 
 PetscErrorCode UphillDiagCreate(UphillGrid grid, const UphillDiagParams *p, UphillDiag *diag);
 PetscErrorCode UphillDiagDestroy(UphillDiag *diag);
+/* Lend the flux measures a work array of nlocal reals that is free whenever a row is
+ * computed (UphillSchemeGetScratch), instead of one of their own. */
+PetscErrorCode UphillDiagSetScratch(UphillDiag diag, PetscReal *w);
 /* Collective. c and its Fourier coefficients chat (unnormalized FFT, as the scheme keeps
  * them) describe the same state. Uses 2d+1 transforms for the flux (dissipation, uphill). */
 PetscErrorCode UphillDiagCompute(UphillDiag diag, Vec c, const UphillComplex *chat, UphillDiagValues *v);

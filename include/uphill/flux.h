@@ -10,8 +10,9 @@
 typedef struct _n_UphillFlux *UphillFlux;
 
 /* Where J.grad c > 0 diffusion runs up the concentration gradient. A point counts only above
- * UPHILL_FLUX_TOL times max over the box of |J||grad c|: round-off of the spectral
- * derivatives (relative 1e-13 and below) never counts, so a downhill couple reports 0. */
+ * UPHILL_FLUX_TOL times max|J| max|grad c| over the box (the second bounded axis by axis,
+ * sqrt(sum_ax max (d_ax c)^2)): round-off of the spectral derivatives (relative 1e-13 and
+ * below) never counts, so a downhill couple reports 0. */
 #define UPHILL_FLUX_TOL 1e-9
 
 typedef struct {
@@ -28,7 +29,10 @@ typedef struct {
 
 PetscErrorCode UphillFluxCreate(UphillGrid grid, const ThermoModel *m, UphillFlux *flux);
 PetscErrorCode UphillFluxDestroy(UphillFlux *flux);
+/* Lend w (nlocal reals, free whenever UphillFluxCompute runs; NULL: none) as the work array
+ * the flux would otherwise allocate: the scheme's psi, free between steps. */
+PetscErrorCode UphillFluxSetScratch(UphillFlux flux, PetscReal *w);
 /* Collective. c and its coefficients chat (unnormalized FFT, as the scheme keeps them) are the
- * same state. The fields asked for (fields may be NULL) are filled. 2d+1 transforms, one more
- * for mu. */
+ * same state. The fields asked for (fields may be NULL) are filled. 3d transforms, two more
+ * for mu. Memory: two arrays of the grid's size, and a third unless one is lent. */
 PetscErrorCode UphillFluxCompute(UphillFlux flux, Vec c, const UphillComplex *chat, const UphillFluxFields *fields, UphillFluxStats *st);

@@ -71,6 +71,10 @@ PetscErrorCode UphillSchemeFallback(UphillScheme s, PetscBool *switched);
 PetscErrorCode UphillSchemeGetFluxForm(UphillScheme s, UphillFluxForm *form);
 /* FFTs done by the scheme's grid so far. */
 PetscErrorCode UphillSchemeGetTransformCount(UphillScheme s, PetscInt64 *count);
+/* A work array of at least the grid's nlocal reals that holds nothing between an accepted
+ * step and the next trial (psi's array; NULL for the polynomial model, which has none), for
+ * a caller's scratch between steps: UphillSchemeTry overwrites it. */
+PetscErrorCode UphillSchemeGetScratch(UphillScheme s, PetscReal **w);
 /* The last trial field (e.g. to show what went wrong). */
 PetscErrorCode UphillSchemeGetTrial(UphillScheme s, Vec *c);
 
