@@ -72,17 +72,22 @@ static const unsigned char viridis[256][3] = {
   {246, 230,  32}, {248, 230,  33}, {251, 231,  35}, {253, 231,  37},
 };
 
+/* NaN fails every comparison, so every map tests it first (clamping would hide it as a valid
+ * colour) and shows it in magenta, a colour neither map has */
+static PetscBool NanColour(PetscReal t, unsigned char rgb[3])
+{
+  if (!PetscIsNanReal(t)) return PETSC_FALSE;
+  rgb[0] = 255;
+  rgb[1] = 0;
+  rgb[2] = 255;
+  return PETSC_TRUE;
+}
+
 void ColormapViridis(PetscReal t, unsigned char rgb[3])
 {
   int i;
 
-  /* NaN fails every comparison, so test it first: clamping would hide it as a valid colour */
-  if (PetscIsNanReal(t)) {
-    rgb[0] = 255;
-    rgb[1] = 0;
-    rgb[2] = 255;
-    return;
-  }
+  if (NanColour(t, rgb)) return;
   /* matplotlib's binning (floor(t N), t = 1 in the last bin) so frames match its plots */
   if (t <= 0) i = 0;
   else if (t >= 1) i = 255;
@@ -106,12 +111,7 @@ void ColormapDiverging(PetscReal t, unsigned char rgb[3])
   PetscReal x, f;
   int       i;
 
-  if (PetscIsNanReal(t)) {
-    rgb[0] = 255;
-    rgb[1] = 0;
-    rgb[2] = 255;
-    return;
-  }
+  if (NanColour(t, rgb)) return;
   x = PetscMin(PetscMax(t, 0.0), 1.0) * 10.0;
   i = PetscMin((int)x, 9);
   f = x - i;
