@@ -103,6 +103,7 @@ static const OptSpec specs[] = {
   {"-flux", OPT_ENUM, F(flux), REG, D3(2), 0, 0, 0, UphillFluxNames, NULL, 0, U3(""), "Ideal-entropy flux: ideal (grad c, implicit, no logarithm, one transform fewer), log (logarithm evaluated, keeps c in (0,1)), auto (ideal until c would leave (0,1), then log)", 0, 0},
   {"-stab_A", OPT_REAL, F(stab_A), REG, D3(-1), -1, 1e30, CLOSED, NULL, NULL, 0, U3("reduced units"), "Stabilizer A of the kappa k^4 term; < 0: max M", 0, 0},
   {"-stab_S", OPT_REAL, F(stab_S), ALL, D3(-1), -1, 1e30, CLOSED, NULL, NULL, 0, {"reduced units", "reduced units", "model units"}, "Stabilizer S of the k^2 term; < 0: the scheme's default (0 for the regular model, M max f'' for the polynomial one)", 0, 0},
+  {"-stab_correct", OPT_BOOL, F(stab_correct), REG, D3(1), 0, 0, 0, NULL, NULL, 0, U3(""), "One sweep toward the implicit variable-mobility kappa k^4 term (2d more transforms per step): damps the stiff modes the A stabilizer leaves ringing where M << A", 0, 0},
   /* initial condition */
   {"-ic", OPT_ENUM, F(ic), ALL, {UPHILL_IC_RANDOM, UPHILL_IC_RANDOM, UPHILL_IC_PFHUB1A}, 0, 0, 0, UphillICNames, NULL, 0, U3(""), "Initial condition", 0, 0},
   {"-c0", OPT_REAL, F(c0), ALL, {0.4, 0.4, 0.5}, 0, 1, OPEN, NULL, NULL, 0, U3(""), "Mean composition (mole fraction of B)", 0, 0},

@@ -213,6 +213,7 @@ PetscErrorCode UphillRunSchemeParams(const UphillOptions *o, UphillSchemeParams 
   p->flux  = (UphillFluxForm)o->flux;
   p->A     = o->stab_A;
   p->S     = o->stab_S;
+  p->correct = o->stab_correct;
   p->theta      = o->theta;
   p->noise_seed = o->seed;
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -415,12 +415,12 @@ UPHILL_KERNEL static PetscErrorCode PointwiseNonlinear(UphillScheme s, const Ste
  * directions in transform, M formed once for both, plus with thermal noise the random flux
  * sqrt(2 M theta/(h dV)) xi, xi ~ N(0,1) per cell, step and direction (DESIGN.md 6.5): it
  * rides the flux's own forward transform, so the noise costs no transform */
-UPHILL_KERNEL static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, PetscInt d, PetscInt nb, double *b0, double *b1)
+UPHILL_KERNEL static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, PetscInt d, PetscInt nb, PetscBool noise, double *b0, double *b1)
 {
   const PetscReal *cn, *cp;
   const PetscInt   nx = s->gi.nx, np = s->gi.nxpad;
   const PetscReal  e1 = k->e1, e2 = k->e2, invN = 1.0 / s->sp.ntot, r = s->p.model.r;
-  const PetscReal  q2 = 2.0 * s->p.theta / (k->h * s->gi.cell);
+  const PetscReal  q2 = noise ? 2.0 * s->p.theta / (k->h * s->gi.cell) : 0.0;
   double          *b[2] = {b0, b1};
 
   PetscFunctionBegin;
@@ -709,6 +709,155 @@ UPHILL_KERNEL static void SpectralFluxAdd(UphillScheme s, const StepCoef *k, Pet
   s->acc = PETSC_TRUE;
 }
 
+/* ------------------------------------------------------------------ the mobility sweep
+ *
+ * -stab_correct: the step above treats the stiff term -kappa div(M grad lap c) as
+ * A kappa k^4 (c^{n+1} - c*) plus the term at c*, with A >= max M. Where M << A (the bulk of
+ * both phases, M ~ c_b (1 - c_b), 8x below A in the Cu-Ag run) a stiff mode is then damped
+ * only by |z| = sqrt(1 - M/A) per BDF2 step, so it rings, and the step stays small. The
+ * linearly implicit equation it approximates is
+ *   K x = b,  K = P - h R,  P = a0 + h k^2 (D2 + D4 k^2)  (the step's denominator),
+ *   R v = A kappa k^4 v - kappa div(M(c*) grad lap v)
+ *       = A kappa k^4 v_k + i k . FT( M(c*) grad(kappa k^2 v)_x ),
+ * and the stabilized step x0 solves P x0 = b + h R c*, so its defect is r0 = h R (x0 - c*).
+ * P^{-1} K is similar (conjugated by (-lap)^{1/2}) to a symmetric operator whose Rayleigh
+ * quotients lie in [alpha, beta] = [min(1, M_min/A), max(1, max M/A)]; one Chebyshev sweep
+ * on that interval is
+ *   x1 = x0 + P^{-1} r0 / theta,  theta = (alpha + beta)/2,
+ * 2d transforms (the gradient of kappa lap (x0 - c*), times M(c*), back). It leaves at most
+ * (beta - alpha)/(beta + alpha) of the splitting defect in any mode and none where the
+ * quotient is theta; on a late Cu-Ag state its steps differ from the fully implicit solve's
+ * (GMRES to 1e-8) by 5 % of their own error, so the error estimate is Milne's alone: what is
+ * left of the splitting is below the scheme's own truncation error, which Milne sees. */
+typedef struct {
+  PetscReal h, ht, kap, A4, D2, D4, a0, e1, e2, l0, l1, l2, errc;
+} CorrectCoef;
+
+/* theta, the middle of [alpha, beta] = [min(1, M_min/A), max(1, max M/A)]: M_min from the
+ * state's bounds (M is concave, so its least value over [cmin, cmax] is at an end; an
+ * estimate off by a little only slows the sweep, it cannot make it diverge) */
+static PetscReal CorrectTheta(const ThermoModel *m, PetscReal A, PetscReal cmin, PetscReal cmax)
+{
+  const PetscReal lo = PetscMin(PetscMax(cmin, 0.0), 1.0), hi = PetscMin(PetscMax(cmax, 0.0), 1.0);
+  const PetscReal Mlo = PetscMax(0.0, PetscMin(ThermoReducedMobility(lo, m->r), ThermoReducedMobility(hi, m->r)));
+  return 0.5 * (PetscMin(1.0, Mlo / A) + PetscMax(1.0, ThermoModelMaxMobility(m) / A));
+}
+
+static void CorrectCoefficients(UphillScheme s, const StepCoef *k, CorrectCoef *q)
+{
+  const ThermoModel *m = &s->p.model;
+
+  q->h = k->h, q->ht = k->h / CorrectTheta(m, s->p.A, s->cmin, s->cmax), q->kap = m->kappa, q->A4 = s->p.A * m->kappa;
+  q->D2 = s->Dimp + s->p.S, q->D4 = s->p.A * m->kappa, q->a0 = k->a0, q->e1 = k->e1, q->e2 = k->e2;
+  q->l0 = k->l0, q->l1 = k->l1, q->l2 = k->l2, q->errc = k->errc;
+}
+
+/* psi and the buffer <- the gradient of kappa k^2 (x0 - c*)_k: 2D fused, i k_x in the buffer
+ * and i k_y in psi; else kappa k^2 (x0 - c*)_k in psi and i k_0 of it in the buffer */
+UPHILL_KERNEL static void CorrectStart(UphillScheme s, const CorrectCoef *q, UphillComplex *w)
+{
+  const UphillSpectral *sp = &s->sp;
+  const UphillComplex  *x0 = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2];
+  UphillComplex        *psi = s->psi;
+
+  for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
+    for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
+      PetscReal        kc, kyc = 0;
+      const PetscReal *kv = RowK(sp, 0, a, b, &kc), *kyv = s->fused ? RowK(sp, 1, a, b, &kyc) : NULL;
+      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
+        const PetscInt  i  = row + e;
+        const PetscReal kq = q->kap * sp->ksq[i], kx = kv ? kv[e] : kc;
+        const PetscReal vr = kq * (x0[i][0] - q->e1 * c1[i][0] - q->e2 * c2[i][0]);
+        const PetscReal vi = kq * (x0[i][1] - q->e1 * c1[i][1] - q->e2 * c2[i][1]);
+        if (s->fused) {
+          const PetscReal ky = kyv ? kyv[e] : kyc;
+          psi[i][0] = -ky * vi;
+          psi[i][1] = ky * vr;
+        } else {
+          psi[i][0] = vr;
+          psi[i][1] = vi;
+        }
+        w[i][0] = -kx * vi;
+        w[i][1] = kx * vr;
+      }
+    }
+}
+
+/* Not the last direction (unfused): add (h/theta) P^{-1} i k_d FT(flux_d) to the new
+ * coefficients, and put i k_{d+1} kappa k^2 v_k in the buffer. */
+UPHILL_KERNEL static void CorrectAdd(UphillScheme s, const CorrectCoef *q, PetscInt d, UphillComplex *w)
+{
+  const UphillSpectral *sp = &s->sp;
+  UphillComplex        *x = s->ch[0], *psi = s->psi;
+
+  for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
+    for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
+      PetscReal        kc, kn;
+      const PetscReal *kv = RowK(sp, d, a, b, &kc), *knv = RowK(sp, d + 1, a, b, &kn);
+      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
+        const PetscInt  i = row + e;
+        const PetscReal k2 = sp->ksq[i], f = q->ht / (q->a0 + q->h * k2 * (q->D2 + q->D4 * k2));
+        const PetscReal kd = kv ? kv[e] : kc, k1 = knv ? knv[e] : kn;
+        if (k2 > 0) {
+          x[i][0] -= f * kd * w[i][1];
+          x[i][1] += f * kd * w[i][0];
+        }
+        w[i][0] = -k1 * psi[i][1];
+        w[i][1] = k1 * psi[i][0];
+      }
+    }
+}
+
+/* The last direction: x1 = x0 + (h/theta) P^{-1} [i k . FT(M(c*) grad kappa k^2 v) + A kappa k^4 v],
+ * v = x0 - c*, and the sums of SpectralFinal on x1 (the error estimate: Milne's alone). */
+UPHILL_KERNEL static void CorrectFinal(UphillScheme s, const CorrectCoef *q, UphillComplex *w, PetscInt dlast, PetscReal sums[3])
+{
+  const UphillSpectral *sp = &s->sp;
+  UphillComplex        *x = s->ch[0], *psi = s->psi;
+  const UphillComplex  *p1 = s->ch[1], *p2 = s->ch[2], *p3 = s->ch[3];
+  PetscReal             es = 0, gs = 0, cs = 0;
+
+  for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
+    for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
+      PetscReal        kc, kxc = 0, er = 0, gr = 0, cr = 0;
+      const PetscReal  wab = sp->w[0][a] * sp->w[1][b];
+      const PetscReal *kv = RowK(sp, dlast, a, b, &kc), *kxv = s->fused ? RowK(sp, 0, a, b, &kxc) : NULL, *bel = s->Bel ? s->Bel + row : NULL;
+      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
+        const PetscInt  i = row + e;
+        const PetscReal k2 = sp->ksq[i], f = q->ht / (q->a0 + q->h * k2 * (q->D2 + q->D4 * k2)), kd = kv ? kv[e] : kc;
+        PetscReal       vr, vi, dr, di;
+        /* kappa k^2 v_k: recomputed when fused (x0 is intact), kept in psi otherwise */
+        if (s->fused) {
+          vr = q->kap * k2 * (x[i][0] - q->e1 * p1[i][0] - q->e2 * p2[i][0]);
+          vi = q->kap * k2 * (x[i][1] - q->e1 * p1[i][1] - q->e2 * p2[i][1]);
+          const PetscReal kx = kxv ? kxv[e] : kxc; /* x flux in the buffer, y flux in psi */
+          dr = -kx * w[i][1] - kd * psi[i][1];
+          di = kx * w[i][0] + kd * psi[i][0];
+        } else {
+          vr = psi[i][0], vi = psi[i][1];
+          dr = -kd * w[i][1];
+          di = kd * w[i][0];
+        }
+        dr += q->A4 / q->kap * k2 * vr;
+        di += q->A4 / q->kap * k2 * vi;
+        const PetscReal re = k2 > 0 ? x[i][0] + f * dr : p1[i][0], im = k2 > 0 ? x[i][1] + f * di : p1[i][1];
+        const PetscReal er_ = q->errc * (re - (q->l0 * p1[i][0] + q->l1 * p2[i][0] + q->l2 * p3[i][0]));
+        const PetscReal ei_ = q->errc * (im - (q->l0 * p1[i][1] + q->l1 * p2[i][1] + q->l2 * p3[i][1]));
+        x[i][0] = w[i][0] = re;
+        x[i][1] = w[i][1] = im;
+        er += sp->w[2][e] * (er_ * er_ + ei_ * ei_);
+        gr += sp->w[2][e] * (q->kap * k2 + (bel ? bel[e] : 0.0)) * (re * re + im * im);
+        cr += sp->w[2][e] * ((re - p1[i][0]) * (re - p1[i][0]) + (im - p1[i][1]) * (im - p1[i][1]));
+      }
+      es += wab * er;
+      gs += wab * gr;
+      cs += wab * cr;
+    }
+  sums[0] = es;
+  sums[1] = gs;
+  sums[2] = cs;
+}
+
 /* The new field from the buffer (after the last inverse transform), with its bounds and bulk
  * energy taken on the way, row by row while the row is in cache. */
 UPHILL_KERNEL static PetscErrorCode FinishReal(UphillScheme s, const double *buf, PetscReal *bulk, PetscReal mx[3])
@@ -770,7 +919,7 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
      * pass forms M(c*) for both and no spectral pass runs between the fluxes */
     PetscCall(UphillGridBackward(s->grid));              /* grad_x psi* */
     PetscCall(UphillGridBackwardArray(s->grid, s->psi)); /* grad_y psi* */
-    PetscCall(PointwiseFlux(s, &k, 0, 2, buf, (double *)s->psi));
+    PetscCall(PointwiseFlux(s, &k, 0, 2, PETSC_TRUE, buf, (double *)s->psi));
     PetscCall(UphillGridForward(s->grid));              /* FT(M(c*) grad_x psi*) */
     PetscCall(UphillGridForwardArray(s->grid, s->psi)); /* FT(M(c*) grad_y psi*) */
     PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
@@ -779,11 +928,38 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
   }
   for (PetscInt d = 0; s->fluxes && !s->fused && d < s->gi.dim; d++) {
     PetscCall(UphillGridBackwardOdd(s->grid, d)); /* grad_d psi* */
-    PetscCall(PointwiseFlux(s, &k, d, 1, buf, NULL));
+    PetscCall(PointwiseFlux(s, &k, d, 1, PETSC_TRUE, buf, NULL));
     PetscCall(UphillGridForwardOdd(s->grid, d)); /* FT(M(c*) grad_d psi*) */
     PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
     if (d + 1 < s->gi.dim) SpectralFluxAdd(s, &k, d, w);
     else SpectralFinal(s, &k, w, FINAL_FLUX, d, sums);
+    PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
+  }
+  if (s->fluxes && s->p.correct) {
+    CorrectCoef q;
+    CorrectCoefficients(s, &k, &q);
+    PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
+    CorrectStart(s, &q, w);
+    PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
+    if (s->fused) {
+      PetscCall(UphillGridBackward(s->grid));
+      PetscCall(UphillGridBackwardArray(s->grid, s->psi));
+      PetscCall(PointwiseFlux(s, &k, 0, 2, PETSC_FALSE, buf, (double *)s->psi));
+      PetscCall(UphillGridForward(s->grid));
+      PetscCall(UphillGridForwardArray(s->grid, s->psi));
+    }
+    for (PetscInt d = 0; !s->fused && d < s->gi.dim; d++) {
+      PetscCall(UphillGridBackwardOdd(s->grid, d));
+      PetscCall(PointwiseFlux(s, &k, d, 1, PETSC_FALSE, buf, NULL));
+      PetscCall(UphillGridForwardOdd(s->grid, d));
+      if (d + 1 < s->gi.dim) {
+        PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
+        CorrectAdd(s, &q, d, w);
+        PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
+      }
+    }
+    PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
+    CorrectFinal(s, &q, w, s->fused ? 1 : s->gi.dim - 1, sums);
     PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
   }
   PetscCall(UphillGridBackward(s->grid)); /* c^{n+1} */
@@ -974,25 +1150,40 @@ static void LinearParts(const UphillSchemeParams *p, PetscReal c0, const PetscRe
   }
 }
 
+/* The sweep's gain on a mode about c0, where R is (A - M0) kappa k^4: x1 = (1 + g) x0 - g c*,
+ * g = h (A - M0) kappa k^4 / (theta (a0 + h Im)); 0 without the sweep. */
+static PetscReal CorrectGain(const UphillSchemeParams *p, PetscReal c0, const PetscReal kv[3], PetscReal h, PetscReal a0, PetscReal Im)
+{
+  const ThermoModel *m = &p->model;
+  const PetscReal    A = p->A >= 0 ? p->A : ThermoModelMaxMobility(m), k2 = kv[0] * kv[0] + kv[1] * kv[1] + kv[2] * kv[2];
+
+  if (m->kind != THERMO_MODEL_REGULAR || !p->correct) return 0.0;
+  return h * (A - ThermoReducedMobility(c0, m->r)) * m->kappa * k2 * k2 / (CorrectTheta(m, A, c0, c0) * (a0 + h * Im));
+}
+
 PetscReal UphillSchemeAmplification(const UphillSchemeParams *p, PetscReal c0, const PetscReal kv[3], PetscReal h)
 {
-  PetscReal E, Im;
+  PetscReal E, Im, G, g;
 
   LinearParts(p, c0, kv, &E, &Im);
-  return (1.0 + h * E) / (1.0 + h * Im);
+  G = (1.0 + h * E) / (1.0 + h * Im);
+  g = CorrectGain(p, c0, kv, h, 1.0, Im);
+  return (1.0 + g) * G - g;
 }
 
 PetscReal UphillSchemeDiscreteRate(const UphillSchemeParams *p, PetscReal c0, const PetscReal kv[3], PetscReal h)
 {
-  PetscReal E, Im, a, b, c, disc, z;
+  PetscReal E, Im, a, b, c, disc, z, g;
 
   if (p->order == 1) return PetscLogReal(PetscAbsReal(UphillSchemeAmplification(p, c0, kv, h))) / h;
-  /* equal-step BDF2 (a0 = 3/2, a1 = 2, a2 = 1/2, c* = 2 c^n - c^{n-1}):
-   * (3/2 + h Im) z^2 - (2 + 2 h E) z + (1/2 + h E) = 0, the root of largest modulus */
+  /* equal-step BDF2 (a0 = 3/2, a1 = 2, a2 = 1/2, c* = 2 c^n - c^{n-1}) with c^n = z c^{n-1}:
+   * x0 = [(2 + 2 h E) z - (1/2 + h E)] / (3/2 + h Im), c^{n+1} = (1 + g) x0 - g (2 z - 1) = z^2,
+   * the root of largest modulus */
   LinearParts(p, c0, kv, &E, &Im);
+  g    = CorrectGain(p, c0, kv, h, 1.5, Im);
   a    = 1.5 + h * Im;
-  b    = -(2.0 + 2.0 * h * E);
-  c    = 0.5 + h * E;
+  b    = -(1.0 + g) * (2.0 + 2.0 * h * E) + 2.0 * g * a;
+  c    = (1.0 + g) * (0.5 + h * E) - g * a;
   disc = b * b - 4.0 * a * c;
   if (disc < 0) z = PetscSqrtReal(c / a); /* complex pair: |z|^2 = c/a */
   else z = PetscMax(PetscAbsReal((-b + PetscSqrtReal(disc)) / (2 * a)), PetscAbsReal((-b - PetscSqrtReal(disc)) / (2 * a)));

@@ -140,7 +140,8 @@ p = run(1, REGULAR + ["-quiet", "-scheme", "euler", "-t_end", "100"], eul)
 if check(p.ok, "-scheme euler with error control finishes (1 rank, t = 100)", p):
     n_eul, _ = invariants("regular euler", eul, 100.0)
     n_bdf2 = sum(1 for r in rows if r["t"] <= 100.0) - 1
-    check(n_eul > 2 * n_bdf2, f"first order needs more steps at the same tolerance ({n_eul} > 2 x {n_bdf2} of BDF2 to t = 100)")
+    # (2.7x without the mobility sweep; 1.8x with it, whose BDF2 error is mostly Milne's)
+    check(n_eul > 1.5 * n_bdf2, f"first order needs more steps at the same tolerance ({n_eul} > 1.5 x {n_bdf2} of BDF2 to t = 100)")
 
 # ---- polynomial model ----
 poly = os.path.join(W, "poly")

@@ -6,7 +6,10 @@
  *  - the energy the step computes with vectorized logs equals the diagnostics' scalar one;
  *  - linear stability of the first-order step: a small cosine mode grows or decays by exactly
  *    UphillSchemeAmplification per step (Darken included), and its measured rate converges
- *    to R(k) at first order;
+ *    to R(k) at first order; with the mobility sweep (the default, as in the program) and
+ *    without it, inside a phase (c0 = 0.05, M 5x below A) as well;
+ *  - the BDF2 root of a stiff mode inside a phase as h -> infinity: sqrt(E/Im) (0.84, the
+ *    stabilizer's ringing) without the sweep, sqrt((1 + g) E/Im - g) (0.62) with it;
  *  - the ideal-entropy flux without a logarithm equals the logarithmic flux to round-off on
  *    a smooth field (regular, Darken r = 3; and the polynomial model's two flux forms);
  *  - variable-step BDF2 is second order on a step sequence whose ratio alternates 2 and 1/2
@@ -58,6 +61,7 @@ static Problem Regular(PetscInt dim, PetscInt N, PetscReal L, PetscReal chi, Pet
   p.sp.model.kappa = 1.0;
   p.sp.order       = order;
   p.sp.A = p.sp.S = -1;
+  p.sp.correct     = PETSC_TRUE; /* the program's default (-stab_correct) */
   return p;
 }
 
@@ -295,7 +299,7 @@ static PetscErrorCode TestMode(Tally *t, const char *name, const Problem *pb0, P
   const ThermoModel *mo     = &pb.sp.model;
   UphillSchemeParams sp;
   UphillStepResult   r;
-  PetscReal          k, kv[3], kc2[3], G, A0, A, Aprev, dev = 0, R, M0, fpp, err[3], B, C;
+  PetscReal          k, kv[3], kc2[3], G, Gs, A0, A, Aprev, dev = 0, R, M0, fpp, err[3], B, C;
   char               what[256];
 
   PetscFunctionBeginUser;
@@ -310,8 +314,10 @@ static PetscErrorCode TestMode(Tally *t, const char *name, const Problem *pb0, P
   kc2[0] = kv[0] * kv[0], kc2[1] = kv[1] * kv[1], kc2[2] = kv[2] * kv[2];
   fpp = ThermoModelD2F(mo, c0) + (mo->kind == THERMO_MODEL_REGULAR ? ThermoModelElasticKernel(kc2, (void *)mo) : 0.0);
   R   = ThermoGrowthRate(k, M0, fpp, mo->kappa);
-  B   = (1.0 / (1.0 + dt * 0) - 1.0); /* recovered from G below */
-  B   = (G - 1.0 - dt * R) / (dt * (1.0 - G)); /* G (1 + h B) = 1 + h (R + B) */
+  /* B from G at a small step: G (1 + h B) = 1 + h (R + B) holds exactly without the mobility
+   * sweep, and to O(h) with it (whose G = (1 + g) G0 - g, g = O(h), has B = Im - g/h at h -> 0) */
+  Gs  = UphillSchemeAmplification(&sp, c0, kv, 1e-3);
+  B   = (Gs - 1.0 - 1e-3 * R) / (1e-3 * (1.0 - Gs));
   C   = -(R * B + 0.5 * R * R);
   PetscCall(PetscPrintf(t->comm, "---- %s: c0 = %g, mode (%" PetscInt_FMT ",%" PetscInt_FMT ",%" PetscInt_FMT "), k = %.6f, f''(c0) = %.6f, M0 = %.6f, R(k) = %+.6e, G(%g) = %.12f, B = %.4g\n", name, (double)c0, m[0], m[1], m[2], (double)k, (double)fpp, (double)M0, (double)R, (double)dt, (double)G, (double)B));
   PetscCall(PetscSNPrintf(what, sizeof(what), "%s: R(k) %s 0 as the spinodal analysis says", name, grows ? ">" : "<"));
@@ -725,6 +731,35 @@ int main(int argc, char **argv)
     p.sp.model.el_scale = 8.5e-6 / (UPHILL_R * 1000.0);
     PetscCall(TestMode(&t, "coherent c0=0.4 mode (10,0) along <100> (soft)", &p, 0.4, m10, PETSC_TRUE));
     PetscCall(TestMode(&t, "coherent c0=0.4 mode (7,7) along <110> (hard)", &p, 0.4, m77, PETSC_FALSE));
+    /* where the mobility sweep acts: c0 = 0.05, inside a phase (M = 0.0475, 5x below A); a
+     * mode slow enough to follow over the test's 2 time units, each variant at its own factor */
+    p = Regular(2, 64, 64.0, 3.0, 1.0, 1);
+    PetscCall(TestMode(&t, "c0=0.05 mode (10,0), mobility sweep", &p, 0.05, m10, PETSC_FALSE));
+    p.sp.correct = PETSC_FALSE;
+    PetscCall(TestMode(&t, "c0=0.05 mode (10,0), stabilizer only", &p, 0.05, m10, PETSC_FALSE));
+    p = Regular(2, 64, 64.0, 3.0, 1.0, 1);
+    p.sp.correct = PETSC_FALSE;
+    PetscCall(TestMode(&t, "regular c0=0.4 mode (10,0), stabilizer only", &p, 0.4, m10, PETSC_TRUE));
+    {
+      /* BDF2 on a stiff mode at c0 = 0.05 (k = 3.93, kappa k^4 = 238) as h -> infinity, where
+       * the quadratic of UphillSchemeDiscreteRate divided by h has a = Im, b = -2E + g (2 Im - 2E),
+       * c = E + g (E - Im), with E = (A - M) kappa k^4 + 2 chi M k^2 (explicit), Im = k^2 +
+       * A kappa k^4 (implicit) and the sweep's gain g -> (A - M) kappa k^4/(theta Im): complex
+       * roots of modulus sqrt(E/Im) = 0.84 for the stabilizer alone (ringing, -> sqrt(1 - M/A)
+       * for kappa k^2 >> 1), sqrt((1 + g) E/Im - g) = 0.62 with the sweep */
+      UphillSchemeParams q  = Regular(2, 64, 16.0, 3.0, 1.0, 2).sp;
+      const PetscReal    k = 2.0 * PETSC_PI * 10.0 / 16.0, kv[3] = {k, 0.0, 0.0}, h = 1e6, M = ThermoReducedMobility(0.05, 1.0), A = 0.25;
+      const PetscReal    E = (A - M) * k * k * k * k + 2.0 * 3.0 * M * k * k, Im = k * k + A * k * k * k * k;
+      const PetscReal    th = 0.5 * (M / A + 1.0), g = (A - M) * k * k * k * k / (th * Im);
+      PetscReal          zc, zs;
+      zc        = PetscExpReal(h * UphillSchemeDiscreteRate(&q, 0.05, kv, h));
+      q.correct = PETSC_FALSE;
+      zs        = PetscExpReal(h * UphillSchemeDiscreteRate(&q, 0.05, kv, h));
+      PetscCall(PetscPrintf(t.comm, "---- stiff BDF2 root at c0 = 0.05, k = %.3f, h = %g: |z| = %.4f stabilizer only, %.4f with the sweep\n", (double)k, (double)h, (double)zs, (double)zc));
+      PetscCall(TallyCheck(&t, "stiff BDF2 root, stabilizer only: sqrt(E/Im)", zs, PetscSqrtReal(E / Im), 1e-5));
+      PetscCall(TallyCheck(&t, "stiff BDF2 root with the sweep: sqrt((1 + g) E/Im - g)", zc, PetscSqrtReal((1.0 + g) * E / Im - g), 1e-5));
+      PetscCall(TallyTrue(&t, "the sweep damps the stiff mode more than the stabilizer alone (|z| 0.62 < 0.84)", (PetscBool)(zc < zs - 0.1)));
+    }
   }
   {
     Problem p = Regular(2, 64, 32.0, 3.0, 1.0, 2);

@@ -62,6 +62,7 @@ typedef struct {
   PetscReal          adapt_tol, dt_max;
   PetscEnum          flux;           /* UphillFluxForm (scheme.h) */
   PetscReal          stab_A, stab_S; /* < 0: the scheme's default */
+  PetscBool          stab_correct;
   UphillIC           ic;
   PetscInt           ic_mode;
   PetscReal          ic_amp;

@@ -29,6 +29,7 @@ typedef struct {
   PetscReal   S;     /* stabilizer of the k^2 term; < 0: the model's default (see scheme.c) */
   PetscReal   theta; /* thermal noise strength (DESIGN.md 6.5), the model's units; 0: none */
   PetscInt64  noise_seed;
+  PetscBool   correct; /* regular model: one sweep toward the implicit variable-mobility k^4 term */
 } UphillSchemeParams;
 
 /* What a trial step produced, for the caller to accept or reject it. */
