@@ -5,7 +5,8 @@
  *    the odd backward transform) and the divergence of a sine series (the odd forward
  *    transform -> cosine) exact to 1e-12, along every axis, 2D and 3D, N even and odd, so at
  *    2 and 4 ranks the sine shift crosses ranks (and a rank with no spectral planes);
- *  - scheme: a single cosine mode grows or decays at UphillSchemeAmplification per step to
+ *  - scheme: a single cosine mode (with the mobility sweep, and without it inside a phase)
+ *    grows or decays at UphillSchemeAmplification per step to
  *    1e-6 (cos(pi x/L), 2D and 3D modes, and with coherency strain along <100> and <110>); mass to 1e-12 and F non-increasing at every step over
  *    1000 steps; the step's energy equals the diagnostics' one, its RMS change (the norm of
  *    the error estimate, Parseval with nrms) the real-space one; the diagnostics' dissipation
@@ -216,6 +217,7 @@ static UphillSchemeParams Regular(PetscReal chi, PetscInt order)
   p.model.kappa = 1.0;
   p.order       = order;
   p.A = p.S = -1;
+  p.correct     = PETSC_TRUE; /* the program's default (-stab_correct) */
   return p;
 }
 
@@ -501,6 +503,11 @@ int main(int argc, char **argv)
     PetscCall(TestMode(&t, "walls mode (6,8), L = 32", 2, 32, 32.0, &p, 0.4, m68, PETSC_TRUE));
     PetscCall(TestMode(&t, "walls mode (0,16) beyond k_c", 2, 32, 32.0, &p, 0.4, m16, PETSC_FALSE));
     PetscCall(TestMode(&t, "walls 3D mode (0,1,2), L = 7", 3, 12, 7.0, &p, 0.4, mz, PETSC_TRUE));
+    /* inside a phase (c0 = 0.05, M 5x below A), with the mobility sweep and without */
+    PetscCall(TestMode(&t, "walls mode (6,8) at c0 = 0.05, mobility sweep", 2, 32, 32.0, &p, 0.05, m68, PETSC_FALSE));
+    p.correct = PETSC_FALSE;
+    PetscCall(TestMode(&t, "walls mode (6,8) at c0 = 0.05, stabilizer only", 2, 32, 32.0, &p, 0.05, m68, PETSC_FALSE));
+    p.correct = PETSC_TRUE;
     /* coherency strain (Cu constants, misfit 0.05, 1000 K): B(n) is even in every component,
      * so a cosine mode (the four waves (+-kx, +-ky)) has one B: along <100> it still grows,
      * along <110> (stiffer, nearly the same |k|) it decays, as in the periodic box */
