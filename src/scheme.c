@@ -727,15 +727,17 @@ UPHILL_KERNEL static void SpectralFluxAdd(UphillScheme s, const StepCoef *k, Pet
  * 2d transforms (the gradient of kappa lap (x0 - c*), times M(c*), back). It leaves at most
  * (beta - alpha)/(beta + alpha) of the splitting defect in any mode and none where the
  * quotient is theta; on a late Cu-Ag state its steps differ from the fully implicit solve's
- * (GMRES to 1e-8) by 5 % of their own error, so the error estimate is Milne's alone: what is
- * left of the splitting is below the scheme's own truncation error, which Milne sees. */
+ * (GMRES to 1e-8) by 5 % of their own error, so the error estimate drops A's splitting share:
+ * what is left of it is below the scheme's own truncation error, which Milne sees. The k^2
+ * stabilizer's share (LOG's D + S, Darken's r - 1, S > 0), which the sweep leaves, stays. */
 typedef struct {
-  PetscReal h, ht, kap, A4, D2, D4, a0, e1, e2, l0, l1, l2, errc;
+  PetscReal h, ht, kap, A, D2, D4, a0, e1, e2, l0, l1, l2, errc, hm, E2;
 } CorrectCoef;
 
-/* theta, the middle of [alpha, beta] = [min(1, M_min/A), max(1, max M/A)]: M_min from the
- * state's bounds (M is concave, so its least value over [cmin, cmax] is at an end; an
- * estimate off by a little only slows the sweep, it cannot make it diverge) */
+/* theta, the middle of [alpha, beta] = [min(1, M_min/A), max(1, max M/A)], A > 0: M_min from
+ * the state's bounds (M rises then falls on [0,1], Darken's included, so its least value over
+ * [cmin, cmax] is at an end; an estimate off by a little only slows the sweep, it cannot make
+ * it diverge: the factor 1 - lambda/theta stays within [-1, 1]) */
 static PetscReal CorrectTheta(const ThermoModel *m, PetscReal A, PetscReal cmin, PetscReal cmax)
 {
   const PetscReal lo = PetscMin(PetscMax(cmin, 0.0), 1.0), hi = PetscMin(PetscMax(cmax, 0.0), 1.0);
@@ -747,9 +749,11 @@ static void CorrectCoefficients(UphillScheme s, const StepCoef *k, CorrectCoef *
 {
   const ThermoModel *m = &s->p.model;
 
-  q->h = k->h, q->ht = k->h / CorrectTheta(m, s->p.A, s->cmin, s->cmax), q->kap = m->kappa, q->A4 = s->p.A * m->kappa;
+  q->h = k->h, q->ht = k->h / CorrectTheta(m, s->p.A, s->cmin, s->cmax), q->kap = m->kappa, q->A = s->p.A;
   q->D2 = s->Dimp + s->p.S, q->D4 = s->p.A * m->kappa, q->a0 = k->a0, q->e1 = k->e1, q->e2 = k->e2;
   q->l0 = k->l0, q->l1 = k->l1, q->l2 = k->l2, q->errc = k->errc;
+  /* the k^2 stabilizer (LOG's D + S, Darken's r - 1, S), which the sweep leaves as it is */
+  q->hm = k->gfac * k->h / k->a0, q->E2 = q->D2 - (s->logflux ? 0.0 : 1.0);
 }
 
 /* psi and the buffer <- the gradient of kappa k^2 (x0 - c*)_k: 2D fused, i k_x in the buffer
@@ -809,7 +813,8 @@ UPHILL_KERNEL static void CorrectAdd(UphillScheme s, const CorrectCoef *q, Petsc
 }
 
 /* The last direction: x1 = x0 + (h/theta) P^{-1} [i k . FT(M(c*) grad kappa k^2 v) + A kappa k^4 v],
- * v = x0 - c*, and the sums of SpectralFinal on x1 (the error estimate: Milne's alone). */
+ * v = x0 - c*, and the sums of SpectralFinal on x1 (the error estimate: Milne's, plus the k^2
+ * stabilizer's share where there is one; none of A's, see above). */
 UPHILL_KERNEL static void CorrectFinal(UphillScheme s, const CorrectCoef *q, UphillComplex *w, PetscInt dlast, PetscReal sums[3])
 {
   const UphillSpectral *sp = &s->sp;
@@ -838,11 +843,13 @@ UPHILL_KERNEL static void CorrectFinal(UphillScheme s, const CorrectCoef *q, Uph
           dr = -kd * w[i][1];
           di = kd * w[i][0];
         }
-        dr += q->A4 / q->kap * k2 * vr;
-        di += q->A4 / q->kap * k2 * vi;
+        dr += q->A * k2 * vr;
+        di += q->A * k2 * vi;
         const PetscReal re = k2 > 0 ? x[i][0] + f * dr : p1[i][0], im = k2 > 0 ? x[i][1] + f * di : p1[i][1];
-        const PetscReal er_ = q->errc * (re - (q->l0 * p1[i][0] + q->l1 * p2[i][0] + q->l2 * p3[i][0]));
-        const PetscReal ei_ = q->errc * (im - (q->l0 * p1[i][1] + q->l1 * p2[i][1] + q->l2 * p3[i][1]));
+        /* Milne, plus the k^2 stabilizer's splitting defect (h/a0) E2 k^2 (c* - c^{n+1}) */
+        const PetscReal L2  = q->hm * q->E2 * k2;
+        const PetscReal er_ = q->errc * (re - (q->l0 * p1[i][0] + q->l1 * p2[i][0] + q->l2 * p3[i][0])) + L2 * (q->e1 * p1[i][0] + q->e2 * p2[i][0] - re);
+        const PetscReal ei_ = q->errc * (im - (q->l0 * p1[i][1] + q->l1 * p2[i][1] + q->l2 * p3[i][1])) + L2 * (q->e1 * p1[i][1] + q->e2 * p2[i][1] - im);
         x[i][0] = w[i][0] = re;
         x[i][1] = w[i][1] = im;
         er += sp->w[2][e] * (er_ * er_ + ei_ * ei_);
@@ -935,7 +942,7 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
     else SpectralFinal(s, &k, w, FINAL_FLUX, d, sums);
     PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
   }
-  if (s->fluxes && s->p.correct) {
+  if (s->fluxes && s->p.correct && s->p.A > 0) { /* -stab_A 0: no stabilizer to correct */
     CorrectCoef q;
     CorrectCoefficients(s, &k, &q);
     PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
@@ -1157,7 +1164,7 @@ static PetscReal CorrectGain(const UphillSchemeParams *p, PetscReal c0, const Pe
   const ThermoModel *m = &p->model;
   const PetscReal    A = p->A >= 0 ? p->A : ThermoModelMaxMobility(m), k2 = kv[0] * kv[0] + kv[1] * kv[1] + kv[2] * kv[2];
 
-  if (m->kind != THERMO_MODEL_REGULAR || !p->correct) return 0.0;
+  if (m->kind != THERMO_MODEL_REGULAR || !p->correct || !(A > 0)) return 0.0;
   return h * (A - ThermoReducedMobility(c0, m->r)) * m->kappa * k2 * k2 / (CorrectTheta(m, A, c0, c0) * (a0 + h * Im));
 }
 
