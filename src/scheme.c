@@ -812,53 +812,61 @@ UPHILL_KERNEL static void CorrectAdd(UphillScheme s, const CorrectCoef *q, Petsc
     }
 }
 
+/* One row of CorrectFinal; the flags are constants at every call (always inlined), so each
+ * variant is a branch-free loop the compiler vectorizes, as FinalRow. */
+static inline __attribute__((always_inline)) void CorrectRow(const CorrectCoef *q, PetscInt n, const PetscReal *restrict ksq, const PetscReal *restrict we, const PetscReal *restrict kv, PetscReal kc, PetscReal kx, const PetscReal *restrict bel, UphillComplex *restrict x, UphillComplex *restrict w, const UphillComplex *restrict psi, const UphillComplex *restrict p1, const UphillComplex *restrict p2, const UphillComplex *restrict p3, PetscBool fused, PetscBool karr, PetscBool el, PetscReal sum[3])
+{
+  const PetscReal h = q->h, ht = q->ht, kap = q->kap, A = q->A, D2 = q->D2, D4 = q->D4, a0 = q->a0, e1 = q->e1, e2 = q->e2;
+  const PetscReal l0 = q->l0, l1 = q->l1, l2 = q->l2, errc = q->errc, hE2 = q->hm * q->E2;
+  PetscReal       er = 0, gr = 0, cr = 0;
+
+#pragma omp simd reduction(+ : er, gr, cr)
+  for (PetscInt e = 0; e < n; e++) {
+    const PetscReal k2 = ksq[e], f = ht / (a0 + h * k2 * (D2 + D4 * k2)), kd = karr ? kv[e] : kc;
+    const PetscReal sr = e1 * p1[e][0] + e2 * p2[e][0], si = e1 * p1[e][1] + e2 * p2[e][1];
+    /* kappa k^2 v_k: recomputed when fused (x0 is intact), kept in psi otherwise; fused: the x
+     * flux in the buffer, the y flux (the last direction) in psi */
+    const PetscReal vr = fused ? kap * k2 * (x[e][0] - sr) : psi[e][0], vi = fused ? kap * k2 * (x[e][1] - si) : psi[e][1];
+    const PetscReal dr = (fused ? -kx * w[e][1] - kd * psi[e][1] : -kd * w[e][1]) + A * k2 * vr;
+    const PetscReal di = (fused ? kx * w[e][0] + kd * psi[e][0] : kd * w[e][0]) + A * k2 * vi;
+    const PetscReal re = k2 > 0 ? x[e][0] + f * dr : p1[e][0], im = k2 > 0 ? x[e][1] + f * di : p1[e][1];
+    /* Milne, plus the k^2 stabilizer's splitting defect (h/a0) E2 k^2 (c* - c^{n+1}) */
+    const PetscReal dre = errc * (re - (l0 * p1[e][0] + l1 * p2[e][0] + l2 * p3[e][0])) + hE2 * k2 * (sr - re);
+    const PetscReal die = errc * (im - (l0 * p1[e][1] + l1 * p2[e][1] + l2 * p3[e][1])) + hE2 * k2 * (si - im);
+    x[e][0] = w[e][0] = re;
+    x[e][1] = w[e][1] = im;
+    er += we[e] * (dre * dre + die * die);
+    gr += we[e] * (kap * k2 + (el ? bel[e] : 0.0)) * (re * re + im * im);
+    cr += we[e] * ((re - p1[e][0]) * (re - p1[e][0]) + (im - p1[e][1]) * (im - p1[e][1]));
+  }
+  sum[0] = er;
+  sum[1] = gr;
+  sum[2] = cr;
+}
+
 /* The last direction: x1 = x0 + (h/theta) P^{-1} [i k . FT(M(c*) grad kappa k^2 v) + A kappa k^4 v],
  * v = x0 - c*, and the sums of SpectralFinal on x1 (the error estimate: Milne's, plus the k^2
  * stabilizer's share where there is one; none of A's, see above). */
 UPHILL_KERNEL static void CorrectFinal(UphillScheme s, const CorrectCoef *q, UphillComplex *w, PetscInt dlast, PetscReal sums[3])
 {
   const UphillSpectral *sp = &s->sp;
-  UphillComplex        *x = s->ch[0], *psi = s->psi;
-  const UphillComplex  *p1 = s->ch[1], *p2 = s->ch[2], *p3 = s->ch[3];
   PetscReal             es = 0, gs = 0, cs = 0;
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
-      PetscReal        kc, kxc = 0, er = 0, gr = 0, cr = 0;
+      PetscReal        kc, kx = 0, r[3];
       const PetscReal  wab = sp->w[0][a] * sp->w[1][b];
-      const PetscReal *kv = RowK(sp, dlast, a, b, &kc), *kxv = s->fused ? RowK(sp, 0, a, b, &kxc) : NULL, *bel = s->Bel ? s->Bel + row : NULL;
-      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
-        const PetscInt  i = row + e;
-        const PetscReal k2 = sp->ksq[i], f = q->ht / (q->a0 + q->h * k2 * (q->D2 + q->D4 * k2)), kd = kv ? kv[e] : kc;
-        PetscReal       vr, vi, dr, di;
-        /* kappa k^2 v_k: recomputed when fused (x0 is intact), kept in psi otherwise */
-        if (s->fused) {
-          vr = q->kap * k2 * (x[i][0] - q->e1 * p1[i][0] - q->e2 * p2[i][0]);
-          vi = q->kap * k2 * (x[i][1] - q->e1 * p1[i][1] - q->e2 * p2[i][1]);
-          const PetscReal kx = kxv ? kxv[e] : kxc; /* x flux in the buffer, y flux in psi */
-          dr = -kx * w[i][1] - kd * psi[i][1];
-          di = kx * w[i][0] + kd * psi[i][0];
-        } else {
-          vr = psi[i][0], vi = psi[i][1];
-          dr = -kd * w[i][1];
-          di = kd * w[i][0];
-        }
-        dr += q->A * k2 * vr;
-        di += q->A * k2 * vi;
-        const PetscReal re = k2 > 0 ? x[i][0] + f * dr : p1[i][0], im = k2 > 0 ? x[i][1] + f * di : p1[i][1];
-        /* Milne, plus the k^2 stabilizer's splitting defect (h/a0) E2 k^2 (c* - c^{n+1}) */
-        const PetscReal L2  = q->hm * q->E2 * k2;
-        const PetscReal er_ = q->errc * (re - (q->l0 * p1[i][0] + q->l1 * p2[i][0] + q->l2 * p3[i][0])) + L2 * (q->e1 * p1[i][0] + q->e2 * p2[i][0] - re);
-        const PetscReal ei_ = q->errc * (im - (q->l0 * p1[i][1] + q->l1 * p2[i][1] + q->l2 * p3[i][1])) + L2 * (q->e1 * p1[i][1] + q->e2 * p2[i][1] - im);
-        x[i][0] = w[i][0] = re;
-        x[i][1] = w[i][1] = im;
-        er += sp->w[2][e] * (er_ * er_ + ei_ * ei_);
-        gr += sp->w[2][e] * (q->kap * k2 + (bel ? bel[e] : 0.0)) * (re * re + im * im);
-        cr += sp->w[2][e] * ((re - p1[i][0]) * (re - p1[i][0]) + (im - p1[i][1]) * (im - p1[i][1]));
-      }
-      es += wab * er;
-      gs += wab * gr;
-      cs += wab * cr;
+      const PetscReal *kv = RowK(sp, dlast, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
+#define CORRECT_ROW(F, K, E) CorrectRow(q, sp->nlev[2], sp->ksq + row, sp->w[2], kv, kc, kx, bel, s->ch[0] + row, w + row, s->psi + row, s->ch[1] + row, s->ch[2] + row, s->ch[3] + row, F, K, E, r)
+      if (s->fused) { /* 2D: k_x constant along the row, k_y (the last direction) the row */
+        (void)RowK(sp, 0, a, b, &kx);
+        bel ? CORRECT_ROW(PETSC_TRUE, PETSC_TRUE, PETSC_TRUE) : CORRECT_ROW(PETSC_TRUE, PETSC_TRUE, PETSC_FALSE);
+      } else if (kv) bel ? CORRECT_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : CORRECT_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE);
+      else bel ? CORRECT_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE) : CORRECT_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
+#undef CORRECT_ROW
+      es += wab * r[0];
+      gs += wab * r[1];
+      cs += wab * r[2];
     }
   sums[0] = es;
   sums[1] = gs;
