@@ -664,6 +664,8 @@ int main(int argc, char **argv)
     Problem p;
     p = Regular(2, 64, 64.0, 3.0, 1.0, 2);
     PetscCall(TestMassEnergy(&t, "2D regular BDF2", &p, 0.4, 0.05, 0.5, 600));
+    p.sp.correct = PETSC_FALSE;
+    PetscCall(TestMassEnergy(&t, "2D regular BDF2, stabilizer only (-stab_correct false)", &p, 0.4, 0.05, 0.5, 600));
     /* with a fixed step, BDF2 started from white noise can raise F in its first steps when the
      * step is large against the decay of the noise (seen at 0.25 here and 0.5 in 3D; the
      * adaptive loop rejects such steps): these runs use steps below that */
