@@ -10,8 +10,9 @@
 /* A step rejected on bounds or energy marks a stability limit the error estimate cannot see
  * (a vanishing particle: the estimate is an RMS over the box); steps stay below CAP times it,
  * a ceiling that relaxes by CAP_RELAX per accepted step (x2 in ~14 steps). Without it the
- * controller grows into the same wall again and again: on the late Cu-Ag run (t = 2000-3000
- * tau) this halves the rejections (138 -> 61 for 818 accepted steps). */
+ * controller grows into the same wall again and again: on the late Cu-Ag run of 0.3 (the
+ * stabilized step, t = 2000-3000 tau) this halved the rejections (138 -> 61 for 818 accepted
+ * steps). */
 #define ADAPT_CAP       0.8
 #define ADAPT_CAP_RELAX 1.05
 
