@@ -598,7 +598,7 @@ static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, P
       nim = a1 * p1[e][1] - a2 * p2[e][1] + h * k2 * (q->S * si - q->M * wr[e][1]) + (acc ? ai : 0.0);
     } else {
       /* history, explicit linear terms (lin = (D - 1 + [LOG]) k^2 + (S + A kappa k^2) k^2),
-       * what earlier passes accumulated (two: plus the x flux, as SpectralFluxAdd adds it),
+       * what earlier passes accumulated (two: plus the x flux, as FluxAdd adds it),
        * and the last flux direction */
       const PetscReal kd = karr ? kv[e] : kc, lin = k2 * (q->L2 + q->A4 * k2);
       const PetscReal fr = two ? fy[e][0] : wr[e][0], fi = two ? fy[e][1] : wr[e][1];
@@ -684,14 +684,14 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
   sums[2] = cs; /* change over the step, squared */
 }
 
-/* After the forward transform of flux d (not the last): add h i k_d FT(flux_d) to the new
- * coefficients, and put the next direction's i k_{d+1} psi*_k in the buffer. */
-UPHILL_KERNEL static void SpectralFluxAdd(UphillScheme s, const StepCoef *k, PetscInt d, UphillComplex *w)
+/* After the forward transform of flux d (not the last): add g i k_d FT(flux_d) to the new
+ * coefficients (to what they hold if acc), g = scale/(a0 + hp k^2 (D2 + D4 k^2)): the step's h
+ * (a0 = 1, hp = 0), or the mobility sweep's (h/theta) P^{-1}; and put the next direction's
+ * i k_{d+1} psi_k in the buffer. */
+UPHILL_KERNEL static void FluxAdd(UphillScheme s, PetscInt d, UphillComplex *w, PetscBool acc, PetscReal scale, PetscReal a0, PetscReal hp, PetscReal D2, PetscReal D4)
 {
   const UphillSpectral *sp = &s->sp;
   UphillComplex        *nw = s->ch[0], *psi = s->psi;
-  const PetscReal       h = k->h;
-  const PetscBool       acc = s->acc;
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
@@ -699,14 +699,14 @@ UPHILL_KERNEL static void SpectralFluxAdd(UphillScheme s, const StepCoef *k, Pet
       const PetscReal *kv = RowK(sp, d, a, b, &kc), *knv = RowK(sp, d + 1, a, b, &kn);
       for (PetscInt e = 0; e < sp->nlev[2]; e++) {
         const PetscInt  i  = row + e;
+        const PetscReal k2 = sp->ksq[i], g = scale / (a0 + hp * k2 * (D2 + D4 * k2));
         const PetscReal kd = kv ? kv[e] : kc, k1 = knv ? knv[e] : kn;
-        nw[i][0] = (acc ? nw[i][0] : 0.0) - h * kd * w[i][1];
-        nw[i][1] = (acc ? nw[i][1] : 0.0) + h * kd * w[i][0];
+        nw[i][0] = (acc ? nw[i][0] : 0.0) - g * kd * w[i][1];
+        nw[i][1] = (acc ? nw[i][1] : 0.0) + g * kd * w[i][0];
         w[i][0]  = -k1 * psi[i][1];
         w[i][1] = k1 * psi[i][0];
       }
     }
-  s->acc = PETSC_TRUE;
 }
 
 /* ------------------------------------------------------------------ the mobility sweep
@@ -783,31 +783,6 @@ UPHILL_KERNEL static void CorrectStart(UphillScheme s, const CorrectCoef *q, Uph
         }
         w[i][0] = -kx * vi;
         w[i][1] = kx * vr;
-      }
-    }
-}
-
-/* Not the last direction (unfused): add (h/theta) P^{-1} i k_d FT(flux_d) to the new
- * coefficients, and put i k_{d+1} kappa k^2 v_k in the buffer. */
-UPHILL_KERNEL static void CorrectAdd(UphillScheme s, const CorrectCoef *q, PetscInt d, UphillComplex *w)
-{
-  const UphillSpectral *sp = &s->sp;
-  UphillComplex        *x = s->ch[0], *psi = s->psi;
-
-  for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
-    for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
-      PetscReal        kc, kn;
-      const PetscReal *kv = RowK(sp, d, a, b, &kc), *knv = RowK(sp, d + 1, a, b, &kn);
-      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
-        const PetscInt  i = row + e;
-        const PetscReal k2 = sp->ksq[i], f = q->ht / (q->a0 + q->h * k2 * (q->D2 + q->D4 * k2));
-        const PetscReal kd = kv ? kv[e] : kc, k1 = knv ? knv[e] : kn;
-        if (k2 > 0) {
-          x[i][0] -= f * kd * w[i][1];
-          x[i][1] += f * kd * w[i][0];
-        }
-        w[i][0] = -k1 * psi[i][1];
-        w[i][1] = k1 * psi[i][0];
       }
     }
 }
@@ -946,7 +921,10 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
     PetscCall(PointwiseFlux(s, &k, d, 1, PETSC_TRUE, buf, NULL));
     PetscCall(UphillGridForwardOdd(s->grid, d)); /* FT(M(c*) grad_d psi*) */
     PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
-    if (d + 1 < s->gi.dim) SpectralFluxAdd(s, &k, d, w);
+    if (d + 1 < s->gi.dim) {
+      FluxAdd(s, d, w, s->acc, k.h, 1.0, 0.0, 0.0, 0.0);
+      s->acc = PETSC_TRUE;
+    }
     else SpectralFinal(s, &k, w, FINAL_FLUX, d, sums);
     PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
   }
@@ -969,7 +947,7 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
       PetscCall(UphillGridForwardOdd(s->grid, d));
       if (d + 1 < s->gi.dim) {
         PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
-        CorrectAdd(s, &q, d, w);
+        FluxAdd(s, d, w, PETSC_TRUE, q.ht, q.a0, q.h, q.D2, q.D4); /* x0 + the sweep so far */
         PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
       }
     }
