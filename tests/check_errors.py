@@ -81,6 +81,8 @@ ranges = [
     (["-flux", "exact"], "-flux"), (RED + ["-flux", "2"], "-flux"), (["-adapt_tol", "0.5"], "(0, 0.1]"),
     (["-adapt_tol", "-1e-4"], "-adapt_tol"), (["-adapt_tol", "nan"], "-adapt_tol"), (["-dt_max", "-5"], "-dt_max"),
     (["-adapt", "maybe"], "-adapt"), (["-N", "4.5"], "-N"), (["-N", "1e5"], "[8, 46340]"),
+    (["-stab_correct", "maybe"], "-stab_correct takes true or false"),
+    (["-model", "polynomial", "-stab_correct", "false"], "-stab_correct is not used with -model polynomial"),
     # Redlich-Kister, coherency strain, thermal noise, requested times
     (["-L0", "2e7,0"], "-L0"), (["-L1", "0,nan"], "-L1"), (["-L0", "1,2,3"], "-L0"), (RED + ["-chi1", "200"], "-chi1"),
     (["-elastic", "hexagonal"], "-elastic"), (["-elastic", "cubic", "-misfit", "2"], "[-1, 1]"),
