@@ -570,8 +570,10 @@ typedef enum {
   FINAL_POLYNOMIAL, /* the buffer holds FT f'(c*): the whole right-hand side is made here */
   FINAL_FLUX,       /* the new coefficients hold the accumulated right-hand side but for the
                      * last flux direction, whose transform is in the buffer */
-  FINAL_FLUX2       /* 2D, fused: the x flux's transform is in the buffer, the y flux's in
+  FINAL_FLUX2,      /* 2D, fused: the x flux's transform is in the buffer, the y flux's in
                      * psi's array, and the new coefficients hold at most Darken's part */
+  FINAL_FLUX2_SWEEP /* as FINAL_FLUX2, and the mobility sweep follows: the buffer and psi's
+                     * array get what CorrectStart would put there, no sums are taken */
 } FinalMode;
 
 /* The constants of the final pass (see SpectralFinal). */
@@ -582,7 +584,7 @@ typedef struct {
 /* One row of the final pass. The flags are constants at every call (always inlined), so each
  * variant is a loop without branches or conditional loads, which the compiler vectorizes;
  * restrict: the seven arrays are distinct. */
-static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict we, const PetscReal *restrict kv, PetscReal kc, PetscReal kx, const PetscReal *restrict bel, const UphillComplex *restrict p1, const UphillComplex *restrict p2, const UphillComplex *restrict p3, const UphillComplex *restrict fy, UphillComplex *restrict nr, UphillComplex *restrict wr, PetscBool acc, PetscBool poly, PetscBool karr, PetscBool el, PetscBool two, PetscReal sum[3])
+static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict we, const PetscReal *restrict kv, PetscReal kc, PetscReal kx, const PetscReal *restrict bel, const UphillComplex *restrict p1, const UphillComplex *restrict p2, const UphillComplex *restrict p3, UphillComplex *restrict fy, UphillComplex *restrict nr, UphillComplex *restrict wr, PetscBool acc, PetscBool poly, PetscBool karr, PetscBool el, PetscBool two, PetscBool sw, PetscReal sum[3])
 {
   const PetscReal h = q->h, a0 = q->a0, a1 = q->a1, a2 = q->a2, e1 = q->e1, e2 = q->e2, l0 = q->l0, l1 = q->l1, l2 = q->l2, errc = q->errc;
   PetscReal       er = 0, gr = 0, cr = 0;
@@ -618,11 +620,22 @@ static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, P
     const PetscReal L  = poly ? q->hm * a0 * k2 * (q->E2 + q->E4 * k2) / (a0 + h * G) : q->hm * k2 * (q->E2 + q->E4 * k2);
     const PetscReal dr = errc * (re - (l0 * p1[e][0] + l1 * p2[e][0] + l2 * p3[e][0])) + L * (sr - re);
     const PetscReal di = errc * (im - (l0 * p1[e][1] + l1 * p2[e][1] + l2 * p3[e][1])) + L * (si - im);
-    nr[e][0] = wr[e][0] = re;
-    nr[e][1] = wr[e][1] = im;
-    er += we[e] * (dr * dr + di * di);
-    gr += we[e] * (q->kap * k2 + (el ? bel[e] : 0.0)) * (re * re + im * im);
-    cr += we[e] * ((re - p1[e][0]) * (re - p1[e][0]) + (im - p1[e][1]) * (im - p1[e][1]));
+    nr[e][0] = re;
+    nr[e][1] = im;
+    if (sw) { /* CorrectStart's gradient of kappa k^2 (x0 - c*), made while x0 and c* are
+               * in registers; 2D fused only, so k_y (the last direction) is the row */
+      const PetscReal vr = q->kap * k2 * (re - sr), vi = q->kap * k2 * (im - si), ky = kv[e];
+      fy[e][0] = -ky * vi;
+      fy[e][1] = ky * vr;
+      wr[e][0] = -kx * vi;
+      wr[e][1] = kx * vr;
+    } else {
+      wr[e][0] = re;
+      wr[e][1] = im;
+      er += we[e] * (dr * dr + di * di);
+      gr += we[e] * (q->kap * k2 + (el ? bel[e] : 0.0)) * (re * re + im * im);
+      cr += we[e] * ((re - p1[e][0]) * (re - p1[e][0]) + (im - p1[e][1]) * (im - p1[e][1]));
+    }
   }
   sum[0] = er;
   sum[1] = gr;
@@ -639,7 +652,8 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
 {
   const UphillSpectral *sp = &s->sp;
   const ThermoModel    *m  = &s->p.model;
-  const PetscBool       reg = (PetscBool)(m->kind == THERMO_MODEL_REGULAR), poly = (PetscBool)(mode == FINAL_POLYNOMIAL), two = (PetscBool)(mode == FINAL_FLUX2), acc = s->acc;
+  const PetscBool       reg = (PetscBool)(m->kind == THERMO_MODEL_REGULAR), poly = (PetscBool)(mode == FINAL_POLYNOMIAL), sw = (PetscBool)(mode == FINAL_FLUX2_SWEEP);
+  const PetscBool       two = (PetscBool)(mode == FINAL_FLUX2 || sw), acc = s->acc;
   FinalCoef             q;
   PetscReal             es = 0, gs = 0, cs = 0;
 
@@ -662,17 +676,18 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
       PetscReal        kc = 0, kx = 0, r[3];
       const PetscReal *kv = poly ? NULL : RowK(sp, dlast, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
       UphillComplex   *nr = s->ch[0] + row, *wr = w + row, *p1 = s->ch[1] + row, *p2 = s->ch[2] + row, *p3 = s->ch[3] + row;
-#define FINAL_ROW(P, K, E, T) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, bel, p1, p2, p3, s->psi + row, nr, wr, acc, P, K, E, T, r)
-      if (poly) FINAL_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
+#define FINAL_ROW(P, K, E, T, W) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, bel, p1, p2, p3, s->psi + row, nr, wr, acc, P, K, E, T, W, r)
+      if (poly) FINAL_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
       else if (two) { /* 2D: k_x constant along the row, k_y (the last direction) the row */
         (void)RowK(sp, 0, a, b, &kx);
-        bel ? FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE) : FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE);
+        if (sw) bel ? FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE) : FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE);
+        else bel ? FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE) : FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE);
       } else if (kv) {
-        if (bel) FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE);
-        else FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE);
+        if (bel) FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE);
+        else FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
       } else {
-        if (bel) FINAL_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE);
-        else FINAL_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
+        if (bel) FINAL_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE);
+        else FINAL_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
       }
 #undef FINAL_ROW
       es += wab * r[0];
@@ -756,8 +771,8 @@ static void CorrectCoefficients(UphillScheme s, const StepCoef *k, CorrectCoef *
   q->hm = k->gfac * k->h / k->a0, q->E2 = q->D2 - (s->logflux ? 0.0 : 1.0);
 }
 
-/* psi and the buffer <- the gradient of kappa k^2 (x0 - c*)_k: 2D fused, i k_x in the buffer
- * and i k_y in psi; else kappa k^2 (x0 - c*)_k in psi and i k_0 of it in the buffer */
+/* The sweep's start where the step is not fused (3D, walls): psi <- kappa k^2 (x0 - c*)_k and
+ * the buffer <- i k_0 of it. (Fused, SpectralFinal's FINAL_FLUX2_SWEEP makes the gradient.) */
 UPHILL_KERNEL static void CorrectStart(UphillScheme s, const CorrectCoef *q, UphillComplex *w)
 {
   const UphillSpectral *sp = &s->sp;
@@ -766,23 +781,17 @@ UPHILL_KERNEL static void CorrectStart(UphillScheme s, const CorrectCoef *q, Uph
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
-      PetscReal        kc, kyc = 0;
-      const PetscReal *kv = RowK(sp, 0, a, b, &kc), *kyv = s->fused ? RowK(sp, 1, a, b, &kyc) : NULL;
+      PetscReal        kc;
+      const PetscReal *kv = RowK(sp, 0, a, b, &kc);
       for (PetscInt e = 0; e < sp->nlev[2]; e++) {
         const PetscInt  i  = row + e;
         const PetscReal kq = q->kap * sp->ksq[i], kx = kv ? kv[e] : kc;
         const PetscReal vr = kq * (x0[i][0] - q->e1 * c1[i][0] - q->e2 * c2[i][0]);
         const PetscReal vi = kq * (x0[i][1] - q->e1 * c1[i][1] - q->e2 * c2[i][1]);
-        if (s->fused) {
-          const PetscReal ky = kyv ? kyv[e] : kyc;
-          psi[i][0] = -ky * vi;
-          psi[i][1] = ky * vr;
-        } else {
-          psi[i][0] = vr;
-          psi[i][1] = vi;
-        }
-        w[i][0] = -kx * vi;
-        w[i][1] = kx * vr;
+        psi[i][0] = vr;
+        psi[i][1] = vi;
+        w[i][0]   = -kx * vi;
+        w[i][1]   = kx * vr;
       }
     }
 }
@@ -886,6 +895,7 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
   double        *buf;
   UphillComplex *w;
   PetscReal      sums[3] = {0, 0, 0}, bulk = 0, mx[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, 0};
+  const PetscBool sweep = (PetscBool)(s->fluxes && s->p.correct && s->p.A > 0); /* -stab_A 0: no stabilizer to correct */
 
   PetscFunctionBegin;
   PetscCheck(s->nhist >= 1, s->gi.comm, PETSC_ERR_ORDER, "the scheme has no state: call UphillSchemeSetState first");
@@ -913,7 +923,7 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
     PetscCall(UphillGridForward(s->grid));              /* FT(M(c*) grad_x psi*) */
     PetscCall(UphillGridForwardArray(s->grid, s->psi)); /* FT(M(c*) grad_y psi*) */
     PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
-    SpectralFinal(s, &k, w, FINAL_FLUX2, 1, sums);
+    SpectralFinal(s, &k, w, sweep ? FINAL_FLUX2_SWEEP : FINAL_FLUX2, 1, sums);
     PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
   }
   for (PetscInt d = 0; s->fluxes && !s->fused && d < s->gi.dim; d++) {
@@ -928,12 +938,14 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
     else SpectralFinal(s, &k, w, FINAL_FLUX, d, sums);
     PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
   }
-  if (s->fluxes && s->p.correct && s->p.A > 0) { /* -stab_A 0: no stabilizer to correct */
+  if (sweep) {
     CorrectCoef q;
     CorrectCoefficients(s, &k, &q);
-    PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
-    CorrectStart(s, &q, w);
-    PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
+    if (!s->fused) { /* fused, SpectralFinal has done it */
+      PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
+      CorrectStart(s, &q, w);
+      PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
+    }
     if (s->fused) {
       PetscCall(UphillGridBackward(s->grid));
       PetscCall(UphillGridBackwardArray(s->grid, s->psi));
