@@ -644,7 +644,9 @@ static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, P
 
 /* c^{n+1}_k = right-hand side / (a0 + h D2 k^2 + h D4 k^4), with the sums of the error
  * estimate and of the gradient energy taken on the way; the buffer gets c^{n+1}_k for the
- * last transform. One pass over the coefficients, because the step is bound by memory:
+ * last transform (FINAL_FLUX2_SWEEP: no sums, and the buffer and psi get the sweep's
+ * gradient instead, see CorrectStart). One pass over the coefficients, because the step is
+ * bound by memory:
  *   polynomial:  rhs = a1 c^n - a2 c^{n-1} + h k^2 [S c* - M FT f'(c*)]
  *   regular:     rhs = a1 c^n - a2 c^{n-1} + h lin c* + [accumulated] + h i k_d FT(M grad_d psi*)
  *                with d the last direction */
