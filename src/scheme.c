@@ -860,7 +860,7 @@ UPHILL_KERNEL static void CorrectFinal(UphillScheme s, const CorrectCoef *q, Uph
 }
 
 /* The new field from the buffer (after the last inverse transform), with its bounds and bulk
- * energy taken on the way, row by row while the row is in cache. */
+ * energy taken in the same loop, row by row (ThermoModelScaleSumF). */
 UPHILL_KERNEL static PetscErrorCode FinishReal(UphillScheme s, const double *buf, PetscReal *bulk, PetscReal mx[3])
 {
   PetscReal      *x;
@@ -870,22 +870,7 @@ UPHILL_KERNEL static PetscErrorCode FinishReal(UphillScheme s, const double *buf
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(UPHILL_POINTWISE, 0, 0, 0, 0));
   PetscCall(VecGetArray(s->c[0], &x));
-  for (PetscInt r = 0; r < s->gi.rows; r++) {
-    const double *br = buf + r * np;
-    PetscReal    *xr = x + r * nx, lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL, bad = 0;
-#pragma omp simd reduction(min : lo) reduction(max : hi) reduction(+ : bad)
-    for (PetscInt i = 0; i < nx; i++) {
-      const PetscReal v = br[i] * invN;
-      xr[i]             = v;
-      lo                = PetscMin(lo, v);
-      hi                = PetscMax(hi, v);
-      bad += (v - v != 0.0); /* NaN or Inf: min/max may skip a NaN */
-    }
-    *bulk += ThermoModelSumF(&s->p.model, xr, nx);
-    mx[0] = PetscMax(mx[0], -lo);
-    mx[1] = PetscMax(mx[1], hi);
-    mx[2] = PetscMax(mx[2], bad);
-  }
+  for (PetscInt r = 0; r < s->gi.rows; r++) *bulk += ThermoModelScaleSumF(&s->p.model, buf + r * np, invN, x + r * nx, nx, mx);
   PetscCall(VecRestoreArray(s->c[0], &x));
   PetscCall(PetscLogEventEnd(UPHILL_POINTWISE, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);

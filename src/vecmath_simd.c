@@ -11,12 +11,14 @@ typedef double vdouble __attribute__((vector_size(64)));
   #define VLOG(x)   ((vdouble)Sleef_logd8_u10avx512f((__m512d)(x)))
   #define VLOG35(x) ((vdouble)Sleef_logd8_u35avx512f((__m512d)(x)))
   #define FNAME     UphillSumMixF_avx512
+  #define GNAME     UphillFinishMixF_avx512
   #define LNAME     UphillVecLog_avx512
 #elif UPHILL_SIMD_WIDTH == 4
 typedef double vdouble __attribute__((vector_size(32)));
   #define VLOG(x)   ((vdouble)Sleef_logd4_u10avx2((__m256d)(x)))
   #define VLOG35(x) ((vdouble)Sleef_logd4_u35avx2((__m256d)(x)))
   #define FNAME     UphillSumMixF_avx2
+  #define GNAME     UphillFinishMixF_avx2
   #define LNAME     UphillVecLog_avx2
 #else
   #error "UPHILL_SIMD_WIDTH must be 4 or 8"
@@ -45,6 +47,55 @@ PetscReal FNAME(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal chi1)
   }
   for (int j = 0; j < W; j++) s += acc[j];
   for (; i < n; i++) s += c[i] * (1.0 - c[i]) * (chi + chi1 * ((1.0 - c[i]) - c[i])) + c[i] * log(c[i]) + (1.0 - c[i]) * log(1.0 - c[i]);
+  return s;
+}
+
+PetscReal GNAME(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal chi, PetscReal chi1, PetscReal mx[3]);
+
+/* out = scale in, and FNAME's sum of f(out) in the same loop: the stream of in and out then
+ * runs while the logs compute, instead of before them. mx: -min, max, and the count of NaN or
+ * Inf (min/max may skip a NaN), each merged into what mx holds. */
+PetscReal GNAME(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal chi, PetscReal chi1, PetscReal mx[3])
+{
+  typedef long long vlong __attribute__((vector_size(W * 8)));
+  vdouble   acc = {0}, lo, hi, one;
+  vlong     bad = {0};
+  PetscInt  i   = 0;
+  PetscReal s = 0.0, l = PETSC_MAX_REAL, h = -PETSC_MAX_REAL, nb = 0;
+
+  for (int j = 0; j < W; j++) {
+    lo[j]  = PETSC_MAX_REAL;
+    hi[j]  = -PETSC_MAX_REAL;
+    one[j] = 1.0;
+  }
+  for (; i + W <= n; i += W) {
+    vdouble x;
+    __builtin_memcpy(&x, in + i, sizeof(x));
+    x = x * scale;
+    __builtin_memcpy(out + i, &x, sizeof(x));
+    const vlong   m1 = x < lo, m2 = x > hi;
+    const vdouble y  = one - x;
+    lo = (vdouble)(((vlong)x & m1) | ((vlong)lo & ~m1));
+    hi = (vdouble)(((vlong)x & m2) | ((vlong)hi & ~m2));
+    bad -= (x - x != 0.0); /* -1 where NaN or Inf */
+    acc += x * y * (chi + chi1 * (y - x)) + x * VLOG35(x) + y * VLOG35(y);
+  }
+  for (int j = 0; j < W; j++) {
+    s += acc[j];
+    l = PetscMin(l, lo[j]);
+    h = PetscMax(h, hi[j]);
+    nb += (PetscReal)bad[j];
+  }
+  for (; i < n; i++) {
+    const PetscReal v = out[i] = scale * in[i];
+    l                          = PetscMin(l, v);
+    h                          = PetscMax(h, v);
+    nb += (v - v != 0.0);
+    s += v * (1.0 - v) * (chi + chi1 * ((1.0 - v) - v)) + v * log(v) + (1.0 - v) * log(1.0 - v);
+  }
+  mx[0] = PetscMax(mx[0], -l);
+  mx[1] = PetscMax(mx[1], h);
+  mx[2] = PetscMax(mx[2], nb);
   return s;
 }
 

@@ -412,6 +412,45 @@ static PetscErrorCode TestSumF(Tally *t)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The step's last pass: c = scale in, the bulk sum and the bounds in one loop, against
+ * ThermoModelSumF and plain min/max (both models, vector body and tail), and a NaN counted. */
+static PetscErrorCode TestScaleSumF(Tally *t)
+{
+  const ThermoModel reg  = {.kind = THERMO_MODEL_REGULAR, .chi = 2.5, .hchi = 2.5, .chi1 = 0.7, .r = 1.0, .kappa = 1.0};
+  const ThermoModel poly = {.kind = THERMO_MODEL_POLYNOMIAL, .rho = 5.0, .ca = 0.3, .cb = 0.7, .kappa = 2.0, .mobility = 5.0};
+  const ThermoModel *ms[2] = {&reg, &poly};
+  const PetscReal    scale = 1.0 / 4096;
+  PetscReal          in[NSWEEP], c[NSWEEP], worst = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < NSWEEP; i++) in[i] = SweepC((i * 37) % NSWEEP) / scale;
+  for (PetscInt j = 0; j < 2; j++) {
+    PetscReal mx[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, 0}, lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL;
+    const PetscReal got = ThermoModelScaleSumF(ms[j], in, scale, c, NSWEEP, mx), want = ThermoModelSumF(ms[j], c, NSWEEP);
+    for (PetscInt i = 0; i < NSWEEP; i++) {
+      worst = PetscMax(worst, PetscAbsReal(c[i] - scale * in[i]));
+      lo    = PetscMin(lo, c[i]);
+      hi    = PetscMax(hi, c[i]);
+    }
+    worst = PetscMax(worst, PetscAbsReal(got / want - 1.0));
+    worst = PetscMax(worst, PetscAbsReal(-mx[0] - lo) + PetscAbsReal(mx[1] - hi) + mx[2]);
+  }
+  PetscCall(TallyBound(t, "scale-and-sum pass = scale, then sum of f and min/max (both models, 999 values)", worst, 1e-13));
+  {
+    PetscReal mx[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, 0}, sum;
+    in[5]           = NAN;
+    sum             = ThermoModelScaleSumF(&reg, in, scale, c, NSWEEP, mx);
+    PetscCall(CheckTrue(t, "scale-and-sum pass: a NaN in the vector body is counted and makes the sum NaN", (PetscBool)(mx[2] == 1 && PetscIsNanReal(sum))));
+    in[5]          = SweepC(5) / scale;
+    in[NSWEEP - 1] = -0.5 / scale;
+    mx[0] = mx[1] = -PETSC_MAX_REAL;
+    mx[2]         = 0;
+    sum           = ThermoModelScaleSumF(&reg, in, scale, c, NSWEEP, mx);
+    PetscCall(CheckTrue(t, "scale-and-sum pass: a c < 0 in the tail is the minimum and makes the sum NaN", (PetscBool)(mx[0] == 0.5 && PetscIsNanReal(sum))));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
   Tally t = {MPI_COMM_NULL, 0, 0};
@@ -428,6 +467,7 @@ int main(int argc, char **argv)
   PetscCall(TestRedlichKister(&t));
   PetscCall(TestElastic(&t));
   PetscCall(TestSumF(&t));
+  PetscCall(TestScaleSumF(&t));
   PetscCall(TallySummary(&t));
   PetscCall(PetscFinalize());
   return t.failed > 0 ? 1 : 0;

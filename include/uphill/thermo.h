@@ -161,6 +161,9 @@ void ThermoModelDFArray(const ThermoModel *m, const PetscReal *c, PetscReal *df,
 /* sum of the bulk f over n values; vectorized logs (vecmath.h) for the regular model, so a
  * value outside (0,1) gives NaN, which the caller's checks must see */
 PetscReal ThermoModelSumF(const ThermoModel *m, const PetscReal *c, PetscInt n);
+/* c = scale in (n values) and the same sum over c, with the bounds merged into mx: max(mx[0],
+ * -min c), max(mx[1], max c), max(mx[2], the count of NaN or Inf) */
+PetscReal ThermoModelScaleSumF(const ThermoModel *m, const double *in, PetscReal scale, PetscReal *c, PetscInt n, PetscReal mx[3]);
 
 /* M = c(1-c)[(1-c) + r c] with c clamped to [0,1]: a c pushed outside must not give a
  * negative mobility (anti-diffusion); the excursion itself is reported by bound checks. */

@@ -11,6 +11,10 @@
  * while 3.5 ulp on both logs is at most ~6e-16 V even if every point erred the same way; and
  * u35 gives NaN (or -Inf at 0) for the same arguments as u10, so F stays NaN off (0,1). */
 PetscReal UphillSumMixF(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal chi1);
+/* out_i = scale in_i and the same sum of f(out_i), in one loop (the step's last pass: the
+ * stream overlaps the logs); mx gets max(mx[0], -min), max(mx[1], max), max(mx[2], the count of
+ * NaN or Inf) */
+PetscReal UphillFinishMixF(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal chi, PetscReal chi1, PetscReal mx[3]);
 /* out_i = ln(in_i), in place allowed */
 void UphillVecLog(const PetscReal *in, PetscReal *out, PetscInt n);
 /* which implementation the processor gets: "avx512", "avx2" or "scalar" */
