@@ -786,18 +786,8 @@ PetscReal ThermoModelSumF(const ThermoModel *m, const PetscReal *c, PetscInt n)
 
 PetscReal ThermoModelScaleSumF(const ThermoModel *m, const double *in, PetscReal scale, PetscReal *c, PetscInt n, PetscReal mx[3])
 {
-  PetscReal lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL, bad = 0;
-
   /* regular: one loop, so the stream of in and c overlaps the logs (vecmath.h) */
   if (m->kind != THERMO_MODEL_POLYNOMIAL) return UphillFinishMixF(in, scale, c, n, m->chi, m->chi1, mx);
-  for (PetscInt i = 0; i < n; i++) {
-    const PetscReal v = c[i] = scale * in[i];
-    lo                       = PetscMin(lo, v);
-    hi                       = PetscMax(hi, v);
-    bad += (v - v != 0.0);
-  }
-  mx[0] = PetscMax(mx[0], -lo);
-  mx[1] = PetscMax(mx[1], hi);
-  mx[2] = PetscMax(mx[2], bad);
+  UphillScaleBounds(in, scale, c, n, mx);
   return ThermoModelSumF(m, c, n);
 }

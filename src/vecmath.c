@@ -43,25 +43,30 @@ PetscReal UphillSumMixF(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal
   return SumMixFScalar(c, n, chi, chi1);
 }
 
-PetscReal UphillFinishMixF(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal chi, PetscReal chi1, PetscReal mx[3])
+void UphillScaleBounds(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal mx[3])
 {
   PetscReal lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL, bad = 0;
 
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscReal v = out[i] = scale * in[i];
+    lo                         = PetscMin(lo, v);
+    hi                         = PetscMax(hi, v);
+    bad += (v - v != 0.0); /* NaN or Inf: min/max may skip a NaN */
+  }
+  mx[0] = PetscMax(mx[0], -lo);
+  mx[1] = PetscMax(mx[1], hi);
+  mx[2] = PetscMax(mx[2], bad);
+}
+
+PetscReal UphillFinishMixF(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal chi, PetscReal chi1, PetscReal mx[3])
+{
 #if defined(UPHILL_HAVE_SIMD_AVX512)
   if (__builtin_cpu_supports("avx512f")) return UphillFinishMixF_avx512(in, scale, out, n, chi, chi1, mx);
 #endif
 #if defined(UPHILL_HAVE_SIMD_AVX2)
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return UphillFinishMixF_avx2(in, scale, out, n, chi, chi1, mx);
 #endif
-  for (PetscInt i = 0; i < n; i++) {
-    const PetscReal v = out[i] = scale * in[i];
-    lo                         = PetscMin(lo, v);
-    hi                         = PetscMax(hi, v);
-    bad += (v - v != 0.0);
-  }
-  mx[0] = PetscMax(mx[0], -lo);
-  mx[1] = PetscMax(mx[1], hi);
-  mx[2] = PetscMax(mx[2], bad);
+  UphillScaleBounds(in, scale, out, n, mx);
   return SumMixFScalar(out, n, chi, chi1);
 }
 

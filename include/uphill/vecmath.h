@@ -14,6 +14,7 @@ PetscReal UphillSumMixF(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal
 /* out_i = scale in_i and the same sum of f(out_i), in one loop (the step's last pass: the
  * stream overlaps the logs); mx gets max(mx[0], -min), max(mx[1], max), max(mx[2], the count of
  * NaN or Inf) */
+void      UphillScaleBounds(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal mx[3]); /* the same without the sum */
 PetscReal UphillFinishMixF(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal chi, PetscReal chi1, PetscReal mx[3]);
 /* out_i = ln(in_i), in place allowed */
 void UphillVecLog(const PetscReal *in, PetscReal *out, PetscInt n);
