@@ -20,6 +20,26 @@ static PetscReal SumMixFScalar(const PetscReal *c, PetscInt n, PetscReal chi, Pe
   return s;
 }
 
+static PetscReal FinishMixFScalar(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal chi, PetscReal chi1, PetscReal mx[3])
+{
+  UphillScaleBounds(in, scale, out, n, mx);
+  return SumMixFScalar(out, n, chi, chi1);
+}
+
+PetscInt UphillVecMathImplementations(UphillVecMathImpl impl[3])
+{
+  PetscInt n = 0;
+
+#if defined(UPHILL_HAVE_SIMD_AVX512)
+  if (__builtin_cpu_supports("avx512f")) impl[n++] = (UphillVecMathImpl){"avx512", UphillSumMixF_avx512, UphillFinishMixF_avx512};
+#endif
+#if defined(UPHILL_HAVE_SIMD_AVX2)
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) impl[n++] = (UphillVecMathImpl){"avx2", UphillSumMixF_avx2, UphillFinishMixF_avx2};
+#endif
+  impl[n++] = (UphillVecMathImpl){"scalar", SumMixFScalar, FinishMixFScalar};
+  return n;
+}
+
 const char *UphillVecMathKind(void)
 {
 #if defined(UPHILL_HAVE_SIMD_AVX512)
@@ -66,8 +86,7 @@ PetscReal UphillFinishMixF(const double *in, PetscReal scale, PetscReal *out, Pe
 #if defined(UPHILL_HAVE_SIMD_AVX2)
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return UphillFinishMixF_avx2(in, scale, out, n, chi, chi1, mx);
 #endif
-  UphillScaleBounds(in, scale, out, n, mx);
-  return SumMixFScalar(out, n, chi, chi1);
+  return FinishMixFScalar(in, scale, out, n, chi, chi1, mx);
 }
 
 void UphillVecLog(const PetscReal *in, PetscReal *out, PetscInt n)

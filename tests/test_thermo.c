@@ -3,6 +3,7 @@
 #include <math.h>
 #include <uphill/thermo.h>
 #include <uphill/vecmath.h>
+#include <string.h>
 
 #include "tally.h"
 
@@ -451,6 +452,48 @@ static PetscErrorCode TestScaleSumF(Tally *t)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Every vector-math build this processor can run (AVX-512, AVX2, scalar), not only the one
+ * the program picks: the bulk sum against a long-double one, the step's finish pass against
+ * scale-then-sum with plain min/max, and NaN off (0,1) in the vector body. */
+static PetscErrorCode TestVecMathImplementations(Tally *t)
+{
+  UphillVecMathImpl impl[3];
+  const PetscInt    ni = UphillVecMathImplementations(impl);
+  const PetscReal   chi = 2.5, chi1 = 0.7, scale = 0.25;
+  PetscReal         c[NSWEEP], in[NSWEEP], out[NSWEEP];
+  long double       want = 0;
+  char              what[160];
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < NSWEEP; i++) {
+    const long double x = c[i] = SweepC((i * 37) % NSWEEP);
+    in[i]                      = c[i] / scale;
+    want += x * (1 - x) * (chi + chi1 * (1 - 2 * x)) + x * logl(x) + (1 - x) * logl(1 - x);
+  }
+  for (PetscInt j = 0; j < ni; j++) {
+    PetscReal mx[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, 0}, lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL, worst;
+    const PetscReal sum = impl[j].sum(c, NSWEEP, chi, chi1), fin = impl[j].finish(in, scale, out, NSWEEP, chi, chi1, mx);
+    for (PetscInt i = 0; i < NSWEEP; i++) {
+      lo = PetscMin(lo, c[i]);
+      hi = PetscMax(hi, c[i]);
+    }
+    worst = PetscMax(PetscAbsReal(sum / (PetscReal)want - 1.0), PetscAbsReal(fin / (PetscReal)want - 1.0));
+    worst = PetscMax(worst, PetscAbsReal(-mx[0] - lo) + PetscAbsReal(mx[1] - hi) + mx[2]);
+    for (PetscInt i = 0; i < NSWEEP; i++) worst = PetscMax(worst, PetscAbsReal(out[i] - c[i]));
+    PetscCall(PetscSNPrintf(what, sizeof(what), "%s build: sum of f and the finish pass against a long-double sum, its bounds exact", impl[j].name));
+    PetscCall(TallyBound(t, what, worst, 1e-13));
+    c[8]  = -0.01;
+    in[8] = NAN;
+    mx[2] = 0;
+    PetscCall(PetscSNPrintf(what, sizeof(what), "%s build: NaN sum for a c < 0, NaN counted by the finish pass", impl[j].name));
+    PetscCall(CheckTrue(t, what, (PetscBool)(PetscIsNanReal(impl[j].sum(c, NSWEEP, chi, chi1)) && PetscIsNanReal(impl[j].finish(in, scale, out, NSWEEP, chi, chi1, mx)) && mx[2] == 1)));
+    c[8]  = SweepC((8 * 37) % NSWEEP);
+    in[8] = c[8] / scale;
+  }
+  PetscCall(CheckTrue(t, "the scalar build is always among the implementations", (PetscBool)(ni >= 1 && !strcmp(impl[ni - 1].name, "scalar"))));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
   Tally t = {MPI_COMM_NULL, 0, 0};
@@ -468,6 +511,7 @@ int main(int argc, char **argv)
   PetscCall(TestElastic(&t));
   PetscCall(TestSumF(&t));
   PetscCall(TestScaleSumF(&t));
+  PetscCall(TestVecMathImplementations(&t));
   PetscCall(TallySummary(&t));
   PetscCall(PetscFinalize());
   return t.failed > 0 ? 1 : 0;

@@ -18,5 +18,13 @@ void      UphillScaleBounds(const double *in, PetscReal scale, PetscReal *out, P
 PetscReal UphillFinishMixF(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal chi, PetscReal chi1, PetscReal mx[3]);
 /* out_i = ln(in_i), in place allowed */
 void UphillVecLog(const PetscReal *in, PetscReal *out, PetscInt n);
+/* Every implementation this processor can run, the one UphillVecMathKind names first, so a
+ * test can check each (the AVX2 build is otherwise never run on an AVX-512 machine) */
+typedef struct {
+  const char *name;
+  PetscReal (*sum)(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal chi1);
+  PetscReal (*finish)(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal chi, PetscReal chi1, PetscReal mx[3]);
+} UphillVecMathImpl;
+PetscInt UphillVecMathImplementations(UphillVecMathImpl impl[3]);
 /* which implementation the processor gets: "avx512", "avx2" or "scalar" */
 const char *UphillVecMathKind(void);
