@@ -11,12 +11,14 @@
  * regular: the stabilized step alone; sweep: the same with the mobility sweep (-stab_correct,
  * the program's default for the regular model)
  *
- * Method: warm up, then `repeats` timed blocks of `reps` pairs (or steps), each block
- * bracketed by MPI_Barrier + MPI_Wtime (so the slowest rank sets the time); `reps` is
- * chosen from the warm-up so that all blocks take about -time seconds. The transform buffer
- * is refilled (untimed) before each block of pairs: an unnormalized round trip multiplies
- * the data by N^d. Output: one JSON line on stdout (rank 0); transform_s_min/_median are the
- * minimum/median over blocks of (pair time)/2, step_s_min/_median the same for one step. */
+ * Method: warm up, then `repeats` timed blocks of `reps` pairs and, by turns, blocks of
+ * steps, each block bracketed by MPI_Barrier + MPI_Wtime (so the slowest rank sets the time);
+ * `reps` is chosen from the warm-up so that each kind's blocks take about -time seconds. The
+ * transform buffer is refilled (untimed) before each block of pairs: an unnormalized round
+ * trip multiplies the data by N^d. Output: one JSON line on stdout (rank 0);
+ * transform_s_min/_median are the minimum/median over blocks of (pair time)/2,
+ * step_s_min/_median the same for one step, step_per_transform_min/_median those of the
+ * ratio of each step block to the transform block just before it (drift cancels in it). */
 #include <uphill/scheme.h>
 #include <uphill/hash.h>
 #include <uphill/package.h>
@@ -30,14 +32,30 @@ static int CmpReal(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* Time `repeats` blocks of `reps` calls of fn; the minimum and the median per call. */
+/* A block of `reps` calls of fn (after an untimed refill), bracketed by MPI_Barrier +
+ * MPI_Wtime so the slowest rank sets the time; the time per call. */
 typedef PetscErrorCode (*BenchFn)(void *ctx, PetscBool refill);
 
-static PetscErrorCode TimeBlocks(MPI_Comm comm, BenchFn fn, void *ctx, PetscReal target, PetscInt repeats, PetscInt max_reps, PetscReal *tmin, PetscReal *tmed, PetscInt *reps_out)
+static PetscErrorCode TimeBlock(MPI_Comm comm, BenchFn fn, void *ctx, PetscInt reps, PetscReal *t)
 {
-  PetscReal *t, est, elapsed;
-  PetscInt   reps, cnt = 0;
-  double     t0;
+  double t0;
+
+  PetscFunctionBegin;
+  PetscCall(fn(ctx, PETSC_TRUE));
+  PetscCallMPI(MPI_Barrier(comm));
+  t0 = MPI_Wtime();
+  for (PetscInt p = 0; p < reps; p++) PetscCall(fn(ctx, PETSC_FALSE));
+  PetscCallMPI(MPI_Barrier(comm));
+  *t = (MPI_Wtime() - t0) / reps;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Warm up and choose `reps` so that `repeats` blocks take about `target` seconds. */
+static PetscErrorCode Calibrate(MPI_Comm comm, BenchFn fn, void *ctx, PetscReal target, PetscInt repeats, PetscInt max_reps, PetscInt *reps)
+{
+  PetscReal elapsed;
+  PetscInt  cnt = 0;
+  double    t0;
 
   PetscFunctionBegin;
   for (PetscInt i = 0; i < 2; i++) PetscCall(fn(ctx, (PetscBool)(i == 0)));
@@ -49,24 +67,17 @@ static PetscErrorCode TimeBlocks(MPI_Comm comm, BenchFn fn, void *ctx, PetscReal
     elapsed = MPI_Wtime() - t0;
     PetscCallMPI(MPI_Bcast(&elapsed, 1, MPIU_REAL, 0, comm)); /* every rank stops together */
   } while (elapsed < 0.1 && cnt < max_reps);
-  est  = elapsed / cnt;
-  reps = PetscMax(1, PetscMin(max_reps, (PetscInt)(target / repeats / est)));
-  PetscCallMPI(MPI_Bcast(&reps, 1, MPIU_INT, 0, comm));
-  PetscCall(PetscMalloc1(repeats, &t));
-  for (PetscInt r = 0; r < repeats; r++) {
-    PetscCall(fn(ctx, PETSC_TRUE));
-    PetscCallMPI(MPI_Barrier(comm));
-    t0 = MPI_Wtime();
-    for (PetscInt p = 0; p < reps; p++) PetscCall(fn(ctx, PETSC_FALSE));
-    PetscCallMPI(MPI_Barrier(comm));
-    t[r] = (MPI_Wtime() - t0) / reps;
-  }
-  qsort(t, (size_t)repeats, sizeof(PetscReal), CmpReal);
-  *tmin     = t[0];
-  *tmed     = repeats % 2 ? t[repeats / 2] : 0.5 * (t[repeats / 2 - 1] + t[repeats / 2]);
-  *reps_out = reps;
-  PetscCall(PetscFree(t));
+  *reps = PetscMax(1, PetscMin(max_reps, (PetscInt)(target / repeats / (elapsed / cnt))));
+  PetscCallMPI(MPI_Bcast(reps, 1, MPIU_INT, 0, comm));
   PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* minimum and median of n values (sorts them) */
+static void MinMedian(PetscReal *t, PetscInt n, PetscReal *tmin, PetscReal *tmed)
+{
+  qsort(t, (size_t)n, sizeof(PetscReal), CmpReal);
+  *tmin = t[0];
+  *tmed = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
 }
 
 typedef struct {
@@ -108,7 +119,7 @@ static PetscErrorCode Step(void *ctx, PetscBool refill)
 int main(int argc, char **argv)
 {
   PetscInt         dim = 2, N = 0, repeats = 7, max_reps = 10000, plan = 1, step = -1, reps, reps_step = 0, ffts = 0;
-  PetscReal        target = 1.0, tmin, tmed, smin = 0, smed = 0;
+  PetscReal        target = 1.0, tmin, tmed, smin = 0, smed = 0, rmin = 0, rmed = 0, *tp, *ts, *tr;
   char             wisdom[PETSC_MAX_PATH_LEN] = "none";
   const char      *plans[] = {"estimate", "measure", "patient", "exhaustive"};
   const char      *models[] = {"regular", "darken", "polynomial", "sweep"};
@@ -148,7 +159,8 @@ int main(int argc, char **argv)
   for (PetscInt i = 0; i < gi.nlocal; i++) x[i] = 0.4 + 0.02 * (2.0 * UphillHashUniform(1, (uint64_t)UphillGridGlobalIndex(&gi, i)) - 1.0);
   PetscCall(VecRestoreArray(b.init, &x));
   b.scheme = NULL;
-  PetscCall(TimeBlocks(PETSC_COMM_WORLD, Pair, &b, target, repeats, max_reps, &tmin, &tmed, &reps));
+  PetscCall(PetscMalloc3(repeats, &tp, repeats, &ts, repeats, &tr));
+  PetscCall(Calibrate(PETSC_COMM_WORLD, Pair, &b, target, repeats, max_reps, &reps));
 
   if (step >= 0) {
     UphillSchemeParams sp;
@@ -171,15 +183,30 @@ int main(int argc, char **argv)
     PetscCall(Step(&b, PETSC_FALSE));
     PetscCall(UphillGridGetTransformCount(b.grid, &n1));
     ffts = (PetscInt)((n1 - n0) / 3);
-    PetscCall(TimeBlocks(PETSC_COMM_WORLD, Step, &b, target, repeats, max_reps, &smin, &smed, &reps_step));
+    PetscCall(Calibrate(PETSC_COMM_WORLD, Step, &b, target, repeats, max_reps, &reps_step));
+  }
+  /* blocks of pairs and of steps by turns, so a drift of the machine's speed moves both and
+   * their ratio, block by block, survives it */
+  for (PetscInt r = 0; r < repeats; r++) {
+    PetscCall(TimeBlock(PETSC_COMM_WORLD, Pair, &b, reps, &tp[r]));
+    tp[r] *= 0.5; /* one transform */
+    if (step < 0) continue;
+    PetscCall(TimeBlock(PETSC_COMM_WORLD, Step, &b, reps_step, &ts[r]));
+    tr[r] = ts[r] / tp[r];
+  }
+  MinMedian(tp, repeats, &tmin, &tmed);
+  if (step >= 0) {
+    MinMedian(ts, repeats, &smin, &smed);
+    MinMedian(tr, repeats, &rmin, &rmed);
     PetscCall(UphillSchemeDestroy(&b.scheme));
   }
+  PetscCall(PetscFree3(tp, ts, tr));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD,
                         "{\"tool\": \"uphill-bench-fft\", \"dim\": %d, \"N\": %d, \"points\": %.0f, \"ranks\": %d, \"plan\": \"%s\", \"pairs_per_block\": %d, \"blocks\": %d, "
                         "\"transform_s_min\": %.6e, \"transform_s_median\": %.6e, \"ns_per_point_transform\": %.4g, \"step_model\": \"%s\", \"steps_per_block\": %d, "
-                        "\"step_s_min\": %.6e, \"step_s_median\": %.6e, \"ffts_per_step\": %d, \"vecmath\": \"%s\"}\n",
-                        (int)dim, (int)N, (double)gi.ntot, (int)size, plans[plan], (int)reps, (int)repeats, (double)(0.5 * tmin), (double)(0.5 * tmed), (double)(0.5 * tmin / (double)gi.ntot * 1e9), step >= 0 ? models[step] : "none", (int)reps_step,
-                        (double)smin, (double)smed, (int)ffts, UphillVecMathKind()));
+                        "\"step_s_min\": %.6e, \"step_s_median\": %.6e, \"step_per_transform_min\": %.6g, \"step_per_transform_median\": %.6g, \"ffts_per_step\": %d, \"vecmath\": \"%s\"}\n",
+                        (int)dim, (int)N, (double)gi.ntot, (int)size, plans[plan], (int)reps, (int)repeats, (double)tmin, (double)tmed, (double)(tmin / (double)gi.ntot * 1e9), step >= 0 ? models[step] : "none", (int)reps_step,
+                        (double)smin, (double)smed, (double)rmin, (double)rmed, (int)ffts, UphillVecMathKind()));
   PetscCall(VecDestroy(&b.init));
   PetscCall(UphillGridDestroy(&b.grid));
   PetscCall(UphillFinalizePackage());
