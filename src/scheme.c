@@ -928,17 +928,16 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
   if (sweep) {
     CorrectCoef q;
     CorrectCoefficients(s, &k, &q);
-    if (!s->fused) { /* fused, SpectralFinal has done it */
-      PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
-      CorrectStart(s, &q, w);
-      PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
-    }
-    if (s->fused) {
+    if (s->fused) { /* SpectralFinal (FINAL_FLUX2_SWEEP) has made the gradient */
       PetscCall(UphillGridBackward(s->grid));
       PetscCall(UphillGridBackwardArray(s->grid, s->psi));
       PetscCall(PointwiseFlux(s, &k, 0, 2, PETSC_FALSE, buf, (double *)s->psi));
       PetscCall(UphillGridForward(s->grid));
       PetscCall(UphillGridForwardArray(s->grid, s->psi));
+    } else {
+      PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
+      CorrectStart(s, &q, w);
+      PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
     }
     for (PetscInt d = 0; !s->fused && d < s->gi.dim; d++) {
       PetscCall(UphillGridBackwardOdd(s->grid, d));

@@ -16,7 +16,7 @@ void      UphillVecLog_avx2(const PetscReal *in, PetscReal *out, PetscInt n);
 static PetscReal SumMixFScalar(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal chi1)
 {
   PetscReal s = 0.0;
-  for (PetscInt i = 0; i < n; i++) s += c[i] * (1.0 - c[i]) * (chi + chi1 * ((1.0 - c[i]) - c[i])) + c[i] * log(c[i]) + (1.0 - c[i]) * log(1.0 - c[i]);
+  for (PetscInt i = 0; i < n; i++) s += UphillMixF1(c[i], chi, chi1);
   return s;
 }
 
@@ -26,41 +26,53 @@ static PetscReal FinishMixFScalar(const double *in, PetscReal scale, PetscReal *
   return SumMixFScalar(out, n, chi, chi1);
 }
 
+static void LogScalar(const PetscReal *in, PetscReal *out, PetscInt n)
+{
+  for (PetscInt i = 0; i < n; i++) out[i] = log(in[i]);
+}
+
 PetscInt UphillVecMathImplementations(UphillVecMathImpl impl[3])
 {
   PetscInt n = 0;
 
+  /* __builtin_cpu_supports reads flags libgcc filled in at start-up: cheap enough per row */
 #if defined(UPHILL_HAVE_SIMD_AVX512)
-  if (__builtin_cpu_supports("avx512f")) impl[n++] = (UphillVecMathImpl){"avx512", UphillSumMixF_avx512, UphillFinishMixF_avx512};
+  if (__builtin_cpu_supports("avx512f")) impl[n++] = (UphillVecMathImpl){"avx512", UphillSumMixF_avx512, UphillFinishMixF_avx512, UphillVecLog_avx512};
 #endif
 #if defined(UPHILL_HAVE_SIMD_AVX2)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) impl[n++] = (UphillVecMathImpl){"avx2", UphillSumMixF_avx2, UphillFinishMixF_avx2};
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) impl[n++] = (UphillVecMathImpl){"avx2", UphillSumMixF_avx2, UphillFinishMixF_avx2, UphillVecLog_avx2};
 #endif
-  impl[n++] = (UphillVecMathImpl){"scalar", SumMixFScalar, FinishMixFScalar};
+  impl[n++] = (UphillVecMathImpl){"scalar", SumMixFScalar, FinishMixFScalar, LogScalar};
   return n;
+}
+
+/* the widest build this processor runs */
+static UphillVecMathImpl Best(void)
+{
+  UphillVecMathImpl impl[3];
+
+  (void)UphillVecMathImplementations(impl);
+  return impl[0];
 }
 
 const char *UphillVecMathKind(void)
 {
-#if defined(UPHILL_HAVE_SIMD_AVX512)
-  if (__builtin_cpu_supports("avx512f")) return "avx512";
-#endif
-#if defined(UPHILL_HAVE_SIMD_AVX2)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "avx2";
-#endif
-  return "scalar";
+  return Best().name;
 }
 
 PetscReal UphillSumMixF(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal chi1)
 {
-  /* __builtin_cpu_supports reads flags libgcc filled in at start-up: cheap enough per row */
-#if defined(UPHILL_HAVE_SIMD_AVX512)
-  if (__builtin_cpu_supports("avx512f")) return UphillSumMixF_avx512(c, n, chi, chi1);
-#endif
-#if defined(UPHILL_HAVE_SIMD_AVX2)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return UphillSumMixF_avx2(c, n, chi, chi1);
-#endif
-  return SumMixFScalar(c, n, chi, chi1);
+  return Best().sum(c, n, chi, chi1);
+}
+
+PetscReal UphillFinishMixF(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal chi, PetscReal chi1, PetscReal mx[3])
+{
+  return Best().finish(in, scale, out, n, chi, chi1, mx);
+}
+
+void UphillVecLog(const PetscReal *in, PetscReal *out, PetscInt n)
+{
+  Best().log(in, out, n);
 }
 
 void UphillScaleBounds(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal mx[3])
@@ -76,32 +88,4 @@ void UphillScaleBounds(const double *in, PetscReal scale, PetscReal *out, PetscI
   mx[0] = PetscMax(mx[0], -lo);
   mx[1] = PetscMax(mx[1], hi);
   mx[2] = PetscMax(mx[2], bad);
-}
-
-PetscReal UphillFinishMixF(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal chi, PetscReal chi1, PetscReal mx[3])
-{
-#if defined(UPHILL_HAVE_SIMD_AVX512)
-  if (__builtin_cpu_supports("avx512f")) return UphillFinishMixF_avx512(in, scale, out, n, chi, chi1, mx);
-#endif
-#if defined(UPHILL_HAVE_SIMD_AVX2)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return UphillFinishMixF_avx2(in, scale, out, n, chi, chi1, mx);
-#endif
-  return FinishMixFScalar(in, scale, out, n, chi, chi1, mx);
-}
-
-void UphillVecLog(const PetscReal *in, PetscReal *out, PetscInt n)
-{
-#if defined(UPHILL_HAVE_SIMD_AVX512)
-  if (__builtin_cpu_supports("avx512f")) {
-    UphillVecLog_avx512(in, out, n);
-    return;
-  }
-#endif
-#if defined(UPHILL_HAVE_SIMD_AVX2)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    UphillVecLog_avx2(in, out, n);
-    return;
-  }
-#endif
-  for (PetscInt i = 0; i < n; i++) out[i] = log(in[i]);
 }

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <immintrin.h>
 #include <sleef.h>
-#include <petscsys.h>
+#include <uphill/vecmath.h>
 
 #if UPHILL_SIMD_WIDTH == 8
 typedef double vdouble __attribute__((vector_size(64)));
@@ -25,28 +25,28 @@ typedef double vdouble __attribute__((vector_size(32)));
 #endif
 #define W UPHILL_SIMD_WIDTH
 
+/* f = c(1-c)[chi + chi1 (1-2c)] + c ln c + (1-c) ln(1-c), with 1-2c as (1-c) - c */
+static inline vdouble MixF(vdouble x, PetscReal chi, PetscReal chi1)
+{
+  const vdouble y = 1.0 - x;
+  return x * y * (chi + chi1 * (y - x)) + x * VLOG35(x) + y * VLOG35(y);
+}
+
 PetscReal FNAME(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal chi1);
 
-/* f = c(1-c)[chi + chi1 (1-2c)] + c ln c + (1-c) ln(1-c), with 1-2c as (1-c) - c */
 PetscReal FNAME(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal chi1)
 {
-  vdouble   acc = {0}, one, a, b;
-  PetscInt  i = 0;
-  PetscReal s = 0.0;
+  vdouble   acc = {0};
+  PetscInt  i   = 0;
+  PetscReal s   = 0.0;
 
-  for (int j = 0; j < W; j++) {
-    one[j] = 1.0;
-    a[j]   = chi;
-    b[j]   = chi1;
-  }
   for (; i + W <= n; i += W) {
     vdouble x;
     __builtin_memcpy(&x, c + i, sizeof(x)); /* unaligned load */
-    const vdouble y = one - x;
-    acc += x * y * (a + b * (y - x)) + x * VLOG35(x) + y * VLOG35(y);
+    acc += MixF(x, chi, chi1);
   }
   for (int j = 0; j < W; j++) s += acc[j];
-  for (; i < n; i++) s += c[i] * (1.0 - c[i]) * (chi + chi1 * ((1.0 - c[i]) - c[i])) + c[i] * log(c[i]) + (1.0 - c[i]) * log(1.0 - c[i]);
+  for (; i < n; i++) s += UphillMixF1(c[i], chi, chi1);
   return s;
 }
 
@@ -58,45 +58,39 @@ PetscReal GNAME(const double *in, PetscReal scale, PetscReal *out, PetscInt n, P
 PetscReal GNAME(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal chi, PetscReal chi1, PetscReal mx[3])
 {
   typedef long long vlong __attribute__((vector_size(W * 8)));
-  vdouble   acc = {0}, lo, hi, one;
+  vdouble   acc = {0}, lo, hi;
   vlong     bad = {0};
   PetscInt  i   = 0;
-  PetscReal s = 0.0, l = PETSC_MAX_REAL, h = -PETSC_MAX_REAL, nb = 0;
+  PetscReal s = 0.0, nb = 0;
 
   for (int j = 0; j < W; j++) {
-    lo[j]  = PETSC_MAX_REAL;
-    hi[j]  = -PETSC_MAX_REAL;
-    one[j] = 1.0;
+    lo[j] = PETSC_MAX_REAL;
+    hi[j] = -PETSC_MAX_REAL;
   }
   for (; i + W <= n; i += W) {
     vdouble x;
     __builtin_memcpy(&x, in + i, sizeof(x));
     x = x * scale;
     __builtin_memcpy(out + i, &x, sizeof(x));
-    const vlong   m1 = x < lo, m2 = x > hi;
-    const vdouble y  = one - x;
+    const vlong m1 = x < lo, m2 = x > hi;
     lo = (vdouble)(((vlong)x & m1) | ((vlong)lo & ~m1));
     hi = (vdouble)(((vlong)x & m2) | ((vlong)hi & ~m2));
     bad -= (x - x != 0.0); /* -1 where NaN or Inf */
-    acc += x * y * (chi + chi1 * (y - x)) + x * VLOG35(x) + y * VLOG35(y);
+    acc += MixF(x, chi, chi1);
   }
+  PetscReal tail[3] = {mx[0], mx[1], 0};
   for (int j = 0; j < W; j++) {
     s += acc[j];
-    l = PetscMin(l, lo[j]);
-    h = PetscMax(h, hi[j]);
+    tail[0] = PetscMax(tail[0], -lo[j]);
+    tail[1] = PetscMax(tail[1], hi[j]);
     nb += (PetscReal)bad[j];
   }
-  for (; i < n; i++) {
-    const PetscReal v = out[i] = scale * in[i];
-    l                          = PetscMin(l, v);
-    h                          = PetscMax(h, v);
-    nb += (v - v != 0.0);
-    s += v * (1.0 - v) * (chi + chi1 * ((1.0 - v) - v)) + v * log(v) + (1.0 - v) * log(1.0 - v);
-  }
-  mx[0] = PetscMax(mx[0], -l);
-  mx[1] = PetscMax(mx[1], h);
-  mx[2] = PetscMax(mx[2], nb);
-  return s;
+  /* the tail (fewer than W values): the scalar loops */
+  UphillScaleBounds(in + i, scale, out + i, n - i, tail);
+  mx[0] = tail[0];
+  mx[1] = tail[1];
+  mx[2] = PetscMax(mx[2], nb + tail[2]);
+  return s + FNAME(out + i, n - i, chi, chi1);
 }
 
 void LNAME(const PetscReal *in, PetscReal *out, PetscInt n);

@@ -4,6 +4,13 @@
  * unit the processor has (AVX-512, AVX2), else glibc's scalar log. Neither needs
  * -ffast-math, so a value outside (0,1) still gives NaN and the solver's checks see it. */
 #include <petscsys.h>
+#include <math.h>
+
+/* the regular solution's bulk f at one c, the scalar form every build's tail shares */
+static inline PetscReal UphillMixF1(PetscReal c, PetscReal chi, PetscReal chi1)
+{
+  return c * (1.0 - c) * (chi + chi1 * ((1.0 - c) - c)) + c * log(c) + (1.0 - c) * log(1.0 - c);
+}
 
 /* sum over i of the regular solution's bulk f(c_i) = c(1-c)[chi + chi1 (1-2c)] + c ln c +
  * (1-c) ln(1-c), in one pass. Its SLEEF logs are the 3.5-ulp ones (u35, ~1.7x faster than
@@ -24,6 +31,7 @@ typedef struct {
   const char *name;
   PetscReal (*sum)(const PetscReal *c, PetscInt n, PetscReal chi, PetscReal chi1);
   PetscReal (*finish)(const double *in, PetscReal scale, PetscReal *out, PetscInt n, PetscReal chi, PetscReal chi1, PetscReal mx[3]);
+  void (*log)(const PetscReal *in, PetscReal *out, PetscInt n);
 } UphillVecMathImpl;
 PetscInt UphillVecMathImplementations(UphillVecMathImpl impl[3]);
 /* which implementation the processor gets: "avx512", "avx2" or "scalar" */
