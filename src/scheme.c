@@ -701,6 +701,27 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
   sums[2] = cs; /* change over the step, squared */
 }
 
+/* One row of FluxAdd; the flags are constants at every call (always inlined), so each variant
+ * is a branch-free loop the compiler vectorizes, as FinalRow: acc, the new coefficients hold
+ * something; ka/kb, k_d/k_{d+1} vary along the row (else kc/kn); pre, the sweep's P^{-1} (else
+ * the constant scale/a0, and no division) */
+static inline __attribute__((always_inline)) void FluxAddRow(PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict kv, PetscReal kc, const PetscReal *restrict knv, PetscReal kn, UphillComplex *restrict nw, UphillComplex *restrict w, const UphillComplex *restrict psi, PetscReal scale, PetscReal a0, PetscReal hp, PetscReal D2, PetscReal D4, PetscBool acc, PetscBool ka, PetscBool kb, PetscBool pre)
+{
+  const PetscReal g0 = scale / a0;
+
+#pragma omp simd
+  for (PetscInt e = 0; e < n; e++) {
+    const PetscReal k2 = k2ab + k2e[e]; /* = ksq, without its stream */
+    const PetscReal g = pre ? scale / (a0 + hp * k2 * (D2 + D4 * k2)) : g0;
+    const PetscReal kd = ka ? kv[e] : kc, k1 = kb ? knv[e] : kn;
+    const PetscReal fr = w[e][0], fi = w[e][1];
+    nw[e][0] = (acc ? nw[e][0] : 0.0) - g * kd * fi;
+    nw[e][1] = (acc ? nw[e][1] : 0.0) + g * kd * fr;
+    w[e][0]  = -k1 * psi[e][1];
+    w[e][1]  = k1 * psi[e][0];
+  }
+}
+
 /* After the forward transform of flux d (not the last): add g i k_d FT(flux_d) to the new
  * coefficients (to what they hold if acc), g = scale/(a0 + hp k^2 (D2 + D4 k^2)): the step's h
  * (a0 = 1, hp = 0), or the mobility sweep's (h/theta) P^{-1}; and put the next direction's
@@ -708,21 +729,28 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
 UPHILL_KERNEL static void FluxAdd(UphillScheme s, PetscInt d, UphillComplex *w, PetscBool acc, PetscReal scale, PetscReal a0, PetscReal hp, PetscReal D2, PetscReal D4)
 {
   const UphillSpectral *sp = &s->sp;
-  UphillComplex        *nw = s->ch[0], *psi = s->psi;
+  const PetscBool       pre = (PetscBool)(hp != 0.0);
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
       PetscReal        kc, kn;
       const PetscReal *kv = RowK(sp, d, a, b, &kc), *knv = RowK(sp, d + 1, a, b, &kn);
-      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
-        const PetscInt  i  = row + e;
-        const PetscReal k2 = sp->ksq[i], g = scale / (a0 + hp * k2 * (D2 + D4 * k2));
-        const PetscReal kd = kv ? kv[e] : kc, k1 = knv ? knv[e] : kn;
-        nw[i][0] = (acc ? nw[i][0] : 0.0) - g * kd * w[i][1];
-        nw[i][1] = (acc ? nw[i][1] : 0.0) + g * kd * w[i][0];
-        w[i][0]  = -k1 * psi[i][1];
-        w[i][1] = k1 * psi[i][0];
-      }
+      const PetscReal  k2ab = sp->k2[0][a] + sp->k2[1][b];
+#define FLUX_ADD_ROW(A, KA, KB, P) FluxAddRow(sp->nlev[2], k2ab, sp->k2[2], kv, kc, knv, kn, s->ch[0] + row, w + row, s->psi + row, scale, a0, hp, D2, D4, A, KA, KB, P)
+#define FLUX_ADD_K(A, P) \
+  do { \
+    if (kv && knv) FLUX_ADD_ROW(A, PETSC_TRUE, PETSC_TRUE, P); \
+    else if (kv) FLUX_ADD_ROW(A, PETSC_TRUE, PETSC_FALSE, P); /* 3D: x along the row, y next */ \
+    else if (knv) FLUX_ADD_ROW(A, PETSC_FALSE, PETSC_TRUE, P); /* 2D walls: y next, along the row */ \
+    else FLUX_ADD_ROW(A, PETSC_FALSE, PETSC_FALSE, P); \
+  } while (0)
+      if (pre) { /* the sweep, which adds to x0 */
+        if (acc) FLUX_ADD_K(PETSC_TRUE, PETSC_TRUE);
+        else FLUX_ADD_K(PETSC_FALSE, PETSC_TRUE);
+      } else if (acc) FLUX_ADD_K(PETSC_TRUE, PETSC_FALSE);
+      else FLUX_ADD_K(PETSC_FALSE, PETSC_FALSE);
+#undef FLUX_ADD_K
+#undef FLUX_ADD_ROW
     }
 }
 
@@ -775,26 +803,33 @@ static void CorrectCoefficients(UphillScheme s, const StepCoef *k, CorrectCoef *
 
 /* The sweep's start where the step is not fused (3D, walls): psi <- kappa k^2 (x0 - c*)_k and
  * the buffer <- i k_0 of it. (Fused, SpectralFinal's FINAL_FLUX2_SWEEP makes the gradient.) */
+static inline __attribute__((always_inline)) void CorrectStartRow(const CorrectCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict kv, PetscReal kc, const UphillComplex *restrict x0, const UphillComplex *restrict c1, const UphillComplex *restrict c2, UphillComplex *restrict psi, UphillComplex *restrict w, PetscBool karr)
+{
+  const PetscReal kap = q->kap, e1 = q->e1, e2 = q->e2;
+
+#pragma omp simd
+  for (PetscInt e = 0; e < n; e++) {
+    const PetscReal kq = kap * (k2ab + k2e[e]), kx = karr ? kv[e] : kc;
+    const PetscReal vr = kq * (x0[e][0] - e1 * c1[e][0] - e2 * c2[e][0]);
+    const PetscReal vi = kq * (x0[e][1] - e1 * c1[e][1] - e2 * c2[e][1]);
+    psi[e][0] = vr;
+    psi[e][1] = vi;
+    w[e][0]   = -kx * vi;
+    w[e][1]   = kx * vr;
+  }
+}
+
 UPHILL_KERNEL static void CorrectStart(UphillScheme s, const CorrectCoef *q, UphillComplex *w)
 {
   const UphillSpectral *sp = &s->sp;
-  const UphillComplex  *x0 = s->ch[0], *c1 = s->ch[1], *c2 = s->ch[2];
-  UphillComplex        *psi = s->psi;
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
       PetscReal        kc;
-      const PetscReal *kv = RowK(sp, 0, a, b, &kc);
-      for (PetscInt e = 0; e < sp->nlev[2]; e++) {
-        const PetscInt  i  = row + e;
-        const PetscReal kq = q->kap * sp->ksq[i], kx = kv ? kv[e] : kc;
-        const PetscReal vr = kq * (x0[i][0] - q->e1 * c1[i][0] - q->e2 * c2[i][0]);
-        const PetscReal vi = kq * (x0[i][1] - q->e1 * c1[i][1] - q->e2 * c2[i][1]);
-        psi[i][0] = vr;
-        psi[i][1] = vi;
-        w[i][0]   = -kx * vi;
-        w[i][1]   = kx * vr;
-      }
+      const PetscReal *kv   = RowK(sp, 0, a, b, &kc);
+      const PetscReal  k2ab = sp->k2[0][a] + sp->k2[1][b];
+      if (kv) CorrectStartRow(q, sp->nlev[2], k2ab, sp->k2[2], kv, kc, s->ch[0] + row, s->ch[1] + row, s->ch[2] + row, s->psi + row, w + row, PETSC_TRUE);
+      else CorrectStartRow(q, sp->nlev[2], k2ab, sp->k2[2], kv, kc, s->ch[0] + row, s->ch[1] + row, s->ch[2] + row, s->psi + row, w + row, PETSC_FALSE);
     }
 }
 
