@@ -59,6 +59,8 @@ struct _n_UphillScheme {
   PetscBool          logflux; /* regular model: the LOG form is in use */
   PetscBool          acc;     /* during a trial: the new coefficients hold an accumulated part */
   PetscBool          fused;   /* 2D fluxes: both directions in transform at once (psi's array) */
+  PetscBool          fused3;  /* 3D fluxes: all three at once (the buffer, psi's and the new
+                               * coefficients' arrays) */
   Vec                c[3];   /* real states: [0] trial, [1] current c^n, [2] c^{n-1} */
   UphillComplex     *ch[4];  /* their coefficients, and [3] c^{n-2} */
   UphillComplex     *psi;    /* psi_k of c*, for the gradient directions after the first; when
@@ -177,6 +179,9 @@ PetscErrorCode UphillSchemeCreate(UphillGrid grid, const UphillSchemeParams *p, 
   if (s->fluxes) PetscCall(UphillGridAllocComplex(grid, &s->psi));
   /* fused 2D fluxes: periodic only (the second array's transforms have no sine variant) */
   s->fused = (PetscBool)(s->fluxes && s->gi.dim == 2 && !s->gi.walls);
+  /* fused 3D: the third array is the new coefficients', free until the final pass unless
+   * Darken's part accumulates there (IDEAL with r != 1), which then takes the sequential path */
+  s->fused3 = (PetscBool)(s->fluxes && s->gi.dim == 3 && !s->gi.walls && (s->logflux || p->model.r == 1.0) && !p->sequential);
   if (s->fluxes && p->model.elastic) {
     PetscCall(PetscMalloc1(PetscMax(s->gi.nloc_k, 1), &s->Bel));
     PetscCall(UphillGridEvalSpectral(grid, ThermoModelElasticKernel, &s->p.model, s->Bel));
@@ -411,17 +416,17 @@ UPHILL_KERNEL static PetscErrorCode PointwiseNonlinear(UphillScheme s, const Ste
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* b[j] (grad_{d+j} psi, unnormalized) <- M(c*) grad_{d+j} psi / N^d for the nb = 1 or 2
- * directions in transform, M formed once for both, plus with thermal noise the random flux
+/* b[j] (grad_{d+j} psi, unnormalized) <- M(c*) grad_{d+j} psi / N^d for the nb = 1, 2 or 3
+ * directions in transform, M formed once for all, plus with thermal noise the random flux
  * sqrt(2 M theta/(h dV)) xi, xi ~ N(0,1) per cell, step and direction (DESIGN.md 6.5): it
  * rides the flux's own forward transform, so the noise costs no transform */
-UPHILL_KERNEL static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, PetscInt d, PetscInt nb, PetscBool noise, double *b0, double *b1)
+UPHILL_KERNEL static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef *k, PetscInt d, PetscInt nb, PetscBool noise, double *b0, double *b1, double *b2)
 {
   const PetscReal *cn, *cp;
   const PetscInt   nx = s->gi.nx, np = s->gi.nxpad;
   const PetscReal  e1 = k->e1, e2 = k->e2, invN = 1.0 / s->sp.ntot, r = s->p.model.r;
   const PetscReal  q2 = noise ? 2.0 * s->p.theta / (k->h * s->gi.cell) : 0.0;
-  double          *b[2] = {b0, b1};
+  double          *b[3] = {b0, b1, b2};
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(UPHILL_POINTWISE, 0, 0, 0, 0));
@@ -429,7 +434,7 @@ UPHILL_KERNEL static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef
   PetscCall(VecGetArrayRead(s->c[2], &cp));
   for (PetscInt row = 0; row < s->gi.rows; row++) {
     const PetscReal *restrict a = cn + row * nx, *restrict c = cp + row * nx;
-    double *restrict o = b[0] + row * np, *restrict o1 = nb > 1 ? b[1] + row * np : NULL;
+    double *restrict o = b[0] + row * np, *restrict o1 = nb > 1 ? b[1] + row * np : NULL, *restrict o2 = nb > 2 ? b[2] + row * np : NULL;
     if (q2 > 0) {
       for (PetscInt j = 0; j < nb; j++) {
         const uint64_t base = ((uint64_t)s->nstep * (uint64_t)s->gi.dim + (uint64_t)(d + j)) * (uint64_t)s->gi.ntot + (uint64_t)UphillGridGlobalIndex(&s->gi, 0);
@@ -438,6 +443,14 @@ UPHILL_KERNEL static PetscErrorCode PointwiseFlux(UphillScheme s, const StepCoef
           const PetscReal M = ThermoReducedMobility(e1 * a[i] + e2 * c[i], r);
           oj[i]             = invN * M * oj[i] + PetscSqrtReal(q2 * PetscMax(M, 0.0)) * UphillHashNormal(s->nseed, base + (uint64_t)(row * nx + i));
         }
+      }
+    } else if (nb > 2) {
+#pragma omp simd
+      for (PetscInt i = 0; i < nx; i++) {
+        const PetscReal M = invN * ThermoReducedMobility(e1 * a[i] + e2 * c[i], r);
+        o[i] *= M;
+        o1[i] *= M;
+        o2[i] *= M;
       }
     } else if (nb > 1) {
 #pragma omp simd
@@ -505,7 +518,7 @@ typedef struct {
 /* One row of the first pass; the flags are constants at every call (always inlined), so each
  * variant is a branch-free loop the compiler vectorizes. The buffer is loaded always and
  * used only where it holds FT f'(c*) or FT(c*^2). */
-static inline __attribute__((always_inline)) void StartRow(const StartCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict kv, PetscReal kc, const PetscReal *restrict kyv, const PetscReal *restrict bel, const UphillComplex *restrict c1, const UphillComplex *restrict c2, UphillComplex *restrict psi, UphillComplex *restrict nw, UphillComplex *restrict w, PetscBool darken, PetscBool karr, PetscBool el, PetscBool fused)
+static inline __attribute__((always_inline)) void StartRow(const StartCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict kv, PetscReal kc, const PetscReal *restrict kyv, const PetscReal *restrict bel, const UphillComplex *restrict c1, const UphillComplex *restrict c2, UphillComplex *restrict psi, UphillComplex *restrict nw, UphillComplex *restrict w, PetscReal ky, PetscReal kz, PetscBool darken, PetscBool karr, PetscBool el, PetscBool fused, PetscBool three)
 {
   const PetscReal h = q->h, kap = q->kap, lin = q->lin, q6 = q->q6, hr = q->hr, e1 = q->e1, e2 = q->e2;
   const PetscBool lg = q->lg, quad = q->quad;
@@ -522,15 +535,20 @@ static inline __attribute__((always_inline)) void StartRow(const StartCoef *q, P
       nw[i][0] = -h * k2 * hr * qr;
       nw[i][1] = -h * k2 * hr * qi;
     }
-    psi[i][0] = fused ? -kyv[i] * pi : pr;
-    psi[i][1] = fused ? kyv[i] * pr : pi;
+    if (three) { /* 3D fused: i k_y psi_k, i k_z psi_k, both constant along the row */
+      nw[i][0] = -kz * pi;
+      nw[i][1] = kz * pr;
+    }
+    psi[i][0] = fused ? -kyv[i] * pi : (three ? -ky * pi : pr);
+    psi[i][1] = fused ? kyv[i] * pr : (three ? ky * pr : pi);
     w[i][0]   = -kx * pi;
     w[i][1]   = kx * pr;
   }
 }
 
 /* Regular model, first spectral pass: keep psi*_k (2D: put i k_y psi*_k in its place, the
- * second field in transform) and put i k_x psi*_k in the buffer; the history and the explicit linear terms are added in the final pass, which reads c^n and
+ * second field in transform; 3D fused: that, and i k_z psi*_k in the new coefficients' array)
+ * and put i k_x psi*_k in the buffer; the history and the explicit linear terms are added in the final pass, which reads c^n and
  * c^{n-1} anyway (the step is bound by memory traffic, so no pass writes what a later one
  * can form from data it reads):
  *   IDEAL: psi_k = (kappa k^2 - 2 chi - 6 chi1) c*_k + 6 chi1 FT(c*^2) (Redlich-Kister: psi's
@@ -546,11 +564,15 @@ UPHILL_KERNEL static void SpectralStartRegular(UphillScheme s, const StepCoef *k
 
   for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
     for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
-      PetscReal        kc, ky;
+      PetscReal        kc, ky = 0, kz = 0;
       const PetscReal *kv = RowK(sp, 0, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
-      const PetscReal *kyv = s->fused ? RowK(sp, 1, a, b, &ky) : NULL; /* 2D: k_y is the row */
-#define START_ROW(D, K, E, F) StartRow(&q, sp->nlev[2], sp->k2[0][a] + sp->k2[1][b], sp->k2[2], kv, kc, kyv, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, D, K, E, F)
-      if (s->fused) { /* 2D: k_x is constant along the row */
+      const PetscReal *kyv = s->fused || s->fused3 ? RowK(sp, 1, a, b, &ky) : NULL; /* 2D: k_y is the row */
+#define START_ROW(D, K, E, F) StartRow(&q, sp->nlev[2], sp->k2[0][a] + sp->k2[1][b], sp->k2[2], kv, kc, kyv, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, ky, kz, D, K, E, F, PETSC_FALSE)
+      if (s->fused3) { /* 3D: k_x along the row (kv), k_y and k_z constant; never Darken */
+        (void)RowK(sp, 2, a, b, &kz);
+        bel ? StartRow(&q, sp->nlev[2], sp->k2[0][a] + sp->k2[1][b], sp->k2[2], kv, kc, NULL, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, ky, kz, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE)
+            : StartRow(&q, sp->nlev[2], sp->k2[0][a] + sp->k2[1][b], sp->k2[2], kv, kc, NULL, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, ky, kz, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
+      } else if (s->fused) { /* 2D: k_x is constant along the row */
         if (darken) bel ? START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
         else bel ? START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
       } else if (darken) {
@@ -572,8 +594,10 @@ typedef enum {
                      * last flux direction, whose transform is in the buffer */
   FINAL_FLUX2,      /* 2D, fused: the x flux's transform is in the buffer, the y flux's in
                      * psi's array, and the new coefficients hold at most Darken's part */
-  FINAL_FLUX2_SWEEP /* as FINAL_FLUX2, and the mobility sweep follows: the buffer and psi's
+  FINAL_FLUX2_SWEEP, /* as FINAL_FLUX2, and the mobility sweep follows: the buffer and psi's
                      * array get what CorrectStart would put there, no sums are taken */
+  FINAL_FLUX3       /* 3D, fused: the x, y and z fluxes' transforms in the buffer, psi's array
+                     * and the new coefficients' array (which nothing accumulated in) */
 } FinalMode;
 
 /* The constants of the final pass (see SpectralFinal). */
@@ -584,7 +608,7 @@ typedef struct {
 /* One row of the final pass. The flags are constants at every call (always inlined), so each
  * variant is a loop without branches or conditional loads, which the compiler vectorizes;
  * restrict: the seven arrays are distinct. */
-static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict we, const PetscReal *restrict kv, PetscReal kc, PetscReal kx, const PetscReal *restrict bel, const UphillComplex *restrict p1, const UphillComplex *restrict p2, const UphillComplex *restrict p3, UphillComplex *restrict fy, UphillComplex *restrict nr, UphillComplex *restrict wr, PetscBool acc, PetscBool poly, PetscBool karr, PetscBool el, PetscBool two, PetscBool sw, PetscReal sum[3])
+static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict we, const PetscReal *restrict kv, PetscReal kc, PetscReal kx, PetscReal ky, PetscReal kz, const PetscReal *restrict bel, const UphillComplex *restrict p1, const UphillComplex *restrict p2, const UphillComplex *restrict p3, UphillComplex *restrict fy, UphillComplex *restrict nr, UphillComplex *restrict wr, PetscBool acc, PetscBool poly, PetscBool karr, PetscBool el, PetscBool two, PetscBool sw, PetscBool three, PetscReal sum[3])
 {
   const PetscReal h = q->h, a0 = q->a0, a1 = q->a1, a2 = q->a2, e1 = q->e1, e2 = q->e2, l0 = q->l0, l1 = q->l1, l2 = q->l2, errc = q->errc;
   PetscReal       er = 0, gr = 0, cr = 0;
@@ -593,11 +617,17 @@ static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, P
   for (PetscInt e = 0; e < n; e++) {
     const PetscReal k2 = k2ab + k2e[e], f = 1.0 / (a0 + h * k2 * (q->D2 + q->D4 * k2));
     const PetscReal sr = e1 * p1[e][0] + e2 * p2[e][0], si = e1 * p1[e][1] + e2 * p2[e][1];
-    const PetscReal ar = nr[e][0], ai = nr[e][1]; /* loaded always, used only when acc */
+    const PetscReal ar = nr[e][0], ai = nr[e][1]; /* loaded always, used only when acc (three: the z flux) */
     PetscReal       nre, nim;
     if (poly) {
       nre = a1 * p1[e][0] - a2 * p2[e][0] + h * k2 * (q->S * sr - q->M * wr[e][0]) + (acc ? ar : 0.0);
       nim = a1 * p1[e][1] - a2 * p2[e][1] + h * k2 * (q->S * si - q->M * wr[e][1]) + (acc ? ai : 0.0);
+    } else if (three) {
+      /* as below, with the three fluxes: kv is k_x along the row, k_y and k_z constant */
+      const PetscReal lin = k2 * (q->L2 + q->A4 * k2), kxe = kv[e];
+      const PetscReal gr_ = -(kxe * wr[e][1] + ky * fy[e][1] + kz * ai), gi_ = kxe * wr[e][0] + ky * fy[e][0] + kz * ar;
+      nre = a1 * p1[e][0] - a2 * p2[e][0] + h * (lin * sr + gr_);
+      nim = a1 * p1[e][1] - a2 * p2[e][1] + h * (lin * si + gi_);
     } else {
       /* history, explicit linear terms (lin = (D - 1 + [LOG]) k^2 + (S + A kappa k^2) k^2),
        * what earlier passes accumulated (two: plus the x flux, as FluxAdd adds it),
@@ -655,7 +685,7 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
   const UphillSpectral *sp = &s->sp;
   const ThermoModel    *m  = &s->p.model;
   const PetscBool       reg = (PetscBool)(m->kind == THERMO_MODEL_REGULAR), poly = (PetscBool)(mode == FINAL_POLYNOMIAL), sw = (PetscBool)(mode == FINAL_FLUX2_SWEEP);
-  const PetscBool       two = (PetscBool)(mode == FINAL_FLUX2 || sw), acc = s->acc;
+  const PetscBool       two = (PetscBool)(mode == FINAL_FLUX2 || sw), three = (PetscBool)(mode == FINAL_FLUX3), acc = s->acc;
   FinalCoef             q;
   PetscReal             es = 0, gs = 0, cs = 0;
 
@@ -676,10 +706,17 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
       const PetscInt   n = sp->nlev[2];
       const PetscReal  wab = sp->w[0][a] * sp->w[1][b], k2ab = sp->k2[0][a] + sp->k2[1][b];
       PetscReal        kc = 0, kx = 0, r[3];
-      const PetscReal *kv = poly ? NULL : RowK(sp, dlast, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
+      PetscReal        ky = 0, kz = 0;
+      const PetscReal *kv = poly ? NULL : RowK(sp, three ? 0 : dlast, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
       UphillComplex   *nr = s->ch[0] + row, *wr = w + row, *p1 = s->ch[1] + row, *p2 = s->ch[2] + row, *p3 = s->ch[3] + row;
-#define FINAL_ROW(P, K, E, T, W) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, bel, p1, p2, p3, s->psi + row, nr, wr, acc, P, K, E, T, W, r)
+#define FINAL_ROW(P, K, E, T, W) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, ky, kz, bel, p1, p2, p3, s->psi + row, nr, wr, acc, P, K, E, T, W, PETSC_FALSE, r)
       if (poly) FINAL_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
+      else if (three) {
+        (void)RowK(sp, 1, a, b, &ky);
+        (void)RowK(sp, 2, a, b, &kz);
+        if (bel) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, ky, kz, bel, p1, p2, p3, s->psi + row, nr, wr, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, r);
+        else FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, ky, kz, bel, p1, p2, p3, s->psi + row, nr, wr, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, r);
+      }
       else if (two) { /* 2D: k_x constant along the row, k_y (the last direction) the row */
         (void)RowK(sp, 0, a, b, &kx);
         if (sw) bel ? FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE, PETSC_TRUE) : FINAL_ROW(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE);
@@ -941,16 +978,30 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
      * pass forms M(c*) for both and no spectral pass runs between the fluxes */
     PetscCall(UphillGridBackward(s->grid));              /* grad_x psi* */
     PetscCall(UphillGridBackwardArray(s->grid, s->psi)); /* grad_y psi* */
-    PetscCall(PointwiseFlux(s, &k, 0, 2, PETSC_TRUE, buf, (double *)s->psi));
+    PetscCall(PointwiseFlux(s, &k, 0, 2, PETSC_TRUE, buf, (double *)s->psi, NULL));
     PetscCall(UphillGridForward(s->grid));              /* FT(M(c*) grad_x psi*) */
     PetscCall(UphillGridForwardArray(s->grid, s->psi)); /* FT(M(c*) grad_y psi*) */
     PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
     SpectralFinal(s, &k, w, sweep ? FINAL_FLUX2_SWEEP : FINAL_FLUX2, 1, sums);
     PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
   }
-  for (PetscInt d = 0; s->fluxes && !s->fused && d < s->gi.dim; d++) {
+  if (s->fused3) {
+    /* 3D: the three directions in transform at once, the z one in the new coefficients'
+     * array, so M(c*) is formed once and no spectral pass runs between the fluxes */
+    PetscCall(UphillGridBackward(s->grid));
+    PetscCall(UphillGridBackwardArray(s->grid, s->psi));
+    PetscCall(UphillGridBackwardArray(s->grid, s->ch[0]));
+    PetscCall(PointwiseFlux(s, &k, 0, 3, PETSC_TRUE, buf, (double *)s->psi, (double *)s->ch[0]));
+    PetscCall(UphillGridForward(s->grid));
+    PetscCall(UphillGridForwardArray(s->grid, s->psi));
+    PetscCall(UphillGridForwardArray(s->grid, s->ch[0]));
+    PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
+    SpectralFinal(s, &k, w, FINAL_FLUX3, 2, sums);
+    PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
+  }
+  for (PetscInt d = 0; s->fluxes && !s->fused && !s->fused3 && d < s->gi.dim; d++) {
     PetscCall(UphillGridBackwardOdd(s->grid, d)); /* grad_d psi* */
-    PetscCall(PointwiseFlux(s, &k, d, 1, PETSC_TRUE, buf, NULL));
+    PetscCall(PointwiseFlux(s, &k, d, 1, PETSC_TRUE, buf, NULL, NULL));
     PetscCall(UphillGridForwardOdd(s->grid, d)); /* FT(M(c*) grad_d psi*) */
     PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
     if (d + 1 < s->gi.dim) {
@@ -966,7 +1017,7 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
     if (s->fused) { /* SpectralFinal (FINAL_FLUX2_SWEEP) has made the gradient */
       PetscCall(UphillGridBackward(s->grid));
       PetscCall(UphillGridBackwardArray(s->grid, s->psi));
-      PetscCall(PointwiseFlux(s, &k, 0, 2, PETSC_FALSE, buf, (double *)s->psi));
+      PetscCall(PointwiseFlux(s, &k, 0, 2, PETSC_FALSE, buf, (double *)s->psi, NULL));
       PetscCall(UphillGridForward(s->grid));
       PetscCall(UphillGridForwardArray(s->grid, s->psi));
     } else {
@@ -976,7 +1027,7 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
     }
     for (PetscInt d = 0; !s->fused && d < s->gi.dim; d++) {
       PetscCall(UphillGridBackwardOdd(s->grid, d));
-      PetscCall(PointwiseFlux(s, &k, d, 1, PETSC_FALSE, buf, NULL));
+      PetscCall(PointwiseFlux(s, &k, d, 1, PETSC_FALSE, buf, NULL, NULL));
       PetscCall(UphillGridForwardOdd(s->grid, d));
       if (d + 1 < s->gi.dim) {
         PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));

@@ -30,6 +30,8 @@ typedef struct {
   PetscReal   theta; /* thermal noise strength (DESIGN.md 6.5), the model's units; 0: none */
   PetscInt64  noise_seed;
   PetscBool   correct; /* regular model: one sweep toward the implicit variable-mobility k^4 term */
+  PetscBool   sequential; /* tests: the flux directions one at a time even where the scheme
+                           * would transform them at once (2D always fuses; 3D unless Darken) */
 } UphillSchemeParams;
 
 /* What a trial step produced, for the caller to accept or reject it. */
