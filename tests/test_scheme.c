@@ -65,6 +65,15 @@ static Problem Regular(PetscInt dim, PetscInt N, PetscReal L, PetscReal chi, Pet
   return p;
 }
 
+/* with Cu's cubic coherency strain, misfit 0.05, at 1000 K and Vm = 8.5e-6 */
+static Problem Strained(Problem p)
+{
+  p.sp.model.elastic  = PETSC_TRUE;
+  p.sp.model.el       = (ThermoElastic){0.05, 168.4e9, 121.4e9, 75.4e9};
+  p.sp.model.el_scale = 8.5e-6 / (UPHILL_R * 1000.0);
+  return p;
+}
+
 static Problem Poly(PetscInt dim, PetscInt N, PetscReal L, PetscInt order)
 {
   Problem p;
@@ -792,10 +801,7 @@ int main(int argc, char **argv)
     /* coherency strain, Cu constants, misfit 0.05 at 1000 K: B<100> = 0.59, B<110> = 1.19 in
      * RT. f'' + kappa k^2 = -0.87 for mode (10,0) and -0.89 for (7,7) (nearly the same |k|):
      * the cube-axis wave still grows, the diagonal one, stiffer, decays */
-    p                   = Regular(2, 64, 64.0, 3.0, 1.0, 1);
-    p.sp.model.elastic  = PETSC_TRUE;
-    p.sp.model.el       = (ThermoElastic){0.05, 168.4e9, 121.4e9, 75.4e9};
-    p.sp.model.el_scale = 8.5e-6 / (UPHILL_R * 1000.0);
+    p = Strained(Regular(2, 64, 64.0, 3.0, 1.0, 1));
     PetscCall(TestMode(&t, "coherent c0=0.4 mode (10,0) along <100> (soft)", &p, 0.4, m10, PETSC_TRUE));
     PetscCall(TestMode(&t, "coherent c0=0.4 mode (7,7) along <110> (hard)", &p, 0.4, m77, PETSC_FALSE));
     /* where the mobility sweep acts: c0 = 0.05, inside a phase (M = 0.0475, 5x below A); a
@@ -831,10 +837,7 @@ int main(int argc, char **argv)
   {
     Problem p = Regular(2, 64, 32.0, 3.0, 1.0, 2);
     PetscCall(TestFluxForms(&t, "regular, one tracer", &p, 0.4));
-    p                   = Regular(2, 64, 32.0, 3.0, 1.0, 2);
-    p.sp.model.elastic  = PETSC_TRUE;
-    p.sp.model.el       = (ThermoElastic){0.05, 168.4e9, 121.4e9, 75.4e9};
-    p.sp.model.el_scale = 8.5e-6 / (UPHILL_R * 1000.0);
+    p = Strained(Regular(2, 64, 32.0, 3.0, 1.0, 2));
     PetscCall(TestFluxForms(&t, "regular with coherency strain", &p, 0.4));
     p = Regular(2, 64, 32.0, 3.0, 3.0, 2);
     PetscCall(TestFluxForms(&t, "regular, Darken r = 3", &p, 0.4));
@@ -882,10 +885,7 @@ int main(int argc, char **argv)
     p         = Regular(2, 32, 24.0, 3.0, 1.0, 2);
     p.sp.flux = UPHILL_FLUX_LOG;
     PetscCall(TestFusedSequential(&t, "regular, logarithmic flux", &p, 0.4, 0.2));
-    p                   = Regular(2, 32, 24.0, 3.61, 1.0, 2);
-    p.sp.model.elastic  = PETSC_TRUE;
-    p.sp.model.el       = (ThermoElastic){0.05, 168.4e9, 121.4e9, 75.4e9};
-    p.sp.model.el_scale = 8.5e-6 / (UPHILL_R * 1000.0);
+    p = Strained(Regular(2, 32, 24.0, 3.61, 1.0, 2));
     PetscCall(TestFusedSequential(&t, "regular with coherency strain", &p, 0.4, 0.1));
     p = Regular(3, 16, 12.0, 3.0, 1.0, 2);
     PetscCall(TestFused3D(&t, "regular", &p, 0.4, 0.2));
@@ -895,10 +895,7 @@ int main(int argc, char **argv)
     p = SubRegular(3, 16, 12.0, 3.09, 0.51, 1.0, 2);
     p.sp.flux = UPHILL_FLUX_LOG;
     PetscCall(TestFused3D(&t, "Redlich-Kister, logarithmic flux", &p, 0.4, 0.1));
-    p                   = Regular(3, 16, 12.0, 3.61, 1.0, 2);
-    p.sp.model.elastic  = PETSC_TRUE;
-    p.sp.model.el       = (ThermoElastic){0.05, 168.4e9, 121.4e9, 75.4e9};
-    p.sp.model.el_scale = 8.5e-6 / (UPHILL_R * 1000.0);
+    p = Strained(Regular(3, 16, 12.0, 3.61, 1.0, 2));
     PetscCall(TestFused3D(&t, "regular with coherency strain", &p, 0.4, 0.1));
   }
   {
