@@ -897,6 +897,14 @@ int main(int argc, char **argv)
     PetscCall(TestFused3D(&t, "Redlich-Kister, logarithmic flux", &p, 0.4, 0.1));
     p = Strained(Regular(3, 16, 12.0, 3.61, 1.0, 2));
     PetscCall(TestFused3D(&t, "regular with coherency strain", &p, 0.4, 0.1));
+    /* without the sweep the fused pass's own sums (estimate, gradient energy, change) are
+     * the step's result */
+    p.sp.correct = PETSC_FALSE;
+    PetscCall(TestFused3D(&t, "regular with coherency strain, stabilizer only", &p, 0.4, 0.1));
+    p            = Regular(3, 16, 12.0, 3.0, 1.0, 2);
+    p.sp.correct = PETSC_FALSE;
+    p.sp.theta   = 0.01;
+    PetscCall(TestFused3D(&t, "regular, thermal noise, stabilizer only", &p, 0.4, 0.2));
   }
   {
     Problem p = Regular(2, 32, 32.0, 3.0, 1.0, 2);
