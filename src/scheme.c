@@ -596,8 +596,10 @@ typedef enum {
                      * psi's array, and the new coefficients hold at most Darken's part */
   FINAL_FLUX2_SWEEP, /* as FINAL_FLUX2, and the mobility sweep follows: the buffer and psi's
                      * array get what CorrectStart would put there, no sums are taken */
-  FINAL_FLUX3       /* 3D, fused: the x, y and z fluxes' transforms in the buffer, psi's array
+  FINAL_FLUX3,      /* 3D, fused: the x, y and z fluxes' transforms in the buffer, psi's array
                      * and the new coefficients' array (which nothing accumulated in) */
+  FINAL_FLUX3_SWEEP /* as FINAL_FLUX3, and the mobility sweep follows: the buffer and psi's
+                     * array get its x and y gradients (CorrectMid3 does z), no sums */
 } FinalMode;
 
 /* The constants of the final pass (see SpectralFinal). */
@@ -653,12 +655,14 @@ static inline __attribute__((always_inline)) void FinalRow(const FinalCoef *q, P
     nr[e][0] = re;
     nr[e][1] = im;
     if (sw) { /* CorrectStart's gradient of kappa k^2 (x0 - c*), made while x0 and c* are
-               * in registers; 2D fused only, so k_y (the last direction) is the row */
-      const PetscReal vr = q->kap * k2 * (re - sr), vi = q->kap * k2 * (im - si), ky = kv[e];
-      fy[e][0] = -ky * vi;
-      fy[e][1] = ky * vr;
-      wr[e][0] = -kx * vi;
-      wr[e][1] = kx * vr;
+               * in registers: x and y (2D: k_x constant, k_y the row; 3D: k_x the row, k_y
+               * constant) */
+      const PetscReal vr = q->kap * k2 * (re - sr), vi = q->kap * k2 * (im - si);
+      const PetscReal kxs = three ? kv[e] : kx, kys = three ? ky : kv[e];
+      fy[e][0] = -kys * vi;
+      fy[e][1] = kys * vr;
+      wr[e][0] = -kxs * vi;
+      wr[e][1] = kxs * vr;
     } else {
       wr[e][0] = re;
       wr[e][1] = im;
@@ -684,8 +688,9 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
 {
   const UphillSpectral *sp = &s->sp;
   const ThermoModel    *m  = &s->p.model;
-  const PetscBool       reg = (PetscBool)(m->kind == THERMO_MODEL_REGULAR), poly = (PetscBool)(mode == FINAL_POLYNOMIAL), sw = (PetscBool)(mode == FINAL_FLUX2_SWEEP);
-  const PetscBool       two = (PetscBool)(mode == FINAL_FLUX2 || sw), three = (PetscBool)(mode == FINAL_FLUX3), acc = s->acc;
+  const PetscBool       reg = (PetscBool)(m->kind == THERMO_MODEL_REGULAR), poly = (PetscBool)(mode == FINAL_POLYNOMIAL);
+  const PetscBool       sw = (PetscBool)(mode == FINAL_FLUX2_SWEEP || mode == FINAL_FLUX3_SWEEP), three = (PetscBool)(mode == FINAL_FLUX3 || mode == FINAL_FLUX3_SWEEP);
+  const PetscBool       two = (PetscBool)(mode == FINAL_FLUX2 || mode == FINAL_FLUX2_SWEEP), acc = s->acc;
   FinalCoef             q;
   PetscReal             es = 0, gs = 0, cs = 0;
 
@@ -714,8 +719,10 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
       else if (three) {
         (void)RowK(sp, 1, a, b, &ky);
         (void)RowK(sp, 2, a, b, &kz);
-        if (bel) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, ky, kz, bel, p1, p2, p3, s->psi + row, nr, wr, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, r);
-        else FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, ky, kz, bel, p1, p2, p3, s->psi + row, nr, wr, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, r);
+#define FINAL_ROW3(E, W) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, ky, kz, bel, p1, p2, p3, s->psi + row, nr, wr, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, E, PETSC_FALSE, W, PETSC_TRUE, r)
+        if (sw) bel ? FINAL_ROW3(PETSC_TRUE, PETSC_TRUE) : FINAL_ROW3(PETSC_FALSE, PETSC_TRUE);
+        else bel ? FINAL_ROW3(PETSC_TRUE, PETSC_FALSE) : FINAL_ROW3(PETSC_FALSE, PETSC_FALSE);
+#undef FINAL_ROW3
       }
       else if (two) { /* 2D: k_x constant along the row, k_y (the last direction) the row */
         (void)RowK(sp, 0, a, b, &kx);
@@ -838,24 +845,35 @@ static void CorrectCoefficients(UphillScheme s, const StepCoef *k, CorrectCoef *
   q->hm = k->gfac * k->h / k->a0, q->E2 = q->D2 - (s->logflux ? 0.0 : 1.0);
 }
 
-/* The sweep's start where the step is not fused (3D, walls): psi <- kappa k^2 (x0 - c*)_k and
- * the buffer <- i k_0 of it. (Fused, SpectralFinal's FINAL_FLUX2_SWEEP makes the gradient.) */
-static inline __attribute__((always_inline)) void CorrectStartRow(const CorrectCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict kv, PetscReal kc, const UphillComplex *restrict x0, const UphillComplex *restrict c1, const UphillComplex *restrict c2, UphillComplex *restrict psi, UphillComplex *restrict w, PetscBool karr)
+/* kappa k^2 v_k, v = x0 - c*, into psi and i k_d of it into the buffer (d the direction of the
+ * next flux: kv along the row if karr, else the constant kc); mid (3D fused, after the x and y
+ * fluxes of the sweep, whose transforms the buffer and psi's array hold): first
+ * x0 += (h/theta) P^{-1} i (k_x FT(flux_x) + k_y FT(flux_y)) (k_x the row kxv, k_y constant),
+ * what FluxAdd adds direction by direction, v taken from the x0 before it */
+static inline __attribute__((always_inline)) void SweepGradientRow(const CorrectCoef *q, PetscInt n, PetscReal k2ab, const PetscReal *restrict k2e, const PetscReal *restrict kv, PetscReal kc, const PetscReal *restrict kxv, PetscReal ky, UphillComplex *restrict x0, const UphillComplex *restrict c1, const UphillComplex *restrict c2, UphillComplex *restrict psi, UphillComplex *restrict w, PetscBool karr, PetscBool mid)
 {
-  const PetscReal kap = q->kap, e1 = q->e1, e2 = q->e2;
+  const PetscReal h = q->h, ht = q->ht, kap = q->kap, a0 = q->a0, D2 = q->D2, D4 = q->D4, e1 = q->e1, e2 = q->e2;
 
 #pragma omp simd
   for (PetscInt e = 0; e < n; e++) {
-    const PetscReal kq = kap * (k2ab + k2e[e]), kx = karr ? kv[e] : kc;
+    const PetscReal k2 = k2ab + k2e[e], kq = kap * k2, kd = karr ? kv[e] : kc;
     const PetscReal vr = kq * (x0[e][0] - e1 * c1[e][0] - e2 * c2[e][0]);
     const PetscReal vi = kq * (x0[e][1] - e1 * c1[e][1] - e2 * c2[e][1]);
+    if (mid) {
+      const PetscReal g = ht / (a0 + h * k2 * (D2 + D4 * k2)), kx = kxv[e];
+      x0[e][0] -= g * (kx * w[e][1] + ky * psi[e][1]);
+      x0[e][1] += g * (kx * w[e][0] + ky * psi[e][0]);
+    }
     psi[e][0] = vr;
     psi[e][1] = vi;
-    w[e][0]   = -kx * vi;
-    w[e][1]   = kx * vr;
+    w[e][0]   = -kd * vi;
+    w[e][1]   = kd * vr;
   }
 }
 
+/* The sweep's start where the step does the directions in turn (walls, 3D with Darken): psi
+ * <- kappa k^2 (x0 - c*)_k and the buffer <- i k_x of it. (Fused, SpectralFinal's _SWEEP modes
+ * make the gradients.) */
 UPHILL_KERNEL static void CorrectStart(UphillScheme s, const CorrectCoef *q, UphillComplex *w)
 {
   const UphillSpectral *sp = &s->sp;
@@ -865,8 +883,23 @@ UPHILL_KERNEL static void CorrectStart(UphillScheme s, const CorrectCoef *q, Uph
       PetscReal        kc;
       const PetscReal *kv   = RowK(sp, 0, a, b, &kc);
       const PetscReal  k2ab = sp->k2[0][a] + sp->k2[1][b];
-      if (kv) CorrectStartRow(q, sp->nlev[2], k2ab, sp->k2[2], kv, kc, s->ch[0] + row, s->ch[1] + row, s->ch[2] + row, s->psi + row, w + row, PETSC_TRUE);
-      else CorrectStartRow(q, sp->nlev[2], k2ab, sp->k2[2], kv, kc, s->ch[0] + row, s->ch[1] + row, s->ch[2] + row, s->psi + row, w + row, PETSC_FALSE);
+      if (kv) SweepGradientRow(q, sp->nlev[2], k2ab, sp->k2[2], kv, kc, NULL, 0.0, s->ch[0] + row, s->ch[1] + row, s->ch[2] + row, s->psi + row, w + row, PETSC_TRUE, PETSC_FALSE);
+      else SweepGradientRow(q, sp->nlev[2], k2ab, sp->k2[2], kv, kc, NULL, 0.0, s->ch[0] + row, s->ch[1] + row, s->ch[2] + row, s->psi + row, w + row, PETSC_FALSE, PETSC_FALSE);
+    }
+}
+
+/* 3D fused: the sweep after its x and y fluxes (SweepGradientRow's mid), z next */
+UPHILL_KERNEL static void CorrectMid3(UphillScheme s, const CorrectCoef *q, UphillComplex *w)
+{
+  const UphillSpectral *sp = &s->sp;
+
+  for (PetscInt a = 0, row = 0; a < sp->nlev[0]; a++)
+    for (PetscInt b = 0; b < sp->nlev[1]; b++, row += sp->nlev[2]) {
+      PetscReal        kc, ky, kz;
+      const PetscReal *kxv = RowK(sp, 0, a, b, &kc); /* 3D periodic: x is the row */
+      (void)RowK(sp, 1, a, b, &ky);
+      (void)RowK(sp, 2, a, b, &kz);
+      SweepGradientRow(q, sp->nlev[2], sp->k2[0][a] + sp->k2[1][b], sp->k2[2], NULL, kz, kxv, ky, s->ch[0] + row, s->ch[1] + row, s->ch[2] + row, s->psi + row, w + row, PETSC_FALSE, PETSC_TRUE);
     }
 }
 
@@ -996,7 +1029,7 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
     PetscCall(UphillGridForwardArray(s->grid, s->psi));
     PetscCall(UphillGridForwardArray(s->grid, s->ch[0]));
     PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
-    SpectralFinal(s, &k, w, FINAL_FLUX3, 2, sums);
+    SpectralFinal(s, &k, w, sweep ? FINAL_FLUX3_SWEEP : FINAL_FLUX3, 2, sums);
     PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
   }
   for (PetscInt d = 0; s->fluxes && !s->fused && !s->fused3 && d < s->gi.dim; d++) {
@@ -1020,12 +1053,21 @@ PetscErrorCode UphillSchemeTry(UphillScheme s, PetscReal h, UphillStepResult *re
       PetscCall(PointwiseFlux(s, &k, 0, 2, PETSC_FALSE, buf, (double *)s->psi, NULL));
       PetscCall(UphillGridForward(s->grid));
       PetscCall(UphillGridForwardArray(s->grid, s->psi));
+    } else if (s->fused3) { /* x and y at once (SpectralFinal made their gradients); z below */
+      PetscCall(UphillGridBackward(s->grid));
+      PetscCall(UphillGridBackwardArray(s->grid, s->psi));
+      PetscCall(PointwiseFlux(s, &k, 0, 2, PETSC_FALSE, buf, (double *)s->psi, NULL));
+      PetscCall(UphillGridForward(s->grid));
+      PetscCall(UphillGridForwardArray(s->grid, s->psi));
+      PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
+      CorrectMid3(s, &q, w);
+      PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
     } else {
       PetscCall(PetscLogEventBegin(UPHILL_SPECTRAL, 0, 0, 0, 0));
       CorrectStart(s, &q, w);
       PetscCall(PetscLogEventEnd(UPHILL_SPECTRAL, 0, 0, 0, 0));
     }
-    for (PetscInt d = 0; !s->fused && d < s->gi.dim; d++) {
+    for (PetscInt d = s->fused3 ? 2 : 0; !s->fused && d < s->gi.dim; d++) {
       PetscCall(UphillGridBackwardOdd(s->grid, d));
       PetscCall(PointwiseFlux(s, &k, d, 1, PETSC_FALSE, buf, NULL, NULL));
       PetscCall(UphillGridForwardOdd(s->grid, d));
