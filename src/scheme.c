@@ -567,11 +567,11 @@ UPHILL_KERNEL static void SpectralStartRegular(UphillScheme s, const StepCoef *k
       PetscReal        kc, ky = 0, kz = 0;
       const PetscReal *kv = RowK(sp, 0, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
       const PetscReal *kyv = s->fused || s->fused3 ? RowK(sp, 1, a, b, &ky) : NULL; /* 2D: k_y is the row */
-#define START_ROW(D, K, E, F) StartRow(&q, sp->nlev[2], sp->k2[0][a] + sp->k2[1][b], sp->k2[2], kv, kc, kyv, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, ky, kz, D, K, E, F, PETSC_FALSE)
+#define START_ROW3(D, K, E, F, T) StartRow(&q, sp->nlev[2], sp->k2[0][a] + sp->k2[1][b], sp->k2[2], kv, kc, kyv, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, ky, kz, D, K, E, F, T)
+#define START_ROW(D, K, E, F) START_ROW3(D, K, E, F, PETSC_FALSE)
       if (s->fused3) { /* 3D: k_x along the row (kv), k_y and k_z constant; never Darken */
         (void)RowK(sp, 2, a, b, &kz);
-        bel ? StartRow(&q, sp->nlev[2], sp->k2[0][a] + sp->k2[1][b], sp->k2[2], kv, kc, NULL, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, ky, kz, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE)
-            : StartRow(&q, sp->nlev[2], sp->k2[0][a] + sp->k2[1][b], sp->k2[2], kv, kc, NULL, bel, s->ch[1] + row, s->ch[2] + row, s->psi + row, s->ch[0] + row, w + row, ky, kz, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
+        bel ? START_ROW3(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE) : START_ROW3(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
       } else if (s->fused) { /* 2D: k_x is constant along the row */
         if (darken) bel ? START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
         else bel ? START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
@@ -583,6 +583,7 @@ UPHILL_KERNEL static void SpectralStartRegular(UphillScheme s, const StepCoef *k
         else bel ? START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_FALSE) : START_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
       }
 #undef START_ROW
+#undef START_ROW3
     }
   s->acc = darken;
 }
@@ -714,15 +715,14 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
       PetscReal        ky = 0, kz = 0;
       const PetscReal *kv = poly ? NULL : RowK(sp, three ? 0 : dlast, a, b, &kc), *bel = s->Bel ? s->Bel + row : NULL;
       UphillComplex   *nr = s->ch[0] + row, *wr = w + row, *p1 = s->ch[1] + row, *p2 = s->ch[2] + row, *p3 = s->ch[3] + row;
-#define FINAL_ROW(P, K, E, T, W) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, ky, kz, bel, p1, p2, p3, s->psi + row, nr, wr, acc, P, K, E, T, W, PETSC_FALSE, r)
+#define FINAL_ROW3(P, K, E, T, W, T3) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, ky, kz, bel, p1, p2, p3, s->psi + row, nr, wr, acc, P, K, E, T, W, T3, r)
+#define FINAL_ROW(P, K, E, T, W) FINAL_ROW3(P, K, E, T, W, PETSC_FALSE)
       if (poly) FINAL_ROW(PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
       else if (three) {
         (void)RowK(sp, 1, a, b, &ky);
-        (void)RowK(sp, 2, a, b, &kz);
-#define FINAL_ROW3(E, W) FinalRow(&q, n, k2ab, sp->k2[2], sp->w[2], kv, kc, kx, ky, kz, bel, p1, p2, p3, s->psi + row, nr, wr, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, E, PETSC_FALSE, W, PETSC_TRUE, r)
-        if (sw) bel ? FINAL_ROW3(PETSC_TRUE, PETSC_TRUE) : FINAL_ROW3(PETSC_FALSE, PETSC_TRUE);
-        else bel ? FINAL_ROW3(PETSC_TRUE, PETSC_FALSE) : FINAL_ROW3(PETSC_FALSE, PETSC_FALSE);
-#undef FINAL_ROW3
+        (void)RowK(sp, 2, a, b, &kz); /* acc is false here: fused3 excludes Darken */
+        if (sw) bel ? FINAL_ROW3(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE) : FINAL_ROW3(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, PETSC_TRUE);
+        else bel ? FINAL_ROW3(PETSC_FALSE, PETSC_TRUE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE) : FINAL_ROW3(PETSC_FALSE, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
       }
       else if (two) { /* 2D: k_x constant along the row, k_y (the last direction) the row */
         (void)RowK(sp, 0, a, b, &kx);
@@ -736,6 +736,7 @@ UPHILL_KERNEL static void SpectralFinal(UphillScheme s, const StepCoef *k, Uphil
         else FINAL_ROW(PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE);
       }
 #undef FINAL_ROW
+#undef FINAL_ROW3
       es += wab * r[0];
       gs += wab * r[1];
       cs += wab * r[2];
